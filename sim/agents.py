@@ -1,0 +1,143 @@
+"""The Mesa agents: the three powers and the five states.
+
+Each agent is a window onto its own row of the world's arrays and acts by calling the model's rules
+(sim.step) with its own index, so a single Mesa run and the batch engine compute the same numbers.
+Every agent reads month t and writes month t+1: ``step`` computes, ``advance`` stores.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim import step as rules
+from sim.codes import POWER_NAMES, STANCES, STATE_NAMES
+
+
+class Power(mesa.Agent):
+    """A great power (Russia, the United States, China, or one a scenario declares).
+
+    It holds its capacity (driven by series such as the oil price), its attention to the region, its
+    conditions on democracy and its stance toward rivals, chosen each month by the stance rule.
+    """
+
+    def __init__(self, model, index: int, code: str):
+        super().__init__(model)
+        self.index = index
+        self.code = code
+        self.name = POWER_NAMES.get(code, code)
+        self._next: dict | None = None
+
+    # what a student inspects
+    @property
+    def stance(self) -> str:
+        return STANCES[int(self.model.world.runs.stance[self.index])]
+
+    @property
+    def attention(self) -> float:
+        return float(self.model.world.runs.attention[self.index])
+
+    @property
+    def capacity(self) -> float:
+        w = self.model.world
+        return float(w.setup.capacity[min(w.step, w.setup.months - 1), self.index])
+
+    @property
+    def conditionality(self) -> float:
+        return float(self.model.world.schedule.conditionality[self.index])
+
+    def step(self) -> None:
+        """Choose attention and stance from the situation at month t."""
+        self._next = rules.power_phase(self.model.world, self.model.params, self.index)
+
+    def advance(self) -> None:
+        rules.commit(self.model.world, self._next, {}, {}, power_idx=self.index)
+        self._next = None
+
+    def __repr__(self) -> str:
+        return f"Power({self.code}, stance={self.stance}, attention={self.attention:.2f})"
+
+
+class State(mesa.Agent):
+    """A Central Asian state: its alignment toward each power (0 estranged, 1 client), its threat
+    perceptions, its energy and trade ties, and its commitments (organisations, bases, deals)."""
+
+    def __init__(self, model, index: int, code: str):
+        super().__init__(model)
+        self.index = index
+        self.code = code
+        self.name = STATE_NAMES.get(code, code)
+        self._next: dict | None = None
+        self.drivers: np.ndarray | None = None  # (P, n_drivers) of the last month
+
+    @property
+    def alignment(self) -> dict[str, float]:
+        w = self.model.world
+        return {p: float(w.runs.alignment[self.index, j]) for j, p in enumerate(w.setup.powers)}
+
+    @property
+    def leading_power(self) -> str:
+        a = self.alignment
+        return max(a, key=a.get)
+
+    @property
+    def security_threat(self) -> float:
+        w = self.model.world
+        return float(w.runs.local_threat[self.index] + w.setup.exposure[self.index] * w.runs.afghan_threat)
+
+    @property
+    def regime_threat(self) -> float:
+        return float(self.model.world.runs.regime_threat[self.index])
+
+    @property
+    def economic_ties(self) -> dict[str, float]:
+        w = self.model.world
+        return {p: float(w.runs.economy[self.index, j]) for j, p in enumerate(w.setup.powers)}
+
+    @property
+    def memberships(self) -> list[str]:
+        w = self.model.world
+        return [o for j, o in enumerate(w.setup.orgs) if w.runs.member[self.index, j]]
+
+    @property
+    def bases(self) -> list[str]:
+        from sim.world import OPEN
+
+        w = self.model.world
+        return [f"{w.setup.powers[sl.power]}: {sl.name}" for k, sl in enumerate(w.setup.slots)
+                if sl.kind == "base" and sl.state == self.index and w.runs.slot_status[k] == OPEN]
+
+    def settle(self) -> None:
+        """Start at rest: the affinity that makes the initial alignment the target."""
+        from sim.rules.alignment import affinity_at_rest
+
+        w = self.model.world
+        terms = rules.state_pulls(w, self.model.params, self.index)
+        w.runs.affinity[self.index] = affinity_at_rest(w.runs.alignment[self.index], terms)
+
+    def settle_mask(self, mask) -> None:
+        from sim.rules.alignment import affinity_at_rest
+
+        w = self.model.world
+        terms = rules.state_pulls(w, self.model.params, self.index)
+        new = affinity_at_rest(w.runs.alignment[self.index], terms)
+        w.runs.affinity[self.index] = np.where(mask[self.index], new, w.runs.affinity[self.index])
+
+    def step(self) -> None:
+        """Perceive threats, weigh the powers and re-align (reads month t)."""
+        self._next = rules.state_phase(self.model.world, self.model.params, self.index)
+
+    def advance(self) -> None:
+        self.drivers = self._next["drivers"]
+        rules.commit(self.model.world, {}, self._next, {}, state_idx=self.index)
+        self._next = None
+
+    def decide(self) -> dict:
+        """Join or leave organisations, grant or close bases, sign or end deals, with the new scores."""
+        decision = rules.decision_phase(self.model.world, self.model.params, self.index)
+        rules.commit_decisions(self.model.world, decision, self.index)
+        return decision
+
+    def __repr__(self) -> str:
+        a = ", ".join(f"{p}={v:.2f}" for p, v in self.alignment.items())
+        return f"State({self.code}: {a})"

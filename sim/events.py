@@ -1,0 +1,140 @@
+"""Applying a scenario event to the world: the shocks, offers and requests that arrive in a month.
+
+Events change the shared schedule (insurgency, operations, organisations, the powers' policies) and each
+run's state (threats, blame, offers, slots). A hazard's event fires only in the runs where it was drawn:
+``mask`` (shape of the batch, or a 0-d bool for one run) selects them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rules.arrays import per_run
+from sim.rules.blame import blame_shares
+from sim.rules.threats import contagion_weight
+from sim.world import NOT_YET, PENDING, World
+
+
+def _where(mask, new, old):
+    if mask is None:
+        return new
+    m = np.asarray(mask)
+    m = m.reshape(m.shape + (1,) * (np.ndim(new) - m.ndim))
+    return np.where(m, new, old)
+
+
+def _named(codes, powers):
+    return np.array([1.0 if p in codes else 0.0 for p in powers])
+
+
+def apply_event(world: World, ev, params, mask=None) -> None:
+    """Apply one event in place (to all runs, or to the runs where ``mask`` is true)."""
+    st, sch, r = world.setup, world.schedule, world.runs
+    S, powers = st.states, st.powers
+    t = ev.type
+    if t == "terror_attack":
+        for code in ev.targets:
+            if code in S:
+                i = S.index(code)
+                r.local_threat[..., i] = _where(mask, r.local_threat[..., i] + ev.magnitude, r.local_threat[..., i])
+            else:
+                p = powers.index(code)
+                r.own_threat[..., p] = _where(mask, r.own_threat[..., p] + ev.magnitude, r.own_threat[..., p])
+    elif t == "incursion":
+        shock = np.array([ev.magnitude if s in ev.targets else ev.magnitude * ev.spillover * st.exposure[i]
+                          for i, s in enumerate(S)])
+        r.local_threat[...] = _where(mask, r.local_threat + shock, r.local_threat)
+    elif t == "afghan_insurgency":
+        sch.insurgency = float(ev.level)
+    elif t == "military_operation":
+        sch.operations[powers.index(ev.actor)] = ev.level
+    elif t == "war_elsewhere":
+        sch.distraction[powers.index(ev.actor)] = ev.level
+    elif t in ("color_revolution", "unrest"):
+        _upheaval(world, ev, params, mask)
+    elif t == "aid_offer":
+        p = powers.index(ev.actor)
+        for code in ev.targets:
+            i = S.index(code)
+            r.offers[..., i, p] = _where(mask, r.offers[..., i, p] + ev.magnitude, r.offers[..., i, p])
+    elif t in ("energy_deal", "base_request"):
+        for k, slot in enumerate(st.slots):
+            if slot.event_id == ev.id:
+                arrive = r.slot_status[..., k] == NOT_YET
+                r.slot_status[..., k] = np.where(arrive, PENDING, r.slot_status[..., k])
+                r.slot_months[..., k] = np.where(arrive, 0, r.slot_months[..., k])
+    elif t == "org_founded":
+        sch.org_active[st.orgs.index(ev.org)] = True
+    elif t == "org_dissolved":
+        sch.org_active[st.orgs.index(ev.org)] = False
+    elif t == "org_reformed":
+        o = st.orgs.index(ev.org)
+        for code, w in ev.weights.items():
+            sch.org_weights[o, powers.index(code)] = w
+        sch.org_bias[o] += ev.bias_shift
+        if ev.security is not None:
+            sch.org_security[o] = ev.security
+    elif t == "power_policy":
+        p = powers.index(ev.actor)
+        if ev.conditionality is not None:
+            sch.conditionality[p] = ev.conditionality
+        if ev.attention is not None:
+            sch.base_attention[p] = ev.attention
+        if ev.reach is not None:
+            sch.reach[p] = ev.reach
+    elif t == "price_shock":
+        pass  # compiled into the series table when the scenario was set up (sim.world._series_table)
+    elif t == "leader_change":
+        i = S.index(ev.state)
+        if ev.openness is not None:
+            r.openness[..., i] = _where(mask, np.full_like(r.openness[..., i], ev.openness), r.openness[..., i])
+        shift = np.array([ev.affinity_shift.get(p, 0.0) for p in powers])
+        r.affinity[..., i, :] = _where(mask, r.affinity[..., i, :] + shift, r.affinity[..., i, :])
+        r.regime_threat[..., i] = _where(mask, r.regime_threat[..., i] + ev.regime_threat, r.regime_threat[..., i])
+    else:  # pragma: no cover - the schema admits no other type
+        raise ValueError(f"unknown event type {t}")
+
+
+def _upheaval(world: World, ev, params, mask) -> None:
+    """A color revolution or unrest: regimes alike to the one shaken fear for themselves and blame the powers
+    the event names (or the blame rule's); powers that back regimes feel encroached on by those blamed."""
+    st, sch, r = world.setup, world.schedule, world.runs
+    S, powers = st.states, st.powers
+    contagion = per_run(params["contagion"], 1)
+    if ev.type == "color_revolution":
+        home = S.index(ev.place) if ev.place in S else None
+        place_openness = r.openness[..., home:home + 1] if home is not None else np.asarray(ev.openness)
+        weight = contagion_weight(r.openness, place_openness, contagion)
+    else:
+        home = S.index(ev.state)
+        weight = contagion_weight(r.openness, r.openness[..., home:home + 1], contagion) * ev.contagion_share
+    if home is not None:
+        weight = weight.copy()
+        weight[..., home] = 1.0
+    shares = blame_shares(_named(ev.blame, powers), sch.conditionality, r.attention)  # (..., P)
+    shock = ev.magnitude * weight  # (..., S)
+    r.regime_threat[...] = _where(mask, r.regime_threat + shock, r.regime_threat)
+    r.blame[...] = _where(mask, r.blame + shock[..., None] * shares[..., None, :], r.blame)
+    # a power that backs regimes (low conditionality) sees the upheaval as an assault by those blamed
+    others = _others(shares)
+    r.encroachment[...] = _where(mask, r.encroachment + ev.magnitude * others * (1.0 - sch.conditionality),
+                                 r.encroachment)
+    if ev.type == "color_revolution" and home is not None:
+        if ev.new_openness is not None:
+            r.openness[..., home] = _where(mask, np.full_like(r.openness[..., home], ev.new_openness),
+                                           r.openness[..., home])
+        shift = np.array([ev.affinity_shift.get(p, 0.0) for p in powers])
+        r.affinity[..., home, :] = _where(mask, r.affinity[..., home, :] + shift, r.affinity[..., home, :])
+
+
+def _others(x):
+    from sim.rules.alignment import others_sum
+
+    return others_sum(x)
+
+
+def hazard_mask(world: World, k: int, step: int, probability: float):
+    """Whether hazard k fires this month in each run: a uniform draw keyed by (seed, month, hazard, stream)."""
+    from sim.rng import STREAM_HAZARD, uniform
+
+    return uniform(world.runs.seed, world.setup.start + step, k, STREAM_HAZARD) < probability

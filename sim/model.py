@@ -1,0 +1,142 @@
+"""GreatGameModel: the contest for influence in Central Asia as a Mesa model.
+
+Three powers (Russia, the United States, China) court five states. Each month the scenario's shocks
+arrive (attacks, incursions, wars, revolutions, price moves, offers and requests), powers choose their
+attention and stance, and states re-align toward the power that best answers the threats they perceive,
+weighed against the conditions it attaches, their energy and trade ties, blame and rivalry. With their
+new scores the states join or leave organisations, grant or close bases and sign or end deals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mesa
+import numpy as np
+from mesa.experimental.scenarios import Scenario as MesaScenario
+
+from sim import step as rules
+from sim.agents import Power, State
+from sim.codes import STANCES
+from sim.parameters import DEFAULTS, make_params, single_params
+from sim.scenario.loader import LoadedScenario, load_scenario
+from sim.world import World, build_schedule, build_setup, initial_run_state
+
+DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "replay_1999_2008.yaml"
+
+
+class GreatGameScenario(MesaScenario):
+    """The model's parameters in Mesa's Scenario form (defaults from sim.parameters)."""
+
+    scenario_file: str = str(DEFAULT_SCENARIO)
+
+
+for _name, _value in DEFAULTS.items():  # declare every model parameter with its documented default
+    setattr(GreatGameScenario, _name, _value)
+    GreatGameScenario.__annotations__[_name] = float
+GreatGameScenario.__init_subclass__()
+
+
+class GreatGameModel(mesa.Model):
+    """One run of a scenario, with agents to inspect.
+
+    Args:
+        scenario_file: path of a scenario YAML file (or an already loaded scenario).
+        seed: the run's seed (every random draw is keyed by it, the month and the agent).
+        **parameters: overrides of model parameters (names as in docs/odd.md), e.g. ``w_blame=4``.
+    """
+
+    def __init__(self, scenario_file: str | Path | LoadedScenario = DEFAULT_SCENARIO, seed: int = 0,
+                 rng=None, scenario: GreatGameScenario | None = None, **parameters):
+        if scenario is not None:  # Mesa's Scenario object: file and parameters in one
+            values = {k: v for k, v in scenario.to_dict().items() if k in DEFAULTS}
+            scenario_file = getattr(scenario, "scenario_file", scenario_file)
+            parameters = {**values, **parameters}
+            seed = int(scenario.rng) if scenario.rng is not None else seed
+        super().__init__(rng=seed if rng is None else rng)
+        self.seed = int(seed)
+        self.loaded = scenario_file if isinstance(scenario_file, LoadedScenario) else load_scenario(scenario_file)
+        values = make_params({**self.loaded.spec.parameters, **parameters})
+        self.param_values = values
+        self.params = single_params(values)
+        self.world = self._initial_world()
+        setup = self.world.setup
+        self.power_agents = [Power(self, i, c) for i, c in enumerate(setup.powers)]
+        self.state_agents = [State(self, i, c) for i, c in enumerate(setup.states)]
+        if not self.loaded.spec.continues:
+            for agent in self.state_agents:
+                agent.settle()
+        self.decisions: list[dict] = []  # every decision taken: date, state, counterpart, decision, detail
+        self.applied_events: list[dict] = []
+        self.last_drivers: np.ndarray | None = None
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "date": "date",
+                "afghan_threat": lambda m: float(m.world.runs.afghan_threat),
+                **{f"stance_{p}": (lambda m, j=j: STANCES[int(m.world.runs.stance[j])])
+                   for j, p in enumerate(setup.powers)},
+            },
+            agent_reporters={
+                "code": "code",
+                "alignment": lambda a: getattr(a, "alignment", None),
+                "stance": lambda a: getattr(a, "stance", None) if isinstance(a, Power) else None,
+            },
+        )
+        self.running = True
+
+    def _initial_world(self) -> World:
+        if self.loaded.spec.continues:
+            from sim.continuation import continued_world
+
+            return continued_world(self.loaded, [self.param_values], [self.seed], engine="mesa")
+        setup = build_setup(self.loaded)
+        return World(setup, build_schedule(self.loaded), initial_run_state(self.loaded, setup, self.seed),
+                     step=0, batch_ndim=0)
+
+    @property
+    def date(self) -> str:
+        """The month being simulated next (or the last one, once the run is over)."""
+        w = self.world
+        return w.setup.date(min(w.step, w.setup.months - 1))
+
+    @property
+    def powers(self) -> mesa.agent.AgentSet:
+        return self.agents_by_type[Power]
+
+    @property
+    def states(self) -> mesa.agent.AgentSet:
+        return self.agents_by_type[State]
+
+    def step(self) -> None:
+        """One month: shocks, powers, states, environment, commit, decisions, data."""
+        w = self.world
+        if w.step >= w.setup.months:
+            self.running = False
+            return
+        date = w.setup.date(w.step)
+        for ev, _mask in rules.events_phase(w, self.params):
+            self.applied_events.append({"date": date, "event": ev})
+        self.powers.do("step")
+        self.states.do("step")
+        env = rules.environment_phase(w, self.params)
+        self.powers.do("advance")
+        self.states.do("advance")
+        rules.commit(w, {}, {}, env)
+        self.last_drivers = np.stack([a.drivers for a in self.state_agents])
+        for agent in self.state_agents:
+            self._log_decisions(date, agent, agent.decide())
+        self.datacollector.collect(self)
+        w.step += 1
+        if w.step >= w.setup.months:
+            self.running = False
+
+    def _log_decisions(self, date: str, agent: State, dec: dict) -> None:
+        from sim.decision_log import decision_rows
+
+        for row in decision_rows(self.world, dec, agent.index):
+            self.decisions.append({"date": date, **row})
+
+    def run(self) -> "GreatGameModel":
+        while self.running:
+            self.step()
+        return self

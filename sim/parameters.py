@@ -1,0 +1,178 @@
+"""The model's global parameters: one registry with each parameter's meaning, unit, range, default and source.
+
+Every rule reads its parameters from a ``Params`` mapping of name -> numpy array. A single run holds
+scalars; a batch of N runs holds arrays of shape (N,), one value per run, so a sweep can vary any
+parameter run by run. The ODD document (docs/odd.md) is generated from, and checked against, this table.
+
+Sources: "seed 000 §X" is ../shared/seeds/000_70a211056a8b6a84.txt (Russian policy under Putin),
+"seed 001 §X" the 2009 paper on energy and security; "assumption" marks a modelling choice, stated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: float
+    low: float
+    high: float
+    unit: str
+    meaning: str
+    source: str
+    group: str
+    integer: bool = False
+
+
+_P = Parameter
+PARAMETERS: tuple[Parameter, ...] = (
+    # --- alignment: how the scores move -------------------------------------------------------------
+    _P("alignment_rate", 0.08, 0.01, 0.4, "1/month",
+       "Share of the gap between a state's alignment and its target closed each month (1 - inertia).",
+       "assumption: elites re-orient over one to two years (seed 000, the phases last 2-4 years)", "alignment"),
+    _P("noise_sd", 0.004, 0.0, 0.03, "alignment units/month",
+       "Standard deviation of the monthly random drift of every alignment score.",
+       "assumption: small idiosyncratic diplomacy", "alignment"),
+    _P("w_security", 2.5, 0.0, 8.0, "logit units per (threat x offer)",
+       "Weight of the security threat times how much better than its rivals a power answers it.",
+       "seed 000 §Concerns about Security: Russia seen as 'the only really effective ally against the Taliban'",
+       "alignment"),
+    _P("w_regime", 2.0, 0.0, 8.0, "logit units per (threat x support)",
+       "Weight of the regime threat times how much better than its rivals a power backs the regime.",
+       "seed 000 §Russia Reasserts: good relations with Russia seen as a guarantee against color revolutions",
+       "alignment"),
+    _P("w_conditions", 1.5, 0.0, 6.0, "logit units per unit of pressure",
+       "How strongly a power's democracy and human-rights conditions repel a regime that fears for itself.",
+       "seed 000 §Concerns about Security: Russia did not make assistance depend on democratic development",
+       "alignment"),
+    _P("w_economy", 1.2, 0.0, 5.0, "logit units per unit of tie",
+       "Weight of energy and trade ties (export routes, contracts, trade share) with a power.",
+       "seed 001 §Control over hydrocarbons", "alignment"),
+    _P("w_blame", 3.0, 0.0, 10.0, "logit units per unit of blame",
+       "How strongly blame for a revolution or unrest lowers alignment with the blamed power.",
+       "seed 000 §Russia Reasserts: Uzbek authorities accused US NGOs over Andijan", "alignment"),
+    _P("w_offers", 1.0, 0.0, 5.0, "logit units per unit of offer",
+       "Weight of aid, security assistance and goodwill a power has recently offered.",
+       "seed 001 §Introduction: the stabilisation fund and the $2bn promised to Kyrgyzstan", "alignment"),
+    _P("w_rivalry", 0.8, 0.0, 4.0, "logit units per unit of rival presence",
+       "How much a state's closeness to a power's rivals (bases, alignment) costs it with that power.",
+       "seed 000 §Impact of 9/11: Moscow feared US bases would erode its influence", "alignment"),
+    # --- threats ------------------------------------------------------------------------------------
+    _P("security_decay", 0.93, 0.7, 0.995, "1/month",
+       "Monthly persistence of a state's local security threat after an attack or incursion.",
+       "assumption: the memory of a raid fades over about a year", "threats"),
+    _P("afghan_relax", 0.15, 0.02, 0.6, "1/month",
+       "How fast the Afghan threat follows insurgent strength minus military suppression.",
+       "assumption", "threats"),
+    _P("suppression", 0.6, 0.0, 1.0, "threat units per operation",
+       "How much one full military operation in Afghanistan cuts the Afghan threat.",
+       "seed 000 §Impact of 9/11: the Taliban routed in late 2001, regrouping by 2003-04", "threats"),
+    _P("regime_decay", 0.95, 0.8, 0.995, "1/month",
+       "Monthly persistence of a regime's fear after a color revolution or unrest.",
+       "assumption: the 2003-2005 wave kept regimes alarmed for years (seed 000)", "threats"),
+    _P("contagion", 1.0, 0.0, 3.0, "regime-threat units per revolution",
+       "Multiplier on how much a revolution abroad frightens regimes alike to the one that fell.",
+       "seed 000 §Russia Reasserts: all post-Soviet elites feared losing power", "threats"),
+    _P("democracy_pressure", 0.02, 0.0, 0.1, "regime-threat units/month",
+       "Regime fear added each month per unit of a power's democracy promotion (NGOs, criticism).",
+       "seed 000 §Russia Reasserts: US support of opposition seen as 'undermining stability'", "threats"),
+    _P("blame_decay", 0.97, 0.85, 0.998, "1/month",
+       "Monthly persistence of blame held against a power.", "assumption: half-life of about two years",
+       "threats"),
+    # --- powers -------------------------------------------------------------------------------------
+    _P("attention_rate", 0.2, 0.02, 0.8, "1/month",
+       "How fast a power's attention to the region follows its target.", "assumption", "powers"),
+    _P("threat_attention_gain", 0.8, 0.0, 3.0, "attention per threat unit",
+       "Extra attention a power pays the region per unit of the threat it feels from there.",
+       "seed 000 §Impact of 9/11", "powers"),
+    _P("own_threat_decay", 0.98, 0.9, 0.999, "1/month",
+       "Monthly persistence of a power's own sense of threat after an attack on its homeland.",
+       "assumption", "powers"),
+    _P("encroachment_decay", 0.97, 0.85, 0.998, "1/month",
+       "Monthly persistence of a power's sense that rivals encroach on it (revolutions it blames on them).",
+       "seed 000 §Russia Reasserts: color revolutions seen in Moscow as a 'Western assault'", "powers"),
+    _P("presence_weight", 0.2, 0.0, 1.0, "encroachment per rival base",
+       "How much each rival base in the region adds to a power's sense of encroachment.",
+       "seed 000 §Impact of 9/11: fear of 'encirclement' by US bases", "powers"),
+    _P("cooperation_weight", 1.0, 0.1, 4.0, "stance units per threat unit",
+       "Weight a power gives to a threat it shares with rivals who are fighting it, when choosing a stance.",
+       "seed 000 §Impact of 9/11: 'a unique opportunity to destroy its worst enemies with American help'",
+       "powers"),
+    _P("stance_dwell", 6, 1, 24, "months",
+       "Months a power keeps a stance before it may change it again.", "assumption", "powers", True),
+    _P("hostility_integrate", 0.5, 0.0, 1.0, "0-1",
+       "Hostility toward rivals of a power that integrates the region on its own.", "seed 000 §Abstract",
+       "powers"),
+    _P("hostility_cooperate", 0.15, 0.0, 1.0, "0-1",
+       "Hostility toward rivals of a power that cooperates with them.", "seed 000 §Abstract", "powers"),
+    _P("hostility_counterbalance", 1.0, 0.0, 1.0, "0-1",
+       "Hostility toward rivals of a power that counterbalances them.", "seed 000 §Abstract", "powers"),
+    _P("effort_rate", 0.02, 0.0, 0.1, "offer units/month",
+       "Offers (aid, arms, training, credit) a power's effort adds each month, scaled by capacity and attention.",
+       "seed 001 §The security issue: subsidised arms and training within the CSTO", "powers"),
+    _P("offers_decay", 0.95, 0.8, 0.995, "1/month", "Monthly persistence of the goodwill from an offer.",
+       "assumption", "powers"),
+    _P("base_presence_bonus", 0.3, 0.0, 1.0, "offer units",
+       "Extra security a power can provide a state where it keeps a base.", "seed 001 §The security issue",
+       "powers"),
+    # --- economy ------------------------------------------------------------------------------------
+    _P("economy_rate", 0.03, 0.002, 0.2, "1/month",
+       "How fast energy and trade ties follow their target (new routes, contracts).", "assumption", "economy"),
+    _P("trade_elasticity", 0.8, 0.0, 2.0, "-",
+       "Elasticity of a state's trade tie with a power to that power's economic capacity.",
+       "seed 001 §Control over hydrocarbons: China overtaking Russia as trade partner", "economy"),
+    # --- decisions ----------------------------------------------------------------------------------
+    _P("base_grant", 0.55, 0.3, 0.9, "alignment units",
+       "Score above which a state grants a base a power has asked for.", "assumption", "decisions"),
+    _P("base_revoke", 0.33, 0.05, 0.6, "alignment units",
+       "Score below which a state closes a base it hosts (below base_grant: hysteresis).", "assumption",
+       "decisions"),
+    _P("neutrality_weight", 0.6, 0.0, 2.0, "alignment units",
+       "How much a state's declared neutrality subtracts from the case for any base or bloc.",
+       "seed 000 §Impact of 9/11: neutral Turkmenistan took no part", "decisions"),
+    _P("veto_weight", 0.3, 0.0, 1.0, "alignment units",
+       "How much the hostility of a security-bloc patron subtracts from hosting that patron's rivals.",
+       "seed 000 §Impact of 9/11: Russian permission required under the Collective Security Treaty",
+       "decisions"),
+    _P("join_threshold", 0.55, 0.3, 0.9, "utility units",
+       "Utility above which a state joins an organisation.", "assumption", "decisions"),
+    _P("leave_threshold", 0.38, 0.05, 0.6, "utility units",
+       "Utility below which a member leaves (below join_threshold: hysteresis).", "assumption", "decisions"),
+    _P("deal_accept", 0.42, 0.1, 0.9, "alignment units",
+       "Score (plus the deal's own value) above which a state signs an offered energy deal.", "assumption",
+       "decisions"),
+    _P("deal_end", 0.22, 0.0, 0.5, "alignment units",
+       "Score below which a state ends a deal it signed.", "assumption", "decisions"),
+    _P("min_dwell", 6, 0, 36, "months",
+       "Months a decision stands before the state may reverse it.", "assumption", "decisions", True),
+    _P("request_window", 6, 1, 24, "months",
+       "Months an offer or a base request stays open when the scenario gives no window.", "assumption",
+       "decisions", True),
+)
+
+BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+DEFAULTS: dict[str, float] = {p.name: p.default for p in PARAMETERS}
+
+Params = dict[str, np.ndarray]
+
+
+def make_params(overrides: dict[str, float] | None = None) -> dict[str, float]:
+    """Defaults with the given overrides applied (names are checked by the scenario schema)."""
+    values = dict(DEFAULTS)
+    if overrides:
+        values.update(overrides)
+    return values
+
+
+def batch_params(rows: list[dict[str, float]]) -> Params:
+    """Stack per-run parameter dicts into arrays of shape (N,), one entry per run."""
+    return {name: np.array([float(r[name]) for r in rows], dtype=np.float64) for name in DEFAULTS}
+
+
+def single_params(values: dict[str, float]) -> Params:
+    """Parameters of one run, as 0-d arrays (the rules broadcast them like a batch of one)."""
+    return {name: np.asarray(float(values[name]), dtype=np.float64) for name in DEFAULTS}

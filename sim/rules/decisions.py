@@ -1,0 +1,71 @@
+"""Decisions: states join and leave organisations, grant and close bases, sign and end deals.
+
+Every decision compares a utility with two thresholds (hysteresis): a state joins when the utility rises
+above the upper one and leaves only when it falls below the lower one, and never reverses a decision it
+took less than ``dwell`` months ago. Nothing flips month to month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.world import CLOSED, OPEN, PENDING, REFUSED
+
+
+def membership_utility(alignment, weights, bias, neutrality, neutrality_weight):
+    """Appeal of each organisation (..., O): bias + sum over powers of patron weight x alignment - neutrality.
+
+    alignment (..., P); weights (O, P); bias (O,).
+    """
+    u = bias + 0.0 * alignment[..., :1]
+    for p in range(weights.shape[1]):
+        u = u + weights[:, p] * alignment[..., p:p + 1]
+    return u - neutrality_weight * neutrality[..., None]
+
+
+def membership_next(member, months, utility, active, join_threshold, leave_threshold, dwell):
+    """Join above join_threshold, leave below leave_threshold (or when the organisation ends)."""
+    settled = months >= dwell
+    join = ~member & active & (utility > join_threshold) & settled
+    leave = member & (~active | ((utility < leave_threshold) & settled))
+    changed = join | leave
+    return member ^ changed, np.where(changed, 0, months + 1), join, leave
+
+
+def bloc_hostility(member, org_security, org_weights, hostility):
+    """For each power p, the hostility toward p of the patrons of the security blocs the state belongs to.
+
+    bloc[q] = 1 when the state is in a bloc with a security role led (weight >= 0.5) by q;
+    veto[p] = sum over q != p of bloc[q] x hostility[q].
+    """
+    led = (org_security[:, None] > 0) & (org_weights >= 0.5)  # (O, P)
+    bloc = np.zeros(member.shape[:-1] + (org_weights.shape[1],), dtype=bool)
+    for o in range(member.shape[-1]):
+        bloc = bloc | (member[..., o:o + 1] & led[o])
+    h = bloc * hostility
+    total = h[..., 0].copy()
+    for q in range(1, h.shape[-1]):
+        total = total + h[..., q]
+    return total[..., None] - h
+
+
+def base_utility(alignment, neutrality, veto, neutrality_weight, veto_weight):
+    """Case for hosting a power's base: alignment - neutrality_weight x neutrality - veto_weight x bloc veto."""
+    return alignment - neutrality_weight * neutrality - veto_weight * veto
+
+
+def slot_next(status, months, utility, window, grant, revoke, dwell):
+    """Advance base or deal slots one month.
+
+    pending: granted (open) when utility > grant; refused once the window has passed.
+    open: closed when utility < revoke, if it has stood at least ``dwell`` months.
+    Returns status, months, opened, closed, refused.
+    """
+    pending = status == PENDING
+    is_open = status == OPEN
+    opened = pending & (utility > grant)
+    refused = pending & ~opened & (months + 1 >= window)
+    closed = is_open & (utility < revoke) & (months >= dwell)
+    new = np.where(opened, OPEN, np.where(refused, REFUSED, np.where(closed, CLOSED, status)))
+    changed = opened | refused | closed
+    return new, np.where(changed, 0, months + 1), opened, closed, refused

@@ -1,0 +1,49 @@
+"""Powers: capacity, attention to the region, and the stance rule (integrate / cooperate / counterbalance).
+
+The stance rule follows the three phases of Russian policy in seed 000: a power whose rivals keep no
+military presence in the region integrates it on its own; once rivals are present it cooperates with them
+while the threat they are fighting weighs more than its sense of encroachment, and counterbalances them
+when the encroachment (rival bases, revolutions it blames on them) weighs more.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INTEGRATE, COOPERATE, COUNTERBALANCE = 0, 1, 2
+ATTENTION_BONUS = np.array([0.1, 0.0, 0.2])  # by stance: integrating and counterbalancing take more effort
+EFFORT = np.array([1.0, 0.6, 1.4])  # offers made per unit of capacity x attention, by stance
+
+
+def capacity(base, log_ratio_sum):
+    """capacity = base x exp(sum over driving series of elasticity x log(series / reference))."""
+    return base * np.exp(log_ratio_sum)
+
+
+def attention_target(base_attention, felt_threat, gain, stance, distraction):
+    """Attention a power aims to pay: its base, plus gain x the threat it feels from the region, plus a
+    stance bonus, minus what a war elsewhere absorbs; never below zero."""
+    return np.maximum(0.0, base_attention + gain * felt_threat + ATTENTION_BONUS[stance] - distraction)
+
+
+def stance_proposal(rival_presence, shared_threat, encroachment, cooperation_weight):
+    """The stance a power's situation calls for.
+
+    rival_presence: rival bases in the region; shared_threat: the threat the power feels that its rivals
+    are fighting; encroachment: its sense that rivals encroach (stock + presence).
+    """
+    cooperate = cooperation_weight * shared_threat >= encroachment
+    return np.where(rival_presence < 0.5, INTEGRATE, np.where(cooperate, COOPERATE, COUNTERBALANCE))
+
+
+def stance_next(stance, months_in_stance, proposal, dwell):
+    """Keep the current stance for at least ``dwell`` months (hysteresis), then follow the proposal."""
+    change = (proposal != stance) & (months_in_stance >= dwell)
+    new = np.where(change, proposal, stance)
+    months = np.where(change, 0, months_in_stance + 1)
+    return new, months
+
+
+def hostility_levels(stance, h_integrate, h_cooperate, h_counterbalance):
+    """A power's hostility toward its rivals, by stance."""
+    return np.where(stance == INTEGRATE, h_integrate, np.where(stance == COOPERATE, h_cooperate, h_counterbalance))

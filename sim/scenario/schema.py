@@ -1,0 +1,300 @@
+"""The scenario schema: what a scenario file may contain, with types, ranges and meanings.
+
+Every event has an ``id``, a ``date`` (YYYY-MM), a ``type`` from the vocabulary below, and a ``source``
+note. Codes: states KAZ UZB TKM TJK KGZ; powers RUS USA CHN plus any the scenario declares under
+``powers``; organisations CSTO SCO EURASEC GUUAM CACO plus any declared under ``organisations``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+CODE = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,11}$")]
+
+
+def month_index(text: str) -> int:
+    """'1999-01' -> 1999*12 + 0. Raises ValueError for anything that is not a valid YYYY-MM."""
+    m = MONTH_RE.match(str(text))
+    if not m:
+        raise ValueError(f"expected a month written YYYY-MM, got {text!r}")
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(f"expected a month written YYYY-MM with MM from 01 to 12, got {text!r}")
+    if not 1900 <= year <= 2200:
+        raise ValueError(f"expected a year between 1900 and 2200, got {text!r}")
+    return year * 12 + month - 1
+
+
+def month_text(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+class Month(str):
+    """A YYYY-MM month (validated)."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source, handler):
+        from pydantic_core import core_schema
+
+        def check(value):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                raise ValueError(f"expected a month written YYYY-MM in quotes or plain, got the number {value!r}")
+            month_index(str(value))
+            return str(value)
+
+        return core_schema.no_info_plain_validator_function(check)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# Events: the world's shocks, and the offers and requests of powers. What states do is the model's.
+# --------------------------------------------------------------------------------------------------
+class EventBase(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=80)]
+    date: Month
+    source: str = Field(min_length=1, description="Where the event comes from (a seed passage or a what-if).")
+    note: str | None = None
+    requires: list[str] = Field(default_factory=list,
+                                description="Ids of events this one only happens after; dropping one drops this.")
+
+
+class TerrorAttack(EventBase):
+    """A terrorist attack on states (raises their local security threat) or powers (their own threat)."""
+    type: Literal["terror_attack"]
+    targets: list[CODE] = Field(min_length=1)
+    magnitude: float = Field(ge=0, le=3)
+
+
+class Incursion(EventBase):
+    """An armed incursion (e.g. the IMU); neighbours feel a share ``spillover`` of it."""
+    type: Literal["incursion"]
+    targets: list[CODE] = Field(min_length=1)
+    magnitude: float = Field(ge=0, le=3)
+    spillover: float = Field(0.3, ge=0, le=1)
+
+
+class AfghanInsurgency(EventBase):
+    """Insurgent strength in Afghanistan (Taliban and allies) is now ``level`` (0 none, 1 holds most of the country)."""
+    type: Literal["afghan_insurgency"]
+    level: float = Field(ge=0, le=2)
+
+
+class MilitaryOperation(EventBase):
+    """A power's military operation in Afghanistan now runs at ``level`` (0 none, 1 full-scale war)."""
+    type: Literal["military_operation"]
+    actor: CODE
+    level: float = Field(ge=0, le=1.5)
+
+
+class WarElsewhere(EventBase):
+    """A power is absorbed by a war outside the region: ``level`` of its attention is taken (0 ends it)."""
+    type: Literal["war_elsewhere"]
+    actor: CODE
+    level: float = Field(ge=0, le=1)
+
+
+class ColorRevolution(EventBase):
+    """A color revolution at ``place`` (a state code, or another country's code with its ``openness``)."""
+    type: Literal["color_revolution"]
+    place: CODE
+    openness: float | None = Field(None, ge=0, le=1)
+    magnitude: float = Field(ge=0, le=3)
+    blame: list[CODE] = Field(default_factory=list)
+    new_openness: float | None = Field(None, ge=0, le=1)
+    affinity_shift: dict[CODE, float] = Field(default_factory=dict)
+
+
+class Unrest(EventBase):
+    """Unrest or an uprising inside a state; the regime blames the named powers (or the blame rule's)."""
+    type: Literal["unrest"]
+    state: CODE
+    magnitude: float = Field(ge=0, le=3)
+    blame: list[CODE] = Field(default_factory=list)
+    contagion_share: float = Field(0.3, ge=0, le=1)
+
+
+class AidOffer(EventBase):
+    """A power offers aid, credit or security help to states."""
+    type: Literal["aid_offer"]
+    actor: CODE
+    targets: list[CODE] = Field(min_length=1)
+    magnitude: float = Field(ge=-2, le=2)
+
+
+class EnergyDeal(EventBase):
+    """A power offers an energy deal (contract, pipeline); the state signs it or not."""
+    type: Literal["energy_deal"]
+    actor: CODE
+    state: CODE
+    name: str = Field(min_length=1)
+    value: float = Field(gt=0, le=1, description="Tie gained if signed (share of trade, 0-1).")
+    window: int | None = Field(None, ge=1, le=120)
+
+
+class BaseRequest(EventBase):
+    """A power asks a state for a military base; the state grants it or not."""
+    type: Literal["base_request"]
+    actor: CODE
+    state: CODE
+    name: str = Field(min_length=1)
+    window: int | None = Field(None, ge=1, le=120)
+
+
+class OrgFounded(EventBase):
+    """An organisation comes into being; who joins is up to the states."""
+    type: Literal["org_founded"]
+    org: CODE
+
+
+class OrgDissolved(EventBase):
+    """An organisation ends (or merges ``into`` another); its members leave it."""
+    type: Literal["org_dissolved"]
+    org: CODE
+    into: CODE | None = None
+
+
+class OrgReformed(EventBase):
+    """An organisation changes: new patron weights, a shift of its appeal, a new security role."""
+    type: Literal["org_reformed"]
+    org: CODE
+    weights: dict[CODE, float] = Field(default_factory=dict)
+    bias_shift: float = Field(0.0, ge=-1, le=1)
+    security: float | None = Field(None, ge=0, le=1)
+
+
+class PowerPolicy(EventBase):
+    """A power changes course: its conditions on democracy, its base attention to the region, its reach."""
+    type: Literal["power_policy"]
+    actor: CODE
+    conditionality: float | None = Field(None, ge=0, le=1)
+    attention: float | None = Field(None, ge=0, le=2)
+    reach: float | None = Field(None, ge=0, le=2)
+
+
+class PriceShock(EventBase):
+    """A series (e.g. the oil price) is multiplied by ``factor`` from this month, for ``months`` (0: for good)."""
+    type: Literal["price_shock"]
+    series: str
+    factor: float = Field(gt=0, le=10)
+    months: int = Field(0, ge=0, le=600)
+
+
+class LeaderChange(EventBase):
+    """A new leader in a state: a new openness, new leanings, a period of insecurity."""
+    type: Literal["leader_change"]
+    state: CODE
+    openness: float | None = Field(None, ge=0, le=1)
+    affinity_shift: dict[CODE, float] = Field(default_factory=dict)
+    regime_threat: float = Field(0.0, ge=0, le=3)
+
+
+Event = Annotated[
+    Union[TerrorAttack, Incursion, AfghanInsurgency, MilitaryOperation, WarElsewhere, ColorRevolution, Unrest,
+          AidOffer, EnergyDeal, BaseRequest, OrgFounded, OrgDissolved, OrgReformed, PowerPolicy, PriceShock,
+          LeaderChange],
+    Field(discriminator="type"),
+]
+EVENT_CLASSES = (TerrorAttack, Incursion, AfghanInsurgency, MilitaryOperation, WarElsewhere, ColorRevolution,
+                 Unrest, AidOffer, EnergyDeal, BaseRequest, OrgFounded, OrgDissolved, OrgReformed, PowerPolicy,
+                 PriceShock, LeaderChange)
+EVENT_TYPES = {cls.model_fields["type"].annotation.__args__[0]: cls for cls in EVENT_CLASSES}
+HAZARD_TYPES = ("terror_attack", "incursion", "unrest", "color_revolution")
+
+
+class Hazard(Strict):
+    """A random shock: each month from ``start`` to ``end``, in each run, it happens with ``probability``."""
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
+    start: Month
+    end: Month
+    probability: float = Field(ge=0, le=1)
+    source: str = Field(min_length=1)
+    event: dict = Field(description="The event that happens: its fields without id and date.")
+
+
+# --------------------------------------------------------------------------------------------------
+# The world: states, powers, organisations and series
+# --------------------------------------------------------------------------------------------------
+class StateSpec(Strict):
+    name: str | None = None
+    openness: float = Field(ge=0, le=1, description="0 closed autocracy, 1 open pluralist politics.")
+    neutrality: float = Field(0.0, ge=0, le=1, description="1: declared permanent neutrality (Turkmenistan).")
+    afghan_exposure: float = Field(ge=0, le=1.5, description="How much of the Afghan threat reaches the state.")
+    alignment: dict[CODE, float] = Field(description="Initial alignment toward each power, 0-1.")
+    trade: dict[CODE, float] = Field(default_factory=dict, description="Initial energy and trade tie, 0-1.")
+    trade_from_data: int | None = Field(None, description="Year of the shipped trade data for ties not given.")
+    energy: dict[CODE, float] = Field(default_factory=dict,
+                                      description="Energy-route dependence on a power (pipelines, transit), 0-1, "
+                                                  "added to the trade tie.")
+    members: list[CODE] = Field(default_factory=list)
+    bases: dict[CODE, list[str]] = Field(default_factory=dict, description="Bases hosted at the start, by power.")
+    regime_threat: float = Field(0.0, ge=0, le=3)
+    local_threat: float = Field(0.0, ge=0, le=3)
+
+    @field_validator("alignment", "trade")
+    @classmethod
+    def _unit_interval(cls, v):
+        for k, x in v.items():
+            if not 0.0 <= float(x) <= 1.0:
+                raise ValueError(f"{k}: expected a number from 0 to 1, got {x}")
+        return v
+
+
+class PowerSpec(Strict):
+    name: str | None = None
+    capacity: float = Field(gt=0, le=10, description="Economic and military means, relative (Russia 1999 = 1).")
+    capacity_drivers: dict[str, float] = Field(default_factory=dict,
+                                               description="Series name -> elasticity of capacity to it.")
+    attention: float = Field(ge=0, le=2, description="Base attention to Central Asia (0-1, 1 a top priority).")
+    conditionality: float = Field(ge=0, le=1, description="Democracy and human-rights conditions on its help.")
+    reach: float = Field(ge=0, le=2, description="How well its help reaches the region (proximity, logistics).")
+    afghan_exposure: float = Field(0.0, ge=0, le=1.5, description="How much the Afghan threat reaches it.")
+    own_threat: float = Field(0.0, ge=0, le=3)
+    stance: Literal["integrate", "cooperate", "counterbalance"] = "integrate"
+
+
+class OrgSpec(Strict):
+    name: str | None = None
+    weights: dict[CODE, float] = Field(default_factory=dict, description="Patron weights: appeal per unit of alignment.")
+    bias: float = Field(0.0, ge=-2, le=2, description="Appeal of membership when alignments are zero.")
+    security: float = Field(0.0, ge=0, le=1, description="Security help the patron gives members (0-1).")
+    active: bool = True
+
+
+class SeriesSpec(Strict):
+    unit: str
+    reference: float = Field(gt=0, description="The value at which the series leaves capacities unchanged.")
+    values: dict[Month, float] = Field(min_length=1, description="Month -> value, interpolated linearly.")
+    source: str = Field(min_length=1)
+
+
+class Period(Strict):
+    start: Month
+    end: Month
+
+
+class ContinuesSpec(Strict):
+    scenario: str = Field(description="Scenario file whose end state this one starts from.")
+
+
+class Scenario(Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
+    title: str
+    description: str
+    teaching_notes: str | None = None
+    period: Period
+    continues: str | None = Field(None, description="Start from the end state of this scenario (same seed).")
+    afghan_insurgency: float = Field(0.0, ge=0, le=2, description="Insurgent strength in Afghanistan at the start.")
+    states: dict[CODE, StateSpec] = Field(default_factory=dict)
+    powers: dict[CODE, PowerSpec] = Field(default_factory=dict)
+    organisations: dict[CODE, OrgSpec] = Field(default_factory=dict)
+    series: dict[str, SeriesSpec] = Field(default_factory=dict)
+    parameters: dict[str, float] = Field(default_factory=dict)
+    events: list[Event] = Field(default_factory=list)
+    hazards: list[Hazard] = Field(default_factory=list)

@@ -1,0 +1,292 @@
+"""One month of the model, in phases that both engines run.
+
+Each phase is a function of the world and an index: the Mesa agents call it with their own index (one
+power, one state), the batch engine with ``slice(None)`` (all of them, for every run at once). Every agent
+reads month t and writes month t+1: phases return new values, and ``commit`` stores them together.
+
+Order within a month (the model's table of contents):
+1. the scenario's events of the month and the hazards drawn for it (world shocks);
+2. powers: attention, stance, own threat and sense of encroachment (``power_phase``);
+3. states: threats, pulls, alignment and its drivers, ties and offers (``state_phase``);
+4. the environment: the Afghan threat (``environment_phase``);
+5. commit; then states decide on organisations, bases and deals with their new scores (``decision_phase``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import rng
+from sim.events import apply_event, hazard_mask
+from sim.rules import alignment as al
+from sim.rules import decisions as dc
+from sim.rules import economy as ec
+from sim.rules import powers as pw
+from sim.rules import threats as th
+from sim.rules.arrays import per_run
+from sim.world import OPEN, World
+
+
+def events_phase(world: World, params) -> list[tuple]:
+    """Apply the month's scheduled events and draw its hazards; return what was applied.
+
+    Returns a list of (event, mask) with mask None for scheduled events (every run).
+    """
+    applied = []
+    for ev in world.setup.events_by_step[world.step]:
+        apply_event(world, ev, params)
+        applied.append((ev, None))
+    month = world.setup.start + world.step
+    for k, hz in enumerate(world.setup.hazards):
+        from sim.scenario.schema import month_index
+
+        if month_index(hz.start) <= month <= month_index(hz.end):
+            mask = hazard_mask(world, k, world.step, hz.probability)
+            if np.any(mask):
+                apply_event(world, world.setup.hazard_events[k], params, mask)
+                applied.append((world.setup.hazard_events[k], mask))
+    return applied
+
+
+def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
+    """Open bases of each power in the chosen state(s): (..., S, P) for all states, (..., P) for one."""
+    st, r = world.setup, world.runs
+    one = isinstance(state_idx, (int, np.integer))
+    shape = r.alignment[..., state_idx, :].shape
+    out = np.zeros(shape)
+    for k, slot in enumerate(st.slots):
+        if slot.kind != "base" or (one and slot.state != state_idx):
+            continue
+        is_open = (r.slot_status[..., k] == OPEN).astype(float)
+        if one:
+            out[..., slot.power] += is_open
+        else:
+            out[..., slot.state, slot.power] += is_open
+    return out
+
+
+def power_phase(world: World, params, idx=slice(None)) -> dict:
+    """Powers decide: attention to the region and stance toward rivals (see sim.rules.powers)."""
+    st, sch, r = world.setup, world.schedule, world.runs
+    one = isinstance(idx, (int, np.integer))
+    k = 0 if one else 1  # trailing dims of a power-indexed array
+
+    def par(name):
+        return per_run(params[name], k)
+
+    region_bases = _region_bases(world)  # (..., P)
+    total_bases = _sum_last(region_bases)
+    rival_presence = total_bases[..., None] - region_bases if not one else total_bases - region_bases[..., idx]
+    ops = sch.operations
+    rival_ops = (ops.sum() - ops)[idx]
+    felt = r.own_threat[..., idx] + st.power_exposure[idx] * (r.afghan_threat[..., None] if not one
+                                                                else r.afghan_threat)
+    shared = felt * np.minimum(1.0, rival_ops)
+    encroach = r.encroachment[..., idx] + par("presence_weight") * rival_presence
+    proposal = pw.stance_proposal(rival_presence, shared, encroach, par("cooperation_weight"))
+    stance, months = pw.stance_next(r.stance[..., idx], r.stance_months[..., idx], proposal, par("stance_dwell"))
+    target = pw.attention_target(sch.base_attention[idx], felt, par("threat_attention_gain"), r.stance[..., idx],
+                                 sch.distraction[idx])
+    attention = r.attention[..., idx] + par("attention_rate") * (target - r.attention[..., idx])
+    return {
+        "attention": attention,
+        "stance": stance,
+        "stance_months": months,
+        "own_threat": th.decay(r.own_threat[..., idx], par("own_threat_decay")),
+        "encroachment": th.decay(r.encroachment[..., idx], par("encroachment_decay")),
+    }
+
+
+def _sum_last(x):
+    from sim.rules.arrays import sum_last
+
+    return sum_last(x)
+
+
+def _region_bases(world: World) -> np.ndarray:
+    """Open bases of each power summed over the five states (..., P), in a fixed order."""
+    present = bases_present(world)  # (..., S, P)
+    total = present[..., 0, :].copy()
+    for s in range(1, present.shape[-2]):
+        total = total + present[..., s, :]
+    return total
+
+
+def state_inputs(world: World, params, idx=slice(None)) -> dict:
+    """Everything a state (or all states) reads to compute its pulls, shaped (..., P) per state."""
+    st, sch, r = world.setup, world.schedule, world.runs
+    one = isinstance(idx, (int, np.integer))
+
+    def pwr(x):  # a power-indexed array, broadcast over the chosen states
+        return x if one else x[..., None, :]
+
+    def sv(x):  # a state-indexed array, with a trailing axis for powers
+        return x[..., idx, None]
+
+    t = min(world.step, st.months - 1)
+    capacity = st.capacity[t]
+    hostility = pw.hostility_levels(r.stance, per_run(params["hostility_integrate"], 1),
+                                    per_run(params["hostility_cooperate"], 1),
+                                    per_run(params["hostility_counterbalance"], 1))
+    present = bases_present(world, idx)
+    member = r.member[..., idx, :]
+    W = sch.org_weights
+    sec_w = np.maximum(W, 0.0) * sch.org_security[:, None]  # (O, P)
+    bloc_security = np.zeros(present.shape)
+    for o in range(W.shape[0]):
+        bloc_security = bloc_security + member[..., o:o + 1] * sec_w[o]
+    afghan = r.afghan_threat[..., None] if one else r.afghan_threat[..., None, None]
+    security_threat = th.security_threat(sv(r.local_threat), st.exposure[idx, None], afghan)
+    regime_threat = sv(r.regime_threat)
+    return dict(
+        one=one, capacity=capacity, hostility=pwr(hostility), present=present, member=member,
+        security_threat=security_threat, regime_threat=regime_threat,
+        fear=al.regime_fear(sv(r.openness), regime_threat),
+        offer=al.security_offer(capacity, pwr(r.attention), sch.operations, sch.reach, present,
+                                per_run(params["base_presence_bonus"], 1 if one else 2), bloc_security),
+        support=al.regime_support(capacity, pwr(r.attention), sch.reach, sch.conditionality),
+        pressure=sch.conditionality * pwr(r.attention),
+    )
+
+
+def state_pulls(world: World, params, idx=slice(None), inputs: dict | None = None) -> np.ndarray:
+    """The seven pulls (..., P, 7) on the chosen state(s), from the world at month t."""
+    r = world.runs
+    x = inputs or state_inputs(world, params, idx)
+    k = 1 if x["one"] else 2
+
+    def par(name):
+        return per_run(params[name], k)
+
+    return al.pulls(
+        security_threat=x["security_threat"], regime_threat=x["regime_threat"], fear=x["fear"], offer=x["offer"],
+        support=x["support"], pressure=x["pressure"], economy=r.economy[..., idx, :], blame=r.blame[..., idx, :],
+        offers=r.offers[..., idx, :], hostility=x["hostility"],
+        presence=r.alignment[..., idx, :] + 0.5 * x["present"],
+        w_security=par("w_security"), w_regime=par("w_regime"), w_conditions=par("w_conditions"),
+        w_economy=par("w_economy"), w_blame=par("w_blame"), w_offers=par("w_offers"), w_rivalry=par("w_rivalry"),
+    )
+
+
+def state_phase(world: World, params, idx=slice(None)) -> dict:
+    """States perceive and re-align: new alignment with its drivers, threats, blame, ties and offers."""
+    st, sch, r = world.setup, world.schedule, world.runs
+    x = state_inputs(world, params, idx)
+    one = x["one"]
+    k = 1 if one else 2
+
+    def par(name, trailing=k):
+        return per_run(params[name], trailing)
+
+    terms = state_pulls(world, params, idx, x)
+    P = st.P
+    state_ids = (np.asarray(idx) if one else np.arange(st.S)[:, None])
+    agents = state_ids * P + np.arange(P)
+    seed = r.seed if world.batch_ndim == 0 else r.seed.reshape(r.seed.shape + (1, 1))
+    z = rng.normal(seed, st.start + world.step, agents, rng.STREAM_ALIGNMENT_NOISE)
+    alignment, drivers = al.alignment_step(r.alignment[..., idx, :], r.affinity[..., idx, :], terms,
+                                           par("alignment_rate"), par("noise_sd") * z)
+    t = min(world.step, st.months - 1)
+    effort = pw.EFFORT[r.stance]
+    target = ec.economy_target(st.trade0[idx], st.capacity_ratio[t], par("trade_elasticity"),
+                               r.deal_gain[..., idx, :])
+    pwr = (lambda v: v) if one else (lambda v: v[..., None, :])
+    return {
+        "alignment": alignment,
+        "drivers": drivers,
+        "local_threat": th.decay(r.local_threat[..., idx], par("security_decay", k - 1)),
+        "regime_threat": th.decay(r.regime_threat[..., idx], par("regime_decay", k - 1))
+        + th.democracy_pressure(sch.conditionality, r.attention if one else r.attention[..., None, :],
+                                r.openness[..., idx], par("democracy_pressure", k - 1)),
+        "blame": th.decay(r.blame[..., idx, :], par("blame_decay")),
+        "economy": ec.economy_next(r.economy[..., idx, :], target, par("economy_rate")),
+        "offers": ec.offers_next(r.offers[..., idx, :], par("offers_decay"), par("effort_rate"), pwr(effort),
+                                 x["capacity"], pwr(r.attention), sch.reach),
+    }
+
+
+def environment_phase(world: World, params) -> dict:
+    """The Afghan threat follows insurgent strength minus the military operations against it."""
+    sch, r = world.schedule, world.runs
+    return {"afghan_threat": th.afghan_threat_next(r.afghan_threat, sch.insurgency, sch.operations.sum(),
+                                                   params["afghan_relax"], params["suppression"])}
+
+
+def commit(world: World, power_new: dict, state_new: dict, env_new: dict, power_idx=slice(None),
+           state_idx=slice(None)) -> None:
+    """Store month t+1 values computed by the phases (all read month t)."""
+    r = world.runs
+    for name, value in power_new.items():
+        getattr(r, name)[..., power_idx] = value
+    for name, value in state_new.items():
+        if name == "drivers":
+            continue
+        arr = getattr(r, name)
+        if arr.ndim - world.batch_ndim == 2:
+            arr[..., state_idx, :] = value
+        else:
+            arr[..., state_idx] = value
+    for name, value in env_new.items():
+        getattr(r, name)[...] = value
+
+
+def decision_phase(world: World, params, idx=slice(None)) -> dict:
+    """States decide with their new scores: organisations, then bases and deals. Returns the flags."""
+    st, sch, r = world.setup, world.schedule, world.runs
+    one = isinstance(idx, (int, np.integer))
+
+    def par(name, trailing):
+        return per_run(params[name], trailing)
+
+    a = r.alignment[..., idx, :]
+    neutrality = st.neutrality[idx] if one else st.neutrality
+    util = dc.membership_utility(a, sch.org_weights, sch.org_bias, np.asarray(neutrality),
+                                 par("neutrality_weight", 1 if one else 2))
+    member, months, joined, left = dc.membership_next(
+        r.member[..., idx, :], r.member_months[..., idx, :], util, sch.org_active,
+        par("join_threshold", 1 if one else 2), par("leave_threshold", 1 if one else 2),
+        par("min_dwell", 1 if one else 2))
+    hostility = pw.hostility_levels(r.stance, per_run(params["hostility_integrate"], 1),
+                                    per_run(params["hostility_cooperate"], 1),
+                                    per_run(params["hostility_counterbalance"], 1))
+    veto = dc.bloc_hostility(r.member[..., idx, :], sch.org_security, sch.org_weights,
+                             hostility if one else hostility[..., None, :])
+    # slots belonging to the chosen state(s)
+    ks = [k for k, sl in enumerate(st.slots) if (not one or sl.state == idx)]
+    out = {"member": member, "member_months": months, "joined": joined, "left": left, "slots": ks}
+    if ks:
+        sidx = np.array([st.slots[k].state for k in ks])
+        pidx = np.array([st.slots[k].power for k in ks])
+        if one:
+            a_k, veto_k, neut_k = a[..., pidx], veto[..., pidx], np.asarray(st.neutrality[idx])
+        else:
+            a_k, veto_k, neut_k = a[..., sidx, pidx], veto[..., sidx, pidx], st.neutrality[sidx]
+        is_deal = np.array([st.slots[k].kind == "deal" for k in ks])
+        value = np.array([st.slots[k].value for k in ks])
+        window = np.array([st.slots[k].window for k in ks])
+        base_u = dc.base_utility(a_k, neut_k, veto_k, par("neutrality_weight", 1), par("veto_weight", 1))
+        deal_u = a_k + 0.5 * value
+        utility = np.where(is_deal, deal_u, base_u)
+        grant = np.where(is_deal, par("deal_accept", 1), par("base_grant", 1))
+        revoke = np.where(is_deal, par("deal_end", 1), par("base_revoke", 1))
+        status, smonths, opened, closed, refused = dc.slot_next(
+            r.slot_status[..., ks], r.slot_months[..., ks], utility, window, grant, revoke, par("min_dwell", 1))
+        out.update(slot_status=status, slot_months=smonths, opened=opened, closed=closed, refused=refused)
+    return out
+
+
+def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
+    st, r = world.setup, world.runs
+    r.member[..., idx, :] = dec["member"]
+    r.member_months[..., idx, :] = dec["member_months"]
+    ks = dec["slots"]
+    if ks:
+        r.slot_status[..., ks] = dec["slot_status"]
+        r.slot_months[..., ks] = dec["slot_months"]
+        # deals signed add their value to the tie target; deals ended take it away
+        for j, k in enumerate(ks):
+            sl = st.slots[k]
+            if sl.kind != "deal":
+                continue
+            delta = sl.value * (dec["opened"][..., j].astype(float) - dec["closed"][..., j].astype(float))
+            r.deal_gain[..., sl.state, sl.power] = r.deal_gain[..., sl.state, sl.power] + delta

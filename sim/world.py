@@ -1,0 +1,273 @@
+"""The world's state: what is shared by every run (the scenario's schedule) and what each run holds.
+
+``Setup`` is fixed for a scenario: codes, each state's exposure and neutrality, the series after price
+shocks, the base and deal slots opened by requests and offers, the events by month.
+``Schedule`` is what the scenario's dated events change for every run alike: insurgent strength,
+military operations, wars elsewhere, the powers' conditions and attention, the organisations.
+``RunState`` is each run's own state, with a leading batch axis of N runs (or none, for the Mesa model).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from sim.codes import STANCES, STATES
+from sim.data_sources import trade_share
+from sim.scenario.loader import LoadedScenario
+from sim.scenario.schema import month_index
+
+PENDING, OPEN, REFUSED, CLOSED, NOT_YET = 1, 2, 3, 4, 0  # slot status codes (bases and deals)
+
+
+@dataclass
+class Slot:
+    """A base requested (or hosted from the start), or an energy deal offered."""
+
+    kind: str  # "base" or "deal"
+    state: int
+    power: int
+    month: int  # step index at which the request or offer arrives (-1: in place at the start)
+    window: int
+    name: str
+    value: float = 0.0
+    event_id: str = ""
+
+
+@dataclass
+class Setup:
+    """What stays fixed for a scenario."""
+
+    name: str
+    states: tuple[str, ...]
+    powers: tuple[str, ...]
+    orgs: tuple[str, ...]
+    start: int  # month index of the first step
+    months: int
+    exposure: np.ndarray  # (S,) afghan exposure of each state
+    neutrality: np.ndarray  # (S,)
+    power_exposure: np.ndarray  # (P,)
+    capacity: np.ndarray  # (T, P) capacity of each power each month (series and shocks applied)
+    capacity_ratio: np.ndarray  # (T, P) capacity relative to the first month
+    series_names: tuple[str, ...]
+    series: np.ndarray  # (T, n_series) after price shocks
+    trade0: np.ndarray  # (S, P) initial trade and energy ties
+    slots: list[Slot]
+    events_by_step: list[list]  # step -> events (schema objects) dated that month
+    hazards: list  # schema Hazard objects with parsed events
+    hazard_events: list
+
+    @property
+    def S(self) -> int:
+        return len(self.states)
+
+    @property
+    def P(self) -> int:
+        return len(self.powers)
+
+    @property
+    def O(self) -> int:  # noqa: E743
+        return len(self.orgs)
+
+    def date(self, step: int) -> str:
+        m = self.start + step
+        return f"{m // 12:04d}-{m % 12 + 1:02d}"
+
+
+@dataclass
+class Schedule:
+    """What dated events change for every run alike."""
+
+    insurgency: float
+    operations: np.ndarray  # (P,) military operations in Afghanistan, 0-1
+    distraction: np.ndarray  # (P,) attention absorbed by wars elsewhere
+    conditionality: np.ndarray  # (P,)
+    base_attention: np.ndarray  # (P,)
+    reach: np.ndarray  # (P,)
+    org_active: np.ndarray  # (O,) bool
+    org_weights: np.ndarray  # (O, P)
+    org_bias: np.ndarray  # (O,)
+    org_security: np.ndarray  # (O,)
+
+    def copy(self) -> "Schedule":
+        return copy.deepcopy(self)
+
+
+@dataclass
+class RunState:
+    """Each run's state. Arrays carry a leading batch axis of N runs, or none for a single Mesa run."""
+
+    seed: np.ndarray  # () or (N,) uint64
+    alignment: np.ndarray  # (S, P) 0-1
+    affinity: np.ndarray  # (S, P) logit-scale historical leaning (the anchor of inertia)
+    local_threat: np.ndarray  # (S,)
+    regime_threat: np.ndarray  # (S,)
+    blame: np.ndarray  # (S, P)
+    offers: np.ndarray  # (S, P)
+    economy: np.ndarray  # (S, P)
+    deal_gain: np.ndarray  # (S, P)
+    openness: np.ndarray  # (S,)
+    member: np.ndarray  # (S, O) bool
+    member_months: np.ndarray  # (S, O)
+    afghan_threat: np.ndarray  # ()
+    own_threat: np.ndarray  # (P,)
+    encroachment: np.ndarray  # (P,)
+    attention: np.ndarray  # (P,)
+    stance: np.ndarray  # (P,) int: 0 integrate, 1 cooperate, 2 counterbalance
+    stance_months: np.ndarray  # (P,)
+    slot_status: np.ndarray  # (K,) int
+    slot_months: np.ndarray  # (K,)
+
+    def copy(self) -> "RunState":
+        return RunState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+
+    def take(self, i: int) -> "RunState":
+        """Run i of a batch, without the batch axis."""
+        return RunState(**{f.name: getattr(self, f.name)[i].copy() for f in fields(self)})
+
+    @staticmethod
+    def stack(runs: list["RunState"]) -> "RunState":
+        return RunState(**{f.name: np.stack([getattr(r, f.name) for r in runs]) for f in fields(RunState)})
+
+
+@dataclass
+class World:
+    """Everything a step reads and writes."""
+
+    setup: Setup
+    schedule: Schedule
+    runs: RunState
+    step: int = 0  # the next month to simulate (0 = the period's first month)
+    batch_ndim: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _series_table(sc: LoadedScenario) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Monthly values of every series over the period, interpolated linearly, then price shocks applied."""
+    names = tuple(sc.spec.series)
+    T = sc.months
+    months = np.arange(sc.start, sc.start + T)
+    table = np.ones((T, len(names)))
+    refs = np.ones(len(names))
+    for j, name in enumerate(names):
+        s = sc.spec.series[name]
+        pts = sorted((month_index(m), v) for m, v in s.values.items())
+        xs = np.array([p[0] for p in pts], dtype=float)
+        ys = np.array([p[1] for p in pts], dtype=float)
+        table[:, j] = np.interp(months, xs, ys)
+        refs[j] = s.reference
+    for ev in sc.spec.events:
+        if ev.type == "price_shock":
+            j = names.index(ev.series)
+            a = month_index(ev.date) - sc.start
+            b = T if ev.months == 0 else min(T, a + ev.months)
+            table[a:b, j] *= ev.factor
+    return names, table, refs
+
+
+def build_setup(sc: LoadedScenario) -> Setup:
+    spec = sc.spec
+    states, powers, orgs = STATES, sc.powers, sc.orgs
+    S, P = len(states), len(powers)
+    names, series, refs = _series_table(sc)
+    T = sc.months
+    log_sum = np.zeros((T, P))
+    for p, code in enumerate(powers):
+        for sname, elasticity in spec.powers[code].capacity_drivers.items():
+            j = names.index(sname)
+            log_sum[:, p] += elasticity * np.log(series[:, j] / refs[j])
+    cap0 = np.array([spec.powers[c].capacity for c in powers])
+    capacity = cap0[None, :] * np.exp(log_sum)
+    trade0 = np.zeros((S, P))
+    for s, sc_code in enumerate(states):
+        st = spec.states[sc_code]
+        for p, pc in enumerate(powers):
+            if pc in st.trade:
+                trade0[s, p] = st.trade[pc]
+            elif st.trade_from_data is not None:
+                v = trade_share(sc_code, pc, st.trade_from_data)
+                trade0[s, p] = 0.0 if v is None else v
+            trade0[s, p] = min(1.0, trade0[s, p] + st.energy.get(pc, 0.0))
+    slots: list[Slot] = []
+    for s, sc_code in enumerate(states):
+        for pc, names_ in spec.states[sc_code].bases.items():
+            for nm in names_:
+                slots.append(Slot("base", s, powers.index(pc), -1, 0, nm))
+    default_window = int(spec.parameters.get("request_window", 6))
+    events_by_step: list[list] = [[] for _ in range(T)]
+    for ev in spec.events:
+        k = month_index(ev.date) - sc.start
+        events_by_step[k].append(ev)
+        if ev.type == "base_request":
+            slots.append(Slot("base", states.index(ev.state), powers.index(ev.actor), k,
+                              ev.window or default_window, ev.name, 0.0, ev.id))
+        elif ev.type == "energy_deal":
+            slots.append(Slot("deal", states.index(ev.state), powers.index(ev.actor), k,
+                              ev.window or default_window, ev.name, ev.value, ev.id))
+    from sim.scenario.schema import EVENT_TYPES
+
+    hazard_events = [EVENT_TYPES[h.event["type"]].model_validate(
+        {"id": h.id, "date": h.start, "source": h.source, **h.event}) for h in spec.hazards]
+    return Setup(
+        name=spec.name, states=states, powers=powers, orgs=orgs, start=sc.start, months=T,
+        exposure=np.array([spec.states[c].afghan_exposure for c in states]),
+        neutrality=np.array([spec.states[c].neutrality for c in states]),
+        power_exposure=np.array([spec.powers[c].afghan_exposure for c in powers]),
+        capacity=capacity, capacity_ratio=capacity / capacity[:1],
+        series_names=names, series=series, trade0=trade0, slots=slots, events_by_step=events_by_step,
+        hazards=list(spec.hazards), hazard_events=hazard_events,
+    )
+
+
+def build_schedule(sc: LoadedScenario) -> Schedule:
+    spec = sc.spec
+    powers, orgs = sc.powers, sc.orgs
+    W = np.zeros((len(orgs), len(powers)))
+    for o, oc in enumerate(orgs):
+        for pc, w in spec.organisations[oc].weights.items():
+            W[o, powers.index(pc)] = w
+    return Schedule(
+        insurgency=float(spec.afghan_insurgency),
+        operations=np.zeros(len(powers)),
+        distraction=np.zeros(len(powers)),
+        conditionality=np.array([spec.powers[c].conditionality for c in powers]),
+        base_attention=np.array([spec.powers[c].attention for c in powers]),
+        reach=np.array([spec.powers[c].reach for c in powers]),
+        org_active=np.array([spec.organisations[c].active for c in orgs], dtype=bool),
+        org_weights=W,
+        org_bias=np.array([spec.organisations[c].bias for c in orgs]),
+        org_security=np.array([spec.organisations[c].security for c in orgs]),
+    )
+
+
+def initial_run_state(sc: LoadedScenario, setup: Setup, seed: int) -> RunState:
+    """One run's state at the start of the period, from the scenario's initial conditions (no batch axis)."""
+    spec = sc.spec
+    S, P, O, K = setup.S, setup.P, setup.O, len(setup.slots)
+    a = np.array([[spec.states[s].alignment[p] for p in setup.powers] for s in setup.states])
+    member = np.array([[o in spec.states[s].members for o in setup.orgs] for s in setup.states], dtype=bool)
+    status = np.array([OPEN if sl.month < 0 else NOT_YET for sl in setup.slots], dtype=np.int64)
+    return RunState(
+        seed=np.asarray(seed, dtype=np.uint64),
+        alignment=a.astype(float),
+        affinity=np.zeros((S, P)),
+        local_threat=np.array([spec.states[s].local_threat for s in setup.states], dtype=float),
+        regime_threat=np.array([spec.states[s].regime_threat for s in setup.states], dtype=float),
+        blame=np.zeros((S, P)),
+        offers=np.zeros((S, P)),
+        economy=setup.trade0.copy(),
+        deal_gain=np.zeros((S, P)),
+        openness=np.array([spec.states[s].openness for s in setup.states], dtype=float),
+        member=member,
+        member_months=np.full((S, O), 999, dtype=np.int64),
+        afghan_threat=np.asarray(float(spec.afghan_insurgency)),
+        own_threat=np.array([spec.powers[p].own_threat for p in setup.powers], dtype=float),
+        encroachment=np.zeros(P),
+        attention=np.array([spec.powers[p].attention for p in setup.powers], dtype=float),
+        stance=np.array([STANCES.index(spec.powers[p].stance) for p in setup.powers], dtype=np.int64),
+        stance_months=np.full(P, 999, dtype=np.int64),
+        slot_status=status,
+        slot_months=np.full(K, 999, dtype=np.int64),
+    )
