@@ -116,7 +116,9 @@ def _upheaval(world: World, ev, params, mask) -> None:
     r.regime_threat[...] = _where(mask, r.regime_threat + shock, r.regime_threat)
     r.blame[...] = _where(mask, r.blame + shock[..., None] * shares[..., None, :], r.blame)
     # a power that backs regimes (low conditionality) sees the upheaval as an assault by those blamed
-    others = _others(shares)
+    from sim.rules.powers import toward_rivals
+
+    others = toward_rivals(shares, st.rivals)
     r.encroachment[...] = _where(mask, r.encroachment + ev.magnitude * others * (1.0 - sch.conditionality),
                                  r.encroachment)
     if ev.type == "color_revolution" and home is not None:
@@ -125,12 +127,6 @@ def _upheaval(world: World, ev, params, mask) -> None:
                                            r.openness[..., home])
         shift = np.array([ev.affinity_shift.get(p, 0.0) for p in powers])
         r.affinity[..., home, :] = _where(mask, r.affinity[..., home, :] + shift, r.affinity[..., home, :])
-
-
-def _others(x):
-    from sim.rules.alignment import others_sum
-
-    return others_sum(x)
 
 
 def hazard_mask(world: World, k: int, step: int, probability: float):

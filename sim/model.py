@@ -66,6 +66,7 @@ class GreatGameModel(mesa.Model):
         if not self.loaded.spec.continues:
             for agent in self.state_agents:
                 agent.settle()
+        self.recorder = None  # an optional sim.recorders recorder, fed each month like the batch engine's
         self.decisions: list[dict] = []  # every decision taken: date, state, counterpart, decision, detail
         self.applied_events: list[dict] = []
         self.last_drivers: np.ndarray | None = None
@@ -114,7 +115,8 @@ class GreatGameModel(mesa.Model):
             self.running = False
             return
         date = w.setup.date(w.step)
-        for ev, _mask in rules.events_phase(w, self.params):
+        applied = rules.events_phase(w, self.params)
+        for ev, _mask in applied:
             self.applied_events.append({"date": date, "event": ev})
         self.powers.do("step")
         self.states.do("step")
@@ -123,8 +125,11 @@ class GreatGameModel(mesa.Model):
         self.states.do("advance")
         rules.commit(w, {}, {}, env)
         self.last_drivers = np.stack([a.drivers for a in self.state_agents])
-        for agent in self.state_agents:
-            self._log_decisions(date, agent, agent.decide())
+        month_decisions = [agent.decide() for agent in self.state_agents]
+        for agent, dec in zip(self.state_agents, month_decisions):
+            self._log_decisions(date, agent, dec)
+        if self.recorder is not None:
+            self.recorder.record(w, self.last_drivers, _merge_decisions(w, month_decisions), applied)
         self.datacollector.collect(self)
         w.step += 1
         if w.step >= w.setup.months:
@@ -140,3 +145,22 @@ class GreatGameModel(mesa.Model):
         while self.running:
             self.step()
         return self
+
+
+def _merge_decisions(world: World, per_state: list[dict]) -> dict:
+    """The five states' decision flags of a month, in the layout the batch engine produces."""
+    slots, opened, closed, refused = [], [], [], []
+    for dec in per_state:
+        slots += dec["slots"]
+        if dec["slots"]:
+            opened.append(dec["opened"])
+            closed.append(dec["closed"])
+            refused.append(dec["refused"])
+    order = np.argsort(slots, kind="stable")
+    cat = (lambda xs: np.concatenate(xs)[order]) if slots else (lambda xs: np.zeros(0, dtype=bool))
+    return {
+        "joined": np.stack([d["joined"] for d in per_state]),
+        "left": np.stack([d["left"] for d in per_state]),
+        "slots": [slots[i] for i in order],
+        "opened": cat(opened), "closed": cat(closed), "refused": cat(refused),
+    }

@@ -75,15 +75,15 @@ def power_phase(world: World, params, idx=slice(None)) -> dict:
         return per_run(params[name], k)
 
     region_bases = _region_bases(world)  # (..., P)
-    total_bases = _sum_last(region_bases)
-    rival_presence = total_bases[..., None] - region_bases if not one else total_bases - region_bases[..., idx]
-    ops = sch.operations
-    rival_ops = (ops.sum() - ops)[idx]
+    rival_bases = pw.toward_rivals(region_bases, st.rivals)[..., idx]
+    rival_ops = pw.toward_rivals(sch.operations, st.rivals)[idx]
+    rival_presence = rival_bases + rival_ops
     felt = r.own_threat[..., idx] + st.power_exposure[idx] * (r.afghan_threat[..., None] if not one
                                                                 else r.afghan_threat)
     shared = felt * np.minimum(1.0, rival_ops)
-    encroach = r.encroachment[..., idx] + par("presence_weight") * rival_presence
-    proposal = pw.stance_proposal(rival_presence, shared, encroach, par("cooperation_weight"))
+    encroach = r.encroachment[..., idx] + par("presence_weight") * rival_bases
+    proposal = pw.stance_proposal(rival_presence, shared, encroach, par("cooperation_weight"),
+                                  par("stance_tolerance"))
     stance, months = pw.stance_next(r.stance[..., idx], r.stance_months[..., idx], proposal, par("stance_dwell"))
     target = pw.attention_target(sch.base_attention[idx], felt, par("threat_attention_gain"), r.stance[..., idx],
                                  sch.distraction[idx])
@@ -97,12 +97,6 @@ def power_phase(world: World, params, idx=slice(None)) -> dict:
     }
 
 
-def _sum_last(x):
-    from sim.rules.arrays import sum_last
-
-    return sum_last(x)
-
-
 def _region_bases(world: World) -> np.ndarray:
     """Open bases of each power summed over the five states (..., P), in a fixed order."""
     present = bases_present(world)  # (..., S, P)
@@ -110,6 +104,14 @@ def _region_bases(world: World) -> np.ndarray:
     for s in range(1, present.shape[-2]):
         total = total + present[..., s, :]
     return total
+
+
+def hostility_matrix(world: World, params) -> np.ndarray:
+    """H[..., q, p]: how hostile power q is toward power p this month (by q's stance and its rivals)."""
+    levels = pw.hostility_levels(world.runs.stance, per_run(params["hostility_integrate"], 1),
+                                 per_run(params["hostility_cooperate"], 1),
+                                 per_run(params["hostility_counterbalance"], 1))
+    return pw.hostility_matrix(levels, world.setup.rivals)
 
 
 def state_inputs(world: World, params, idx=slice(None)) -> dict:
@@ -125,9 +127,7 @@ def state_inputs(world: World, params, idx=slice(None)) -> dict:
 
     t = min(world.step, st.months - 1)
     capacity = st.capacity[t]
-    hostility = pw.hostility_levels(r.stance, per_run(params["hostility_integrate"], 1),
-                                    per_run(params["hostility_cooperate"], 1),
-                                    per_run(params["hostility_counterbalance"], 1))
+    hostility = hostility_matrix(world, params)
     present = bases_present(world, idx)
     member = r.member[..., idx, :]
     W = sch.org_weights
@@ -139,7 +139,8 @@ def state_inputs(world: World, params, idx=slice(None)) -> dict:
     security_threat = th.security_threat(sv(r.local_threat), st.exposure[idx, None], afghan)
     regime_threat = sv(r.regime_threat)
     return dict(
-        one=one, capacity=capacity, hostility=pwr(hostility), present=present, member=member,
+        one=one, capacity=capacity, hostility=hostility if one else hostility[..., None, :, :], present=present,
+        member=member,
         security_threat=security_threat, regime_threat=regime_threat,
         fear=al.regime_fear(sv(r.openness), regime_threat),
         offer=al.security_offer(capacity, pwr(r.attention), sch.operations, sch.reach, present,
@@ -246,11 +247,9 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
         r.member[..., idx, :], r.member_months[..., idx, :], util, sch.org_active,
         par("join_threshold", 1 if one else 2), par("leave_threshold", 1 if one else 2),
         par("min_dwell", 1 if one else 2))
-    hostility = pw.hostility_levels(r.stance, per_run(params["hostility_integrate"], 1),
-                                    per_run(params["hostility_cooperate"], 1),
-                                    per_run(params["hostility_counterbalance"], 1))
+    hostility = hostility_matrix(world, params)
     veto = dc.bloc_hostility(r.member[..., idx, :], sch.org_security, sch.org_weights,
-                             hostility if one else hostility[..., None, :])
+                             hostility if one else hostility[..., None, :, :])
     # slots belonging to the chosen state(s)
     ks = [k for k, sl in enumerate(st.slots) if (not one or sl.state == idx)]
     out = {"member": member, "member_months": months, "joined": joined, "left": left, "slots": ks}
@@ -264,7 +263,11 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
         is_deal = np.array([st.slots[k].kind == "deal" for k in ks])
         value = np.array([st.slots[k].value for k in ks])
         window = np.array([st.slots[k].window for k in ks])
-        base_u = dc.base_utility(a_k, neut_k, veto_k, par("neutrality_weight", 1), par("veto_weight", 1))
+        afghan = r.afghan_threat[..., None]
+        threat_k = r.local_threat[..., sidx] + st.exposure[sidx] * afghan
+        ops_k = sch.operations[pidx]
+        base_u = dc.base_utility(a_k, neut_k, veto_k, par("neutrality_weight", 1), par("veto_weight", 1)) \
+            + par("base_security_weight", 1) * ops_k * threat_k
         deal_u = a_k + 0.5 * value
         utility = np.where(is_deal, deal_u, base_u)
         grant = np.where(is_deal, par("deal_accept", 1), par("base_grant", 1))

@@ -54,6 +54,7 @@ class Setup:
     series_names: tuple[str, ...]
     series: np.ndarray  # (T, n_series) after price shocks
     trade0: np.ndarray  # (S, P) initial trade and energy ties
+    rivals: np.ndarray  # (P, P) 1 where power p (row) contests the region with power q (column)
     slots: list[Slot]
     events_by_step: list[list]  # step -> events (schema objects) dated that month
     hazards: list  # schema Hazard objects with parsed events
@@ -216,9 +217,21 @@ def build_setup(sc: LoadedScenario) -> Setup:
         neutrality=np.array([spec.states[c].neutrality for c in states]),
         power_exposure=np.array([spec.powers[c].afghan_exposure for c in powers]),
         capacity=capacity, capacity_ratio=capacity / capacity[:1],
-        series_names=names, series=series, trade0=trade0, slots=slots, events_by_step=events_by_step,
+        series_names=names, series=series, trade0=trade0, rivals=_rivals(sc), slots=slots,
+        events_by_step=events_by_step,
         hazards=list(spec.hazards), hazard_events=hazard_events,
     )
+
+
+def _rivals(sc: LoadedScenario) -> np.ndarray:
+    powers = sc.powers
+    R = np.zeros((len(powers), len(powers)))
+    for p, code in enumerate(powers):
+        declared = sc.spec.powers[code].rivals
+        for q, other in enumerate(powers):
+            if q != p and (declared is None or other in declared):
+                R[p, q] = 1.0
+    return R
 
 
 def build_schedule(sc: LoadedScenario) -> Schedule:

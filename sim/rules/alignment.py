@@ -7,7 +7,7 @@ Each month a state weighs seven pulls on its leaning toward power p (in logit un
   economy    = w_economy    x energy and trade tie with p
   blame      = -w_blame     x blame the state holds against p
   offers     = w_offers     x goodwill from p's recent offers
-  rivalry    = -w_rivalry   x p's hostility x the state's closeness to p's rivals
+  rivalry    = -w_rivalry   x sum over p's rivals q of (q's hostility x the state's closeness to q)
 Its target is logistic(affinity + sum of pulls), where the affinity is the state's historical leaning.
 The score closes a share ``rate`` of the gap to the target each month, plus a little noise, kept in [0, 1]:
   new = old + rate x (target - old) + noise, clipped.
@@ -51,9 +51,10 @@ def pulls(*, security_threat, regime_threat, fear, offer, support, pressure, eco
     """The seven pulls on a state's alignment with each power, stacked on a new last axis (..., P, 7).
 
     State-level inputs (threats, fear) carry a trailing axis of length 1 to broadcast over powers.
-    presence: the state's closeness to each power (alignment + half its bases there).
+    presence: the state's closeness to each power (alignment + half its bases there); hostility: the matrix
+    H[..., q, p] of q's hostility toward p. A state close to a hostile power pays for leaning toward its rivals.
     """
-    rivals = others_sum(presence)
+    rivals = rival_pressure(presence, hostility)
     return np.stack([
         w_security * security_threat * relative(offer),
         w_regime * regime_threat * relative(support),
@@ -61,8 +62,20 @@ def pulls(*, security_threat, regime_threat, fear, offer, support, pressure, eco
         w_economy * economy,
         -w_blame * blame,
         w_offers * offers,
-        -w_rivalry * hostility * rivals,
+        -w_rivalry * rivals,
     ], axis=-1)
+
+
+def rival_pressure(presence, hostility):
+    """For each power p: sum over q of hostility[q, p] x presence[q] (fixed order)."""
+    P = presence.shape[-1]
+    out = np.zeros(np.broadcast_shapes(presence.shape, hostility.shape[:-1]))
+    for p in range(P):
+        total = 0.0 * presence[..., 0]
+        for q in range(P):
+            total = total + hostility[..., q, p] * presence[..., q]
+        out[..., p] = total
+    return out
 
 
 def others_sum(x):

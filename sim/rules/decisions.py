@@ -36,21 +36,25 @@ def bloc_hostility(member, org_security, org_weights, hostility):
     """For each power p, the hostility toward p of the patrons of the security blocs the state belongs to.
 
     bloc[q] = 1 when the state is in a bloc with a security role led (weight >= 0.5) by q;
-    veto[p] = sum over q != p of bloc[q] x hostility[q].
+    veto[p] = the largest bloc[q] x H[q, p] over the patrons q (H: hostility matrix, q toward p).
     """
     led = (org_security[:, None] > 0) & (org_weights >= 0.5)  # (O, P)
     bloc = np.zeros(member.shape[:-1] + (org_weights.shape[1],), dtype=bool)
     for o in range(member.shape[-1]):
         bloc = bloc | (member[..., o:o + 1] & led[o])
-    h = bloc * hostility
-    total = h[..., 0].copy()
-    for q in range(1, h.shape[-1]):
-        total = total + h[..., q]
-    return total[..., None] - h
+    P = bloc.shape[-1]
+    veto = np.zeros(np.broadcast_shapes(bloc.shape, hostility.shape[:-1]))
+    for p in range(P):
+        for q in range(P):
+            veto[..., p] = np.maximum(veto[..., p], bloc[..., q] * hostility[..., q, p])
+    return veto
 
 
 def base_utility(alignment, neutrality, veto, neutrality_weight, veto_weight):
-    """Case for hosting a power's base: alignment - neutrality_weight x neutrality - veto_weight x bloc veto."""
+    """Case for hosting a power's base: alignment - neutrality_weight x neutrality - veto_weight x bloc veto.
+
+    (The step adds base_security_weight x the power's military operations x the state's security threat:
+    a base for a power at war with the state's own enemies is worth more.)"""
     return alignment - neutrality_weight * neutrality - veto_weight * veto
 
 

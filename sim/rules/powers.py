@@ -26,13 +26,16 @@ def attention_target(base_attention, felt_threat, gain, stance, distraction):
     return np.maximum(0.0, base_attention + gain * felt_threat + ATTENTION_BONUS[stance] - distraction)
 
 
-def stance_proposal(rival_presence, shared_threat, encroachment, cooperation_weight):
+def stance_proposal(rival_presence, shared_threat, encroachment, cooperation_weight, tolerance):
     """The stance a power's situation calls for.
 
-    rival_presence: rival bases in the region; shared_threat: the threat the power feels that its rivals
-    are fighting; encroachment: its sense that rivals encroach (stock + presence).
+    rival_presence: rival bases in the region plus rival military operations next to it;
+    shared_threat: the threat the power feels that its rivals are fighting;
+    encroachment: its sense that rivals encroach (stock + presence).
+    integrate if no rival is present; else cooperate while
+    cooperation_weight x shared threat + tolerance >= encroachment; else counterbalance.
     """
-    cooperate = cooperation_weight * shared_threat >= encroachment
+    cooperate = cooperation_weight * shared_threat + tolerance >= encroachment
     return np.where(rival_presence < 0.5, INTEGRATE, np.where(cooperate, COOPERATE, COUNTERBALANCE))
 
 
@@ -47,3 +50,20 @@ def stance_next(stance, months_in_stance, proposal, dwell):
 def hostility_levels(stance, h_integrate, h_cooperate, h_counterbalance):
     """A power's hostility toward its rivals, by stance."""
     return np.where(stance == INTEGRATE, h_integrate, np.where(stance == COOPERATE, h_cooperate, h_counterbalance))
+
+
+def hostility_matrix(levels, rivals):
+    """H[q, p]: hostility of power q toward power p = q's hostility level if p is one of q's rivals, else 0."""
+    return levels[..., :, None] * rivals
+
+
+def toward_rivals(x, rivals):
+    """For each power p, the sum of x over p's rivals q (fixed order): sum_q rivals[p, q] x[q]."""
+    P = rivals.shape[0]
+    out = np.zeros(x.shape)
+    for p in range(P):
+        total = 0.0 * x[..., 0]
+        for q in range(P):
+            total = total + rivals[p, q] * x[..., q]
+        out[..., p] = total
+    return out

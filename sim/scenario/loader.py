@@ -267,6 +267,10 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
         for p in st.bases:
             power(("states", code, "bases", p), p)
     for code, ps in spec.powers.items():
+        for j, q in enumerate(ps.rivals or []):
+            power(("powers", code, "rivals", j), q)
+            if q == code:
+                raise fail(("powers", code, "rivals", j), "a power cannot be its own rival")
         for s in ps.capacity_drivers:
             if s not in series:
                 raise fail(("powers", code, "capacity_drivers", s),

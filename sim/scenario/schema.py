@@ -257,6 +257,7 @@ class PowerSpec(Strict):
     afghan_exposure: float = Field(0.0, ge=0, le=1.5, description="How much the Afghan threat reaches it.")
     own_threat: float = Field(0.0, ge=0, le=3)
     stance: Literal["integrate", "cooperate", "counterbalance"] = "integrate"
+    rivals: list[CODE] | None = Field(None, description="Powers it contests the region with (default: all others).")
 
 
 class OrgSpec(Strict):

@@ -1,0 +1,64 @@
+"""The command line: ``python run.py COMMAND ...``.
+
+Commands: run (a scenario, R seeded runs, tables, figures, report), and, where installed, validate,
+compare, sweep, analyze and app. Each command module provides ``configure(parser)`` and ``run(args)``.
+Bad input of any kind ends with one clear message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from sim.scenario.errors import ScenarioError
+
+COMMANDS = {
+    "run": ("sim.commands.run_command", "run a scenario and write tables, figures and a report"),
+    "validate": ("sim.validation.command", "score the replay against dated checkpoints and the UN data"),
+    "compare": ("sim.comparison.command", "run scenarios (or read sweep results) side by side and compare them"),
+    "sweep": ("sim.sweep.command", "run a parameter sweep declared in a sweep file"),
+    "analyze": ("sim.sweep.analyze_command", "sensitivity analysis and scenario discovery on sweep results"),
+    "app": ("sim.app.command", "serve the classroom app in the browser (Mesa SolaraViz)"),
+}
+
+
+class UsageError(Exception):
+    """A command-line value is wrong: the message says which and what was expected."""
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict]:
+    parser = argparse.ArgumentParser(prog="run.py", description="greatgame: the contest for influence in "
+                                     "Central Asia, an agent-based model.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules = {}
+    for name, (module_name, help_text) in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name and module_name.startswith(e.name):
+                continue  # that command is not part of this installation
+            raise
+        p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip().split("\n\n")[0])
+        module.configure(p)
+        modules[name] = module
+    return parser, modules
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, modules = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return int(modules[args.command].run(args) or 0)
+    except ScenarioError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,120 @@
+"""Run a scenario R times (seeds N, N+1, ...) and write its tables, figures, report and manifest."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from sim.cli import UsageError
+from sim.outputs import figures, report, tables
+from sim.outputs.manifest import command_line, now, scenario_files, versions
+from sim.outputs.writer import atomic_folder
+from sim.parameters import BY_NAME, make_params
+from sim.scenario import load_scenario
+
+
+def configure(p) -> None:
+    p.add_argument("scenario", help="a scenario YAML file, e.g. scenarios/replay_1999_2008.yaml")
+    p.add_argument("--seed", type=int, default=0, help="seed of the first run (run i uses seed + i); default 0")
+    p.add_argument("--runs", type=int, default=1, help="number of seeded runs; default 1")
+    p.add_argument("--out", help="results folder (default results/<scenario name>/); replaced only on success")
+    p.add_argument("--engine", choices=["batch", "mesa"], default="batch",
+                   help="batch: all runs at once as arrays (default); mesa: one Mesa model per run (same results)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a model parameter, e.g. --set w_blame=4 (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def parse_overrides(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--set {item!r}: expected NAME=VALUE")
+        if name not in BY_NAME:
+            raise UsageError(f"--set {item!r}: unknown parameter {name!r}; see docs/odd.md for the list")
+        try:
+            v = float(value)
+        except ValueError:
+            raise UsageError(f"--set {item!r}: expected a number, got {value!r}") from None
+        p = BY_NAME[name]
+        if not p.low <= v <= p.high:
+            raise UsageError(f"--set {item!r}: expected a value from {p.low} to {p.high} ({p.unit})")
+        out[name] = v
+    return out
+
+
+def run(args) -> int:
+    from sim.simulate import run_scenario
+
+    if args.runs < 1:
+        raise UsageError(f"--runs {args.runs}: expected a whole number of runs, 1 or more")
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: expected a seed of 0 or more")
+    overrides = parse_overrides(args.set)
+    scenario = load_scenario(args.scenario)
+    out = Path(args.out) if args.out else Path("results") / scenario.spec.name
+    seeds = list(range(args.seed, args.seed + args.runs))
+    started = now()
+    t0 = time.perf_counter()
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.runs, unit="run", delay=1.0, desc=scenario.spec.name, leave=False)
+    rec = run_scenario(scenario, seeds, overrides, engine=args.engine, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    elapsed = time.perf_counter() - t0
+    ts = tables.timeseries(rec, seeds)
+    drv = tables.drivers(rec, seeds)
+    dec = tables.decisions(rec, seeds)
+    evs = tables.events(rec, seeds)
+    pw = tables.powers(rec, seeds)
+    files = [str(f) for f in scenario.files]
+    with atomic_folder(out) as tmp:
+        ts.to_csv(tmp / "timeseries.csv", index=False, float_format="%.6f")
+        tables.states(rec, seeds).to_csv(tmp / "states.csv", index=False, float_format="%.6f")
+        pw.to_csv(tmp / "powers.csv", index=False, float_format="%.6f")
+        dec.to_csv(tmp / "decisions.csv", index=False)
+        evs.to_csv(tmp / "events.csv", index=False)
+        drv.to_csv(tmp / "drivers.csv", index=False, float_format="%.9f")
+        figures.write_figures(tmp / "figures", ts, evs, dec, scenario.spec.title)
+        (tmp / "report.md").write_text(report.build_report(
+            scenario.spec.title, scenario.spec.description, ts, drv, dec, evs, pw, seeds, files))
+        manifest = {
+            "command": command_line(),
+            "scenario": scenario.spec.name,
+            "scenario_files": scenario_files(scenario),
+            "dropped_events": scenario.dropped,
+            "inherited_events_outside_period": scenario.outside_period,
+            "period": {"start": scenario.spec.period.start, "end": scenario.spec.period.end},
+            "engine": args.engine,
+            "seeds": seeds,
+            "parameters": make_params({**scenario.spec.parameters, **overrides}),
+            "parameter_overrides": overrides,
+            "versions": versions(),
+            "started": started,
+            "finished": now(),
+            "simulation_seconds": round(elapsed, 3),
+            "files": ["timeseries.csv", "states.csv", "powers.csv", "decisions.csv", "events.csv", "drivers.csv",
+                      "report.md", "figures/"],
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    if not args.quiet:
+        print_summary(scenario, ts, dec, out, args.runs, elapsed)
+    return 0
+
+
+def print_summary(scenario, ts, dec, out: Path, runs: int, elapsed: float) -> None:
+    last = ts.date.max()
+    end = ts[ts.date == last].groupby(["state", "power"], sort=False).alignment.median().unstack()
+    print(f"{scenario.spec.title}: {runs} run(s), {ts.date.min()} to {last}, simulated in {elapsed:.2f} s")
+    print(f"alignment in {last} (median across runs):")
+    print(end.round(2).to_string())
+    if len(dec):
+        d0 = dec[dec.run == 0]
+        print(f"decisions in run 0: {len(d0)} ("
+              + ", ".join(f"{k} {v}" for k, v in d0.decision.value_counts().items()) + ")")
+    print(f"results written to {out}/ (report.md, figures/, timeseries.csv, decisions.csv, drivers.csv, ...)")
