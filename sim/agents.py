@@ -46,6 +46,10 @@ class Power(mesa.Agent):
     def conditionality(self) -> float:
         return float(self.model.world.schedule.conditionality[self.index])
 
+    def settle(self) -> None:
+        """Start at rest: the stance the rule calls for and the attention the situation settles at."""
+        self._next = rules.settle_power(self.model.world, self.model.params, self.index)
+
     def step(self) -> None:
         """Choose attention and stance from the situation at month t."""
         self._next = rules.power_phase(self.model.world, self.model.params, self.index)
@@ -106,6 +110,11 @@ class State(mesa.Agent):
         w = self.model.world
         return [f"{w.setup.powers[sl.power]}: {sl.name}" for k, sl in enumerate(w.setup.slots)
                 if sl.kind == "base" and sl.state == self.index and w.runs.slot_status[k] == OPEN]
+
+    def settle_stocks(self) -> None:
+        """Start at rest: offers and regime fear at the level their monthly inflows sustain."""
+        rules.commit(self.model.world, {}, rules.settle_stocks(self.model.world, self.model.params, self.index), {},
+                     state_idx=self.index)
 
     def settle(self) -> None:
         """Start at rest: the affinity that makes the initial alignment the target."""

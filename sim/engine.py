@@ -62,7 +62,10 @@ def initial_world(scenario: LoadedScenario, param_rows: list[dict], seeds: list[
     schedule = build_schedule(scenario)
     runs = RunState.stack([initial_run_state(scenario, setup, s) for s in seeds])
     world = World(setup, schedule, runs, step=0, batch_ndim=1)
-    settle_affinity(world, batch_params(param_rows))
+    params = batch_params(param_rows)
+    st.commit(world, st.settle_power(world, params), {}, {})
+    st.commit(world, {}, st.settle_stocks(world, params), {})
+    settle_affinity(world, params)
     return world
 
 

@@ -64,6 +64,12 @@ class GreatGameModel(mesa.Model):
         self.power_agents = [Power(self, i, c) for i, c in enumerate(setup.powers)]
         self.state_agents = [State(self, i, c) for i, c in enumerate(setup.states)]
         if not self.loaded.spec.continues:
+            for agent in self.power_agents:  # all read the start, then all commit
+                agent.settle()
+            for agent in self.power_agents:
+                agent.advance()
+            for agent in self.state_agents:
+                agent.settle_stocks()
             for agent in self.state_agents:
                 agent.settle()
         self.recorder = None  # an optional sim.recorders recorder, fed each month like the batch engine's

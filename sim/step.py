@@ -65,28 +65,36 @@ def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
     return out
 
 
-def power_phase(world: World, params, idx=slice(None)) -> dict:
-    """Powers decide: attention to the region and stance toward rivals (see sim.rules.powers)."""
+def stance_situation(world: World, params, idx=slice(None)) -> dict:
+    """What a power's stance rule reads: rival presence, the threat it shares with rivals fighting it, and its
+    sense of encroachment; plus the threat it feels from the region."""
     st, sch, r = world.setup, world.schedule, world.runs
     one = isinstance(idx, (int, np.integer))
-    k = 0 if one else 1  # trailing dims of a power-indexed array
+    k = 0 if one else 1
+    region_bases = _region_bases(world)  # (..., P)
+    rival_bases = pw.toward_rivals(region_bases, st.rivals)[..., idx]
+    rival_ops = pw.toward_rivals(sch.operations, st.rivals)[idx]
+    felt = r.own_threat[..., idx] + st.power_exposure[idx] * (r.afghan_threat if one else r.afghan_threat[..., None])
+    proposal = pw.stance_proposal(rival_bases + rival_ops, felt * np.minimum(1.0, rival_ops),
+                                  r.encroachment[..., idx] + per_run(params["presence_weight"], k) * rival_bases,
+                                  per_run(params["cooperation_weight"], k), per_run(params["stance_tolerance"], k))
+    return {"felt": felt, "proposal": proposal}
+
+
+def power_phase(world: World, params, idx=slice(None)) -> dict:
+    """Powers decide: attention to the region and stance toward rivals (see sim.rules.powers)."""
+    sch, r = world.schedule, world.runs
+    one = isinstance(idx, (int, np.integer))
+    k = 0 if one else 1
 
     def par(name):
         return per_run(params[name], k)
 
-    region_bases = _region_bases(world)  # (..., P)
-    rival_bases = pw.toward_rivals(region_bases, st.rivals)[..., idx]
-    rival_ops = pw.toward_rivals(sch.operations, st.rivals)[idx]
-    rival_presence = rival_bases + rival_ops
-    felt = r.own_threat[..., idx] + st.power_exposure[idx] * (r.afghan_threat[..., None] if not one
-                                                                else r.afghan_threat)
-    shared = felt * np.minimum(1.0, rival_ops)
-    encroach = r.encroachment[..., idx] + par("presence_weight") * rival_bases
-    proposal = pw.stance_proposal(rival_presence, shared, encroach, par("cooperation_weight"),
-                                  par("stance_tolerance"))
-    stance, months = pw.stance_next(r.stance[..., idx], r.stance_months[..., idx], proposal, par("stance_dwell"))
-    target = pw.attention_target(sch.base_attention[idx], felt, par("threat_attention_gain"), r.stance[..., idx],
-                                 sch.distraction[idx])
+    sit = stance_situation(world, params, idx)
+    stance, months = pw.stance_next(r.stance[..., idx], r.stance_months[..., idx], sit["proposal"],
+                                    par("stance_dwell"))
+    target = pw.attention_target(sch.base_attention[idx], sit["felt"], par("threat_attention_gain"),
+                                 r.stance[..., idx], sch.distraction[idx])
     attention = r.attention[..., idx] + par("attention_rate") * (target - r.attention[..., idx])
     return {
         "attention": attention,
@@ -94,6 +102,39 @@ def power_phase(world: World, params, idx=slice(None)) -> dict:
         "stance_months": months,
         "own_threat": th.decay(r.own_threat[..., idx], par("own_threat_decay")),
         "encroachment": th.decay(r.encroachment[..., idx], par("encroachment_decay")),
+    }
+
+
+def settle_power(world: World, params, idx=slice(None)) -> dict:
+    """A power at rest at the start: the stance its rule calls for and the attention that stance and the
+    threat it feels settle at."""
+    sch = world.schedule
+    one = isinstance(idx, (int, np.integer))
+    sit = stance_situation(world, params, idx)
+    attention = pw.attention_target(sch.base_attention[idx], sit["felt"],
+                                    per_run(params["threat_attention_gain"], 0 if one else 1), sit["proposal"],
+                                    sch.distraction[idx])
+    return {"stance": sit["proposal"], "attention": attention}
+
+
+def settle_stocks(world: World, params, idx=slice(None)) -> dict:
+    """Steady states of the stocks that flows fill every month, for the chosen state(s) at the start:
+
+    offers = effort inflow / (1 - offers_decay); regime threat = given initial fear + democracy-pressure
+    inflow / (1 - regime_decay). Starting there means a world without shocks stays at rest.
+    """
+    st, sch, r = world.setup, world.schedule, world.runs
+    one = isinstance(idx, (int, np.integer))
+    k = 1 if one else 2
+    capacity = st.capacity[0]
+    pwr = (lambda v: v) if one else (lambda v: v[..., None, :])
+    inflow = ec.offers_next(0.0 * r.offers[..., idx, :], 0.0, per_run(params["effort_rate"], k),
+                            pwr(pw.EFFORT[r.stance]), capacity, pwr(r.attention), sch.reach)
+    pressure = th.democracy_pressure(sch.conditionality, pwr(r.attention), r.openness[..., idx],
+                                     per_run(params["democracy_pressure"], k - 1))
+    return {
+        "offers": r.offers[..., idx, :] + inflow / (1.0 - per_run(params["offers_decay"], k)),
+        "regime_threat": r.regime_threat[..., idx] + pressure / (1.0 - per_run(params["regime_decay"], k - 1)),
     }
 
 

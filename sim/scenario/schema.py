@@ -256,7 +256,8 @@ class PowerSpec(Strict):
     reach: float = Field(ge=0, le=2, description="How well its help reaches the region (proximity, logistics).")
     afghan_exposure: float = Field(0.0, ge=0, le=1.5, description="How much the Afghan threat reaches it.")
     own_threat: float = Field(0.0, ge=0, le=3)
-    stance: Literal["integrate", "cooperate", "counterbalance"] = "integrate"
+    stance: Literal["integrate", "cooperate", "counterbalance"] = Field(
+        "integrate", description="Stance before the first month; at the start the stance rule sets it.")
     rivals: list[CODE] | None = Field(None, description="Powers it contests the region with (default: all others).")
 
 
