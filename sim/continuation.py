@@ -1,60 +1,155 @@
 """Scenarios that ``continue`` another: each run starts from its own end state of the earlier scenario.
 
 An outlook from 2009 runs the 1999-2008 replay first with the same parameters and seed, then carries
-over, by code, every state's alignment, leanings, threats, blame, ties and memberships, every power's
-attention, stance and sense of threat, the organisations and the bases and deals in place. A power the
-later scenario adds (the EU, say) starts from that scenario's initial alignments, at rest.
+over, by code, everything a run holds (``RunState``: every state's alignment, leanings, threats, blame,
+ties, offers and memberships, every power's attention, stance and sense of threat, the Afghan threat, the
+bases and deals in place or pending) and everything the replay's events set for all runs alike
+(``Schedule``: insurgent strength, military operations, wars elsewhere, the powers' policies, the
+organisations). The months count on: random draws are keyed by the calendar month, so a run continued
+from the replay draws exactly what the same run would have drawn had the replay gone on.
+
+Two things are measured from the start of the chain, so that ties carry on without a jump: the structural
+trade tie ``trade0`` of a power the parent knew is the parent's, and its capacity ratio is the child's
+capacity over the capacity the chain started from.
+
+A power the later scenario adds (the EU, say) starts from that scenario's initial alignments, at rest:
+its offers at the level its effort sustains, the states' leanings toward it set so that the initial
+alignment is the target. An organisation the later scenario adds starts as that scenario declares it.
+
+``continues`` is a path relative to the file that declares it (a what-if in another folder that extends
+an outlook inherits the outlook's ``continues`` and still finds the replay).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 
 from sim.parameters import batch_params, single_params
+from sim.rules.arrays import per_run
+from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.world import RunState, Slot, World, build_schedule, build_setup, initial_run_state
 
+# How each field of a run's state is laid out, so it can be carried over by code. A field missing here
+# is an error (see ``_check_layout``): nothing a run holds may be dropped silently at the junction.
+RUNSTATE_LAYOUT: dict[str, str] = {
+    "seed": "own",  # the child's run keeps its own seed (the same number)
+    "alignment": "state_power", "affinity": "state_power", "blame": "state_power", "offers": "state_power",
+    "economy": "state_power", "deal_gain": "state_power",
+    "local_threat": "state", "regime_threat": "state", "openness": "state",
+    "member": "state_org", "member_months": "state_org",
+    "afghan_threat": "scalar",
+    "own_threat": "power", "encroachment": "power", "attention": "power", "stance": "power",
+    "stance_months": "power",
+    "slot_status": "slot", "slot_months": "slot",
+}
+SCHEDULE_POWER_FIELDS = ("operations", "distraction", "conditionality", "base_attention", "reach")
+
+_PARENT_CACHE: OrderedDict = OrderedDict()  # finished parent worlds, keyed by files, parameters, seeds, engine
+_PARENT_CACHE_SIZE = 2
+
+
+def _check_layout() -> None:
+    missing = [f.name for f in dataclasses.fields(RunState) if f.name not in RUNSTATE_LAYOUT]
+    if missing:
+        raise RuntimeError(f"sim.continuation does not know how to carry over RunState field(s) {missing}: "
+                           "add them to RUNSTATE_LAYOUT")
+
+
+def parent_path(child: LoadedScenario) -> Path:
+    """The file a continued scenario starts from: ``continues`` resolved against the file that declares it
+    (the child itself, or the scenario it extends), else against the child's folder."""
+    from sim.scenario.yamlfile import read_yaml
+
+    ref = child.spec.continues
+    for f in child.files:  # child first: the first file that gives 'continues' is the one that won the merge
+        data, _ = read_yaml(f)
+        if isinstance(data, dict) and data.get("continues") == ref:
+            candidate = Path(f).parent / ref
+            if candidate.exists():
+                return candidate
+            break
+    candidate = child.path.parent / ref
+    if candidate.exists():
+        return candidate
+    raise ScenarioError(str(child.path), f"no scenario file {ref!r} to continue from", field="continues")
+
+
+def _cache_key(parent: LoadedScenario, param_rows, seeds, engine: str) -> tuple:
+    files = tuple((str(Path(f).resolve()), hashlib.sha256(Path(f).read_bytes()).hexdigest()) for f in parent.files)
+    rows = tuple(tuple(sorted((k, float(v)) for k, v in row.items())) for row in param_rows)
+    return files, str(Path(parent.path).resolve()), rows, tuple(int(s) for s in seeds), engine
+
 
 def _run_parent(parent: LoadedScenario, param_rows, seeds, engine: str) -> World:
+    """The parent's world at the end of its period (cached: comparing outlooks reruns the same replay)."""
+    key = _cache_key(parent, param_rows, seeds, engine)
+    if key in _PARENT_CACHE:
+        _PARENT_CACHE.move_to_end(key)
+        return _PARENT_CACHE[key]
     if engine == "mesa":
         from sim.model import GreatGameModel
 
         (values,), (seed,) = param_rows, seeds
-        return GreatGameModel(parent, seed=seed, **values).run().world
-    from sim.engine import BatchEngine
+        world = GreatGameModel(parent, seed=seed, **values).run().world
+    else:
+        from sim.engine import BatchEngine
 
-    eng = BatchEngine(parent, param_rows, seeds)
-    eng.run()
-    return eng.world
+        eng = BatchEngine(parent, param_rows, seeds)
+        eng.run()
+        world = eng.world
+    _PARENT_CACHE[key] = world
+    while len(_PARENT_CACHE) > _PARENT_CACHE_SIZE:
+        _PARENT_CACHE.popitem(last=False)
+    return world
+
+
+def clear_parent_cache() -> None:
+    _PARENT_CACHE.clear()
 
 
 def continued_world(child: LoadedScenario, param_rows: list[dict], seeds: list[int], engine: str = "batch"):
-    parent = load_scenario(child.path.parent / child.spec.continues)
+    """The world at the start of ``child``: each run's end state of the scenario it continues."""
+    _check_layout()
+    parent = load_scenario(parent_path(child))
     if parent.end + 1 != child.start:
-        from sim.scenario.errors import ScenarioError
-
         raise ScenarioError(str(child.path), f"continues {child.spec.continues}, which ends {parent.spec.period.end}: "
-                                             "the period must start the month after", field="period.start")
+                                             f"the period must start the month after, "
+                                             f"{_month_after(parent.spec.period.end)}", field="period.start")
     pw = _run_parent(parent, param_rows, seeds, engine)
     pset, psch, pruns = pw.setup, pw.schedule, pw.runs
     batch = engine != "mesa"
-    inherited = [dataclasses.replace(sl, month=-1, window=0) for sl in pset.slots]
+
     setup = build_setup(child)
-    setup.slots = inherited + setup.slots
-    # the structural trade tie carries over, grown by the parent's capacity change
-    for s in range(setup.S):
-        for p, code in enumerate(setup.powers):
-            if code in pset.powers:
-                q = pset.powers.index(code)
-                setup.trade0[s, p] = min(1.0, pset.trade0[s, q] * pset.capacity_ratio[-1, q])
-    schedule = build_schedule(child)
+    # slots (bases and deals) of the parent come first, in place or pending as the parent left them
+    inherited = [dataclasses.replace(sl, month=-1, event_id=f"{parent.spec.name}:{sl.event_id}" if sl.event_id
+                                     else "") for sl in pset.slots]
+    # the child's own 'bases in place' describe its file's start (1999 for the base file): a base the parent
+    # already holds (open, closed or refused) is the parent's, not a second one
+    known = {(sl.kind, sl.state, pset.powers[sl.power], sl.name) for sl in pset.slots}
+    own = [sl for sl in setup.slots
+           if not (sl.month < 0 and (sl.kind, sl.state, setup.powers[sl.power], sl.name) in known)]
+    setup.slots = inherited + own
     pmap = [(p, pset.powers.index(c)) for p, c in enumerate(setup.powers) if c in pset.powers]
     omap = [(o, pset.orgs.index(c)) for o, c in enumerate(setup.orgs) if c in pset.orgs]
+    smap = [setup.states.index(c) for c in pset.states]
+    if smap != list(range(setup.S)):
+        raise ScenarioError(str(child.path), "the states differ from those of the scenario it continues")
+    # ties: the chain's structural tie, and capacity measured against the chain's first month
+    for p, q in pmap:
+        chain_start = pset.capacity[0, q] / pset.capacity_ratio[0, q]
+        setup.capacity_ratio[:, p] = setup.capacity[:, p] / chain_start
+        setup.trade0[:, p] = pset.trade0[:, q]
+
+    schedule = build_schedule(child)
     schedule.insurgency = psch.insurgency
     for p, q in pmap:
-        for name in ("operations", "distraction", "conditionality", "base_attention", "reach"):
+        for name in SCHEDULE_POWER_FIELDS:
             getattr(schedule, name)[p] = getattr(psch, name)[q]
     for o, q in omap:
         schedule.org_active[o] = psch.org_active[q]
@@ -68,38 +163,66 @@ def continued_world(child: LoadedScenario, param_rows: list[dict], seeds: list[i
     for i, seed in enumerate(seeds):
         prev = pruns.take(i) if batch else pruns
         r = initial_run_state(child, setup, seed)
-        for p, q in pmap:
-            for name in ("alignment", "affinity", "blame", "offers", "economy", "deal_gain"):
-                getattr(r, name)[:, p] = getattr(prev, name)[:, q]
-            for name in ("own_threat", "encroachment", "attention", "stance", "stance_months"):
-                getattr(r, name)[p] = getattr(prev, name)[q]
-        for name in ("local_threat", "regime_threat", "openness"):
-            getattr(r, name)[:] = getattr(prev, name)
-        r.afghan_threat = np.asarray(prev.afghan_threat).copy()
-        for o, q in omap:
-            r.member[:, o] = prev.member[:, q]
-            r.member_months[:, o] = prev.member_months[:, q]
-        r.slot_status[:n_inh] = prev.slot_status
-        r.slot_months[:n_inh] = prev.slot_months
+        _carry_over(r, prev, pmap, omap, n_inh)
         runs.append(r)
     world = World(setup, schedule, RunState.stack(runs) if batch else runs[0], step=0, batch_ndim=1 if batch else 0)
     new_powers = np.array([c not in pset.powers for c in setup.powers])
     if new_powers.any():
-        mask = np.broadcast_to(new_powers, (setup.S, setup.P))
-        if batch:
-            from sim.engine import settle_affinity
-
-            settle_affinity(world, batch_params(param_rows), mask)
-        else:
-            from sim import step as rules
-            from sim.rules.alignment import affinity_at_rest
-
-            params = single_params(param_rows[0])
-            for s in range(setup.S):
-                terms = rules.state_pulls(world, params, s)
-                new = affinity_at_rest(world.runs.alignment[s], terms)
-                world.runs.affinity[s] = np.where(mask[s], new, world.runs.affinity[s])
+        params = batch_params(param_rows) if batch else single_params(param_rows[0])
+        _settle_new_powers(world, params, new_powers)
     return world
 
 
-__all__ = ["continued_world", "Slot"]
+def _carry_over(r: RunState, prev: RunState, pmap, omap, n_inh: int) -> None:
+    """Copy one run's end state of the parent into the child's initial state, by code."""
+    for name, layout in RUNSTATE_LAYOUT.items():
+        new, old = getattr(r, name), getattr(prev, name)
+        if layout == "own":
+            continue
+        if layout == "state_power":
+            for p, q in pmap:
+                new[:, p] = old[:, q]
+        elif layout == "state":
+            new[:] = old
+        elif layout == "state_org":
+            for o, q in omap:
+                new[:, o] = old[:, q]
+        elif layout == "power":
+            for p, q in pmap:
+                new[p] = old[q]
+        elif layout == "scalar":
+            setattr(r, name, np.asarray(old).copy())
+        elif layout == "slot":
+            new[:n_inh] = old
+        else:  # pragma: no cover - the table above names only these layouts
+            raise ValueError(layout)
+
+
+def _settle_new_powers(world: World, params, new_powers: np.ndarray) -> None:
+    """A power new in the continued scenario starts at rest: offers at the level its effort sustains
+    (inflow / (1 - offers_decay)), then each state's leaning toward it such that its initial alignment is the
+    target (logit(alignment) - sum of pulls)."""
+    from sim import step as rules
+    from sim.rules.alignment import affinity_at_rest
+    from sim.rules.economy import offers_next
+    from sim.rules.powers import EFFORT
+
+    st, sch, r = world.setup, world.schedule, world.runs
+    k = 2 if world.batch_ndim else 1
+    inflow = offers_next(0.0 * r.offers, 0.0, per_run(params["effort_rate"], k), EFFORT[r.stance][..., None, :],
+                         st.capacity[0], r.attention[..., None, :], sch.reach)
+    steady = r.offers + inflow / (1.0 - per_run(params["offers_decay"], k))
+    mask = np.broadcast_to(new_powers, r.offers.shape)
+    r.offers[...] = np.where(mask, steady, r.offers)
+    terms = rules.state_pulls(world, params)
+    rest = affinity_at_rest(r.alignment, terms)
+    r.affinity[...] = np.where(mask, rest, r.affinity)
+
+
+def _month_after(month: str) -> str:
+    from sim.scenario.schema import month_index, month_text
+
+    return month_text(month_index(month) + 1)
+
+
+__all__ = ["continued_world", "parent_path", "clear_parent_cache", "RUNSTATE_LAYOUT", "Slot"]
