@@ -43,6 +43,7 @@ class GreatGameModel(mesa.Model):
     Args:
         scenario_file: path of a scenario YAML file (or an already loaded scenario).
         seed: the run's seed (every random draw is keyed by it, the month and the agent).
+        rng: Mesa's seed argument (``mesa.batch_run`` passes it); an integer here is the run's seed.
         **parameters: overrides of model parameters (names as in docs/odd.md), e.g. ``w_blame=4``.
     """
 
@@ -53,6 +54,10 @@ class GreatGameModel(mesa.Model):
             scenario_file = getattr(scenario, "scenario_file", scenario_file)
             parameters = {**values, **parameters}
             seed = int(scenario.rng) if scenario.rng is not None else seed
+        if isinstance(rng, (int, np.integer)):
+            seed = int(rng)
+        if int(seed) < 0:
+            raise ValueError(f"seed {seed}: expected 0 or more")
         super().__init__(rng=seed if rng is None else rng)
         self.seed = int(seed)
         self.loaded = scenario_file if isinstance(scenario_file, LoadedScenario) else load_scenario(scenario_file)
