@@ -98,7 +98,7 @@ def test_mesa_batch_run_works_with_the_model():
     assert all(r["date"] == "2008-12" for r in results)
     # a run inside batch_run is the same run as a direct one with that seed
     direct = GreatGameModel(REPLAY, seed=2, w_blame=3.0).run()
-    row = [r for r in results if r["w_blame"] == 3.0 and r["rng"] == 2][0]
+    row = [r for r in results if r["w_blame"] == 3.0 and r["seed"] == 2][0]
     assert row["afghan_threat"] == float(direct.world.runs.afghan_threat)
 
 
