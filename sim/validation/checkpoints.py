@@ -1,0 +1,161 @@
+"""Judge each run against the checkpoints: every checkpoint gives one pass or fail per run.
+
+The rules, in words (a window runs from the end of its first month to the end of its last):
+- stance: the power holds the stance in at least ``share`` of the window's months;
+- membership: the state is (or is not) a member in at least ``share`` of the months (all states, and
+  for a list of organisations: a member of any / of none);
+- base_open: the base or deal is open (or not) in at least ``share`` of the months;
+- decision: the state takes the decision at least once within the window (``occurs: false``: never);
+- order: the window-average of the higher score exceeds the lower one's by more than ``margin``;
+- top: the state's window-average score is the highest (or lowest) among the states listed;
+- change: the window-average score minus its average over ``before`` is at least ``at_least`` and
+  at most ``at_most``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.codes import STANCES
+from sim.validation.outcomes import Outcomes
+from sim.validation.spec import LoadedValidation, Score
+from sim.world import CLOSED, OPEN
+
+
+class Checker:
+    """Evaluates the checkpoints of a validation file on the outcomes of one scenario's runs."""
+
+    def __init__(self, validation: LoadedValidation, setup):
+        self.v = validation
+        self.setup = setup
+
+    # --- codes, checked against the scenario with the file's line in the message ---------------------
+    def _code(self, where, code, known, what):
+        if code not in known:
+            raise self.v.error(where, f"unknown {what} {code!r}; expected one of {', '.join(known)}")
+        return known.index(code)
+
+    def states(self, where, codes) -> list[int]:
+        codes = [codes] if isinstance(codes, str) else codes
+        return [self._code(where, c, self.setup.states, "state") for c in codes]
+
+    def power(self, where, code) -> int:
+        return self._code(where, code, self.setup.powers, "power")
+
+    def org(self, where, code) -> int:
+        return self._code(where, code, self.setup.orgs, "organisation")
+
+    def slots(self, where, state: str, power: str, kind: str, event: str | None) -> list[int]:
+        s = self.states(where + ("state",), state)[0]
+        p = self.power(where + ("power",), power)
+        ks = [k for k, sl in enumerate(self.setup.slots) if sl.state == s and sl.power == p and sl.kind == kind
+              and (event is None or sl.event_id == event)]
+        if not ks:
+            what = f"request or offer {event!r}" if event else f"{kind} of {power} in {state}"
+            raise self.v.error(where, f"no {what} in the scenario")
+        return ks
+
+    # --- scores --------------------------------------------------------------------------------------
+    def score(self, where, score: Score, out: Outcomes, window: slice) -> np.ndarray:
+        """Window-average of a score per run (N,): alignment toward a power, or the difference for 'A-B'."""
+        ss = self.states(where + ("state",), score.state)
+        a = out.alignment[:, window][:, :, ss, :].mean(axis=(1, 2))  # (N, P)
+        parts = score.power.split("-")
+        value = a[:, self.power(where + ("power",), parts[0])]
+        if len(parts) == 2:
+            value = value - a[:, self.power(where + ("power",), parts[1])]
+        return value
+
+    # --- the checks ----------------------------------------------------------------------------------
+    def evaluate(self, i: int, check, out: Outcomes) -> np.ndarray:
+        """Pass (True) or fail for each run, shape (N,)."""
+        where = ("checkpoints", i)
+        w = out.window(check.window.start, check.window.end)
+        kind = check.kind
+        if kind == "stance":
+            p = self.power(where + ("power",), check.power)
+            return (out.stance[:, w, p] == STANCES.index(check.stance)).mean(axis=1) >= check.share - 1e-9
+        if kind == "membership":
+            ss = self.states(where + ("state",), check.state)
+            orgs = [check.org] if isinstance(check.org, str) else check.org
+            os_ = [self.org(where + ("org",), o) for o in orgs]
+            m = out.member[:, w][:, :, ss][:, :, :, os_].any(axis=3)  # (N, T, states)
+            held = m if check.member else ~m
+            return (held.mean(axis=1) >= check.share - 1e-9).all(axis=1)
+        if kind == "base_open":
+            ks = self.slots(where, check.state, check.power, "base", check.event)
+            is_open = (out.slot_status[:, w][:, :, ks] == OPEN).any(axis=2)
+            held = is_open if check.open else ~is_open
+            return held.mean(axis=1) >= check.share - 1e-9
+        if kind == "decision":
+            return self._decision(where, check, out, w)
+        if kind == "order":
+            hi = self.score(where + ("higher",), check.higher, out, w)
+            lo = self.score(where + ("lower",), check.lower, out, w)
+            return hi - lo > check.margin
+        if kind == "top":
+            mine = self.score(where, Score(state=check.state, power=check.power), out, w)
+            others = [self.score(where + ("among",), Score(state=s, power=check.power), out, w)
+                      for s in check.among if s != check.state]
+            self.states(where + ("among",), check.among)
+            if check.rank == "highest":
+                return np.all([mine > o for o in others], axis=0)
+            return np.all([mine < o for o in others], axis=0)
+        if kind == "change":
+            after = self.score(where + ("score",), check.score, out, w)
+            before = self.score(where + ("score",), check.score, out, out.window(check.before.start,
+                                                                                 check.before.end))
+            d = after - before
+            ok = np.ones(d.shape, dtype=bool)
+            if check.at_least is not None:
+                ok &= d >= check.at_least
+            if check.at_most is not None:
+                ok &= d <= check.at_most
+            return ok
+        raise ValueError(kind)  # pragma: no cover - the schema admits no other kind
+
+    def _decision(self, where, check, out: Outcomes, w: slice) -> np.ndarray:
+        ss = self.states(where + ("state",), check.state)
+        counterparts = [check.counterpart] if isinstance(check.counterpart, str) else check.counterpart
+        start = max(w.start, 1)  # a decision at moment k happened in month k-1: compare k with k-1
+        happened = np.zeros(out.n, dtype=bool)
+        if check.decision in ("joined", "left"):
+            os_ = [self.org(where + ("counterpart",), c) for c in counterparts]
+            now = out.member[:, start:w.stop][:, :, ss][:, :, :, os_]
+            before = out.member[:, start - 1:w.stop - 1][:, :, ss][:, :, :, os_]
+            flag = (now & ~before) if check.decision == "joined" else (~now & before)
+            happened = flag.any(axis=(1, 2, 3))
+        else:
+            kind = "base" if check.decision.startswith("base") else "deal"
+            ks = []
+            for s in (check.state if isinstance(check.state, list) else [check.state]):
+                for c in counterparts:
+                    ks += self.slots(where, s, c, kind, check.event)
+            now = out.slot_status[:, start:w.stop][:, :, ks]
+            before = out.slot_status[:, start - 1:w.stop - 1][:, :, ks]
+            if check.decision in ("base_opened", "deal_signed"):
+                flag = (now == OPEN) & (before != OPEN)
+            else:
+                flag = (now == CLOSED) & (before == OPEN)
+            happened = flag.any(axis=(1, 2))
+        return happened if check.occurs else ~happened
+
+
+def evaluate_all(validation: LoadedValidation, out: Outcomes) -> dict[str, np.ndarray]:
+    """Pass/fail per run (N,) of every checkpoint, keyed by id, in file order."""
+    checker = Checker(validation, out.setup)
+    return {c.id: checker.evaluate(i, c, out) for i, c in enumerate(validation.spec.checkpoints)}
+
+
+def summary(validation: LoadedValidation, results: dict[str, np.ndarray]) -> dict[str, float]:
+    """Mean pass rate overall, on the calibration checkpoints and on the held-out ones."""
+    rates = {c.id: float(results[c.id].mean()) for c in validation.spec.checkpoints}
+    cal = [rates[c.id] for c in validation.spec.checkpoints if not validation.is_holdout(c)]
+    held = [rates[c.id] for c in validation.spec.checkpoints if validation.is_holdout(c)]
+    return {
+        "overall": float(np.mean(list(rates.values()))),
+        "calibration": float(np.mean(cal)) if cal else float("nan"),
+        "held_out": float(np.mean(held)) if held else float("nan"),
+        "n_calibration": len(cal),
+        "n_held_out": len(held),
+    }

@@ -1,0 +1,270 @@
+"""The validation file: dated checkpoints, counterfactuals and the UN-data fit, as plain data.
+
+A validation file (e.g. ``scenarios/checkpoints/replay_1999_2008.yaml``) names the scenario it judges
+and lists:
+
+- ``checkpoints``: dated, sourced claims that one run passes or fails. Kinds:
+  ``stance`` (a power holds a stance for a share of the months of a window), ``membership`` (a state
+  is, or is not, in an organisation for a share of a window), ``base_open`` (a base or deal is open, or
+  not, for a share of a window), ``decision`` (a state takes a decision within a window, or never does),
+  ``order`` (one score is above another, both averaged over a window), ``top`` (a state has the highest
+  or lowest score among several) and ``change`` (a score rises or falls by at least an amount between two
+  windows).
+- ``counterfactuals``: what-if scenarios and what each should change compared with the replay.
+- ``un_fit``: the years over which simulated alignment is compared with UN General Assembly voting.
+
+A score is written ``power: USA`` (alignment toward the USA) or ``power: USA-RUS`` (alignment toward the
+USA minus alignment toward Russia: the state's leaning between the two); ``state`` is one code or a list
+(the scores are averaged). Checkpoints dated from ``holdout_from`` on are held out of the calibration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import Month, month_index
+from sim.scenario.yamlfile import dotted, read_yaml
+
+CODE = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,11}$")]
+SCORE = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,11}(-[A-Z][A-Z0-9_]{1,11})?$")]
+DECISIONS = ("joined", "left", "base_opened", "base_closed", "deal_signed", "deal_ended")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Window(Strict):
+    start: Month
+    end: Month
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if month_index(self.end) < month_index(self.start):
+            raise ValueError(f"the window ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+def _window(v):
+    """Accept a window written as a two-item list [start, end]."""
+    if isinstance(v, list):
+        if len(v) != 2:
+            raise ValueError("expected a window written [start, end], e.g. [\"2001-10\", \"2002-03\"]")
+        return {"start": v[0], "end": v[1]}
+    return v
+
+
+class Score(Strict):
+    """One side of a comparison: a state (or the mean of several) and a power or a pair of powers."""
+
+    state: CODE | list[CODE]
+    power: SCORE
+
+    @property
+    def states(self) -> list[str]:
+        return [self.state] if isinstance(self.state, str) else list(self.state)
+
+
+class CheckBase(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=80)]
+    claim: str = Field(min_length=1, description="The claim in words, as a reader would state it.")
+    source: str = Field(min_length=1, description="Where the claim comes from: a seed passage or the data.")
+    window: Window
+
+    _wrap = field_validator("window", mode="before")(_window)
+
+    @property
+    def dated(self) -> str:
+        """The month the claim is about: the end of its (last) window."""
+        return self.window.end
+
+
+class StanceCheck(CheckBase):
+    kind: Literal["stance"]
+    power: CODE
+    stance: Literal["integrate", "cooperate", "counterbalance"]
+    share: float = Field(0.5, gt=0, le=1, description="Least share of the window's months in that stance.")
+
+
+class MembershipCheck(CheckBase):
+    kind: Literal["membership"]
+    state: CODE | list[CODE]
+    org: CODE | list[CODE]
+    member: bool = True
+    share: float = Field(1.0, gt=0, le=1, description="Least share of the window's months it holds.")
+
+
+class BaseOpenCheck(CheckBase):
+    kind: Literal["base_open"]
+    state: CODE
+    power: CODE
+    event: str | None = Field(None, description="Id of the request or offer; needed when there are several.")
+    open: bool = True
+    share: float = Field(1.0, gt=0, le=1)
+
+
+class DecisionCheck(CheckBase):
+    kind: Literal["decision"]
+    state: CODE | list[CODE]
+    decision: Literal[DECISIONS]
+    counterpart: CODE | list[CODE] = Field(description="The organisation or the power (any of a list).")
+    event: str | None = Field(None, description="Id of the request or offer, for a base or deal decision.")
+    occurs: bool = Field(True, description="false: the decision must not happen within the window.")
+
+
+class OrderCheck(CheckBase):
+    kind: Literal["order"]
+    higher: Score
+    lower: Score
+    margin: float = Field(0.0, ge=0, le=1)
+
+
+class TopCheck(CheckBase):
+    kind: Literal["top"]
+    state: CODE
+    power: SCORE
+    among: list[CODE] = Field(min_length=2)
+    rank: Literal["highest", "lowest"] = "highest"
+
+
+class ChangeCheck(CheckBase):
+    kind: Literal["change"]
+    score: Score
+    before: Window
+    at_least: float | None = Field(None, description="The score must rise by at least this much.")
+    at_most: float | None = Field(None, description="The score must change by at most this (negative: fall).")
+
+    _wrap_before = field_validator("before", mode="before")(_window)
+
+    @model_validator(mode="after")
+    def _bound(self):
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("a change checkpoint needs at_least (a rise) or at_most (a fall)")
+        return self
+
+
+Checkpoint = Annotated[
+    Union[StanceCheck, MembershipCheck, BaseOpenCheck, DecisionCheck, OrderCheck, TopCheck, ChangeCheck],
+    Field(discriminator="kind"),
+]
+
+
+class Expectation(Strict):
+    """What a counterfactual should change, compared with the replay run with the same seeds.
+
+    measure: ``alignment`` (a score averaged over the window), ``bases_opened`` (bases a power opens in
+    the window, per run), ``member`` (share of the window's months a state spends in an organisation),
+    ``stance`` (share of the window's months a power holds a stance).
+    direction: ``higher`` or ``lower`` than in the replay, or ``none`` (zero in every run).
+    """
+
+    measure: Literal["alignment", "bases_opened", "member", "stance"]
+    window: Window
+    direction: Literal["higher", "lower", "none"]
+    state: CODE | list[CODE] | None = None
+    power: SCORE | None = None
+    org: CODE | None = None
+    stance: Literal["integrate", "cooperate", "counterbalance"] | None = None
+    label: str = Field(min_length=1, description="What is measured, in words.")
+
+    _wrap = field_validator("window", mode="before")(_window)
+
+    @model_validator(mode="after")
+    def _needs(self):
+        need = {"alignment": ("state", "power"), "bases_opened": ("power",), "member": ("state", "org"),
+                "stance": ("power", "stance")}[self.measure]
+        for name in need:
+            if getattr(self, name) is None:
+                raise ValueError(f"the measure {self.measure!r} needs '{name}'")
+        return self
+
+
+class Counterfactual(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
+    scenario: str = Field(description="The what-if scenario file, relative to this file.")
+    claim: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    expect: list[Expectation] = Field(min_length=1)
+
+
+class UnFit(Strict):
+    years: list[int] = Field(min_length=2, max_length=2, description="First and last year compared.")
+    powers: list[CODE] = Field(["USA", "RUS"], min_length=2, max_length=2,
+                               description="The leaning compared: alignment toward the first minus the second.")
+
+
+class ValidationSpec(Strict):
+    name: str
+    scenario: str = Field(description="The scenario judged, relative to this file.")
+    description: str
+    holdout_from: Month = Field(description="Checkpoints dated from this month on are held out of calibration.")
+    un_fit: UnFit
+    checkpoints: list[Checkpoint] = Field(min_length=1)
+    counterfactuals: list[Counterfactual] = Field(default_factory=list)
+
+
+class LoadedValidation:
+    """A validated validation file, its path, and the line of every field (for error messages)."""
+
+    def __init__(self, spec: ValidationSpec, path: Path, lines: dict):
+        self.spec = spec
+        self.path = path
+        self.lines = lines
+
+    def error(self, where: tuple, message: str) -> ScenarioError:
+        for k in range(len(where), -1, -1):
+            if where[:k] in self.lines:
+                return ScenarioError(str(self.path), message, line=self.lines[where[:k]], field=dotted(where) or None)
+        return ScenarioError(str(self.path), message, field=dotted(where) or None)
+
+    def resolve(self, relative: str) -> Path:
+        return (self.path.parent / relative).resolve()
+
+    def is_holdout(self, check) -> bool:
+        return month_index(check.dated) >= month_index(self.spec.holdout_from)
+
+
+def load_validation(path: str | Path) -> LoadedValidation:
+    """Read and check a validation file; any problem raises one ScenarioError naming file, line and field."""
+    path = Path(path)
+    data, lines = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ScenarioError(str(path), "expected a mapping with name, scenario, checkpoints, ...", line=1)
+    try:
+        spec = ValidationSpec.model_validate(data)
+    except ValidationError as err:
+        e = err.errors()[0]
+        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x in _KINDS))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "missing":
+            msg = "this field is required but missing"
+        elif e["type"] == "extra_forbidden":
+            msg = f"unknown field {loc[-1]!r}"
+        elif e["type"] == "union_tag_invalid":
+            msg = f"unknown checkpoint kind; expected one of: {', '.join(sorted(_KINDS))}"
+        elif e["type"] not in ("value_error",) and not isinstance(e.get("input"), (dict, list)):
+            msg = f"{msg}, got {e.get('input')!r}"
+        loaded = LoadedValidation(None, path, lines)  # type: ignore[arg-type]
+        raise loaded.error(loc, msg) from None
+    loaded = LoadedValidation(spec, path, lines)
+    seen: dict[str, int] = {}
+    for i, c in enumerate(spec.checkpoints):
+        if c.id in seen:
+            raise loaded.error(("checkpoints", i, "id"), f"duplicate id {c.id!r} (also checkpoints[{seen[c.id]}])")
+        seen[c.id] = i
+    if not loaded.resolve(spec.scenario).exists():
+        raise loaded.error(("scenario",), f"no scenario file {spec.scenario!r} next to this file")
+    for i, cf in enumerate(spec.counterfactuals):
+        if not loaded.resolve(cf.scenario).exists():
+            raise loaded.error(("counterfactuals", i, "scenario"), f"no scenario file {cf.scenario!r}")
+    a, b = spec.un_fit.years
+    if not 1995 <= a < b <= 2008:
+        raise loaded.error(("un_fit", "years"), "expected two years from 1995 to 2008, the first before the second")
+    return loaded
+
+
+_KINDS = ("stance", "membership", "base_open", "decision", "order", "top", "change")
