@@ -40,10 +40,120 @@ def stance_periods(powers: pd.DataFrame, run: int) -> dict[str, list[tuple[str, 
     return out
 
 
-def explain_move(drv: pd.DataFrame, top: int = 3) -> str:
-    """'of which -0.14 from blame, -0.03 from inertia, ...' for the largest drivers of one move."""
+# ---------------------------------------------------------------------------------------------------
+# Naming the event behind a driver
+# ---------------------------------------------------------------------------------------------------
+# A driver is a pull computed from a stock (blame held, the regime's fear, the security threat, goodwill
+# from offers, energy ties). Each stock is fed by events and fades month by month, so the events that
+# explain this month's pull are those of this month and the preceding ones that fed that stock, counted
+# by their size times what is left of them: magnitude x FADE ** age in months. The one with the largest
+# weight is named ("blame for the Andijan unrest, 2005-05"); a stock that no event fed gets no name.
+FEEDS = {  # driver -> event types that feed its stock
+    "blame": ("color_revolution", "unrest"),
+    "regime": ("color_revolution", "unrest", "leader_change"),
+    "security": ("terror_attack", "incursion", "afghan_insurgency", "military_operation"),
+    "offers": ("aid_offer",),
+    "economy": ("energy_deal", "price_shock"),
+    "conditions": ("power_policy",),
+}
+FADE = 0.95  # a month's share of an event's weight that is still felt a month later
+LOOKBACK = 36  # months: older events are not named
+TYPE_WORDS = {"color_revolution": "revolution", "unrest": "unrest", "terror_attack": "attack",
+              "incursion": "incursion", "afghan_insurgency": "insurgency", "military_operation": "operation",
+              "aid_offer": "offer", "energy_deal": "deal", "price_shock": "price shock",
+              "power_policy": "change of course", "leader_change": "change of leader"}
+
+
+def _month(date: str) -> int:
+    y, m = date.split("-")
+    return int(y) * 12 + int(m) - 1
+
+
+def event_fields(summary: str) -> dict:
+    """The fields of an events.csv summary ('unrest: state=UZB, magnitude=1.2, blame=USA') as a dict;
+    lists (targets, blame) are split on '+'."""
+    kind, _, rest = summary.partition(": ")
+    out: dict = {"type": kind}
+    for part in rest.split(", "):
+        if "=" in part:
+            k, v = part.split("=", 1)
+            out[k] = v.split("+") if k in ("targets", "blame") else v
+    return out
+
+
+def event_label(event_id: str, kind: str) -> str:
+    """'andijan', 'unrest' -> 'the Andijan unrest'; 'tulip_revolution' -> 'the Tulip revolution'."""
+    words = event_id.replace("_", " ").replace("-", " ").strip()
+    noun = TYPE_WORDS.get(kind, kind.replace("_", " "))
+    text = words[:1].upper() + words[1:]
+    if noun.split()[0] not in words.lower():
+        text = f"{text} {noun}"
+    return f"the {text}"
+
+
+def _involves(ev: dict, driver: str, state: str, power: str) -> bool:
+    """Whether an event could have fed the stock behind ``driver`` for this state and power."""
+    kind = ev.get("type")
+    if kind not in FEEDS.get(driver, ()):
+        return False
+    places = set(ev.get("targets") or []) | {ev.get("state"), ev.get("place")} - {None}
+    if driver == "blame":
+        blamed = ev.get("blame") or []
+        return not blamed or power in blamed  # no names: the blame rule spreads it over the pressing powers
+    if driver == "regime":
+        return kind != "leader_change" or state in places
+    if driver == "security":
+        return kind in ("afghan_insurgency", "military_operation", "incursion") or state in places
+    if driver in ("offers", "economy"):
+        if kind == "price_shock":
+            return True
+        return ev.get("actor") == power and state in places
+    if driver == "conditions":
+        return ev.get("actor") == power
+    return False
+
+
+def event_behind(events: list[dict], driver: str, state: str, power: str, date: str) -> dict | None:
+    """The event (a dict with date, id, type and fields) most likely behind ``driver`` at ``date``."""
+    now = _month(date)
+    best, best_w = None, 0.0
+    for ev in events:
+        age = now - _month(ev["date"])
+        if not 0 <= age <= LOOKBACK or not _involves(ev, driver, state, power):
+            continue
+        size = ev.get("magnitude") or ev.get("level") or ev.get("value") or 1.0
+        try:
+            size = abs(float(size))
+        except (TypeError, ValueError):
+            size = 1.0
+        w = size * FADE ** age
+        if w > best_w:
+            best, best_w = ev, w
+    return best
+
+
+def driver_phrase(driver: str, event: dict | None) -> str:
+    """'blame for the Andijan unrest (2005-05)' or the driver's plain words when no event is named."""
+    words = DRIVER_WORDS.get(driver, driver)
+    if event is None:
+        return words
+    label = f"{event_label(event['id'], event['type'])} ({event['date']})"
+    if driver == "blame":
+        return f"blame for {label}"
+    return f"{words}, after {label}"
+
+
+def explain_move(drv: pd.DataFrame, top: int = 3, events: list[dict] | None = None) -> str:
+    """'of which -0.14 from blame for the Andijan unrest (2005-05), -0.03 from inertia, ...' for the largest
+    drivers of one move (``drv``: rows of one date, state and power). With ``events`` (dicts with date, id,
+    type and the event's fields), each driver fed by events names the one most likely behind it."""
     d = drv.reindex(drv.contribution.abs().sort_values(ascending=False).index).head(top)
-    parts = [f"{c:+.2f} from {DRIVER_WORDS.get(k, k)}" for k, c in zip(d.driver, d.contribution) if abs(c) >= 0.005]
+    parts = []
+    for k, c, date, state, power in zip(d.driver, d.contribution, d.date, d.state, d.power):
+        if abs(c) < 0.005:
+            continue
+        ev = event_behind(events, k, state, power, date) if events else None
+        parts.append(f"{c:+.2f} from {driver_phrase(k, ev)}")
     return ", ".join(parts)
 
 
@@ -100,6 +210,7 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
     ev0 = events[events.run == 0] if len(events) else events
     dec0 = decisions[decisions.run == 0] if len(decisions) else decisions
     d_index = d0.set_index(["date", "state", "power"]).sort_index()
+    ev_list = [{"date": e.date, "id": e.id, **event_fields(e.summary)} for e in ev0.itertuples()] if len(ev0) else []
     for date in wide.index:
         items = []
         if len(ev0):
@@ -112,7 +223,7 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
         if date != wide.index[0]:
             change = (wide.loc[date] - prev.loc[date]).dropna()
             for (state, power), dv in change[change.abs() >= BIG_MOVE].items():
-                why = explain_move(d_index.loc[(date, state, power)].reset_index())
+                why = explain_move(d_index.loc[(date, state, power)].reset_index(), events=ev_list)
                 verb = "rose" if dv > 0 else "fell"
                 items.append(f"- {_name(state)}'s alignment with {_name(power)} {verb} by {abs(dv):.2f} "
                              f"to {wide.loc[date, (state, power)]:.2f}" + (f", of which {why}." if why else "."))
@@ -121,4 +232,5 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["build_report", "explain_move", "stance_periods", "np"]
+__all__ = ["build_report", "driver_phrase", "event_behind", "event_fields", "event_label", "explain_move",
+           "stance_periods", "np"]
