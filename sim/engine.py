@@ -60,13 +60,23 @@ def initial_world(scenario: LoadedScenario, param_rows: list[dict], seeds: list[
         return continued_world(scenario, param_rows, seeds)
     setup = build_setup(scenario)
     schedule = build_schedule(scenario)
-    runs = RunState.stack([initial_run_state(scenario, setup, s) for s in seeds])
+    runs = _tile(initial_run_state(scenario, setup, 0), seeds)
     world = World(setup, schedule, runs, step=0, batch_ndim=1)
     params = batch_params(param_rows)
     st.commit(world, st.settle_power(world, params), {}, {})
     st.commit(world, {}, st.settle_stocks(world, params), {})
     settle_affinity(world, params)
     return world
+
+
+def _tile(one: RunState, seeds: list[int]) -> RunState:
+    """N copies of one run's initial state (runs of a scenario differ only by their seed at the start)."""
+    from dataclasses import fields
+
+    n = len(seeds)
+    out = {f.name: np.repeat(getattr(one, f.name)[None], n, axis=0) for f in fields(RunState)}
+    out["seed"] = np.asarray(seeds, dtype=np.uint64)
+    return RunState(**out)
 
 
 def settle_affinity(world: World, params, mask: np.ndarray | None = None) -> None:
