@@ -1,0 +1,112 @@
+"""One chunk of a sweep: many runs simulated together by the batch engine, boiled down to outcomes.
+
+A chunk is the unit of work sent to an executor (a local process or a Dask worker) and the unit the result
+store writes. It is described by a small picklable ``ChunkTask`` (the sweep file, the run ids, each run's
+parameters and seed) and answered with a ``ChunkResult`` (outcome arrays, run status and error text).
+
+If the batch raises, the chunk's runs are simulated one by one, so that a run that fails is recorded as
+failed with its error while every other run of the chunk keeps its result. The engine treats each run on
+its own (elementwise), so a run gives the same numbers alone or inside any chunk.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+
+@dataclass
+class ChunkTask:
+    sweep_file: str
+    fingerprint: str
+    index: int
+    run_ids: np.ndarray  # (n,) int64
+    params: list[dict]  # one full parameter dict per run
+    seeds: list[int]
+    keep_series: list[int] = field(default_factory=list)  # positions in the chunk whose monthly alignment is kept
+
+
+@dataclass
+class ChunkResult:
+    index: int
+    run_ids: np.ndarray
+    outcomes: dict[str, np.ndarray]
+    failed: np.ndarray  # (n,) bool
+    errors: list[str]  # "" for runs that succeeded
+    series: list[dict] | None = None  # long rows run, date, state, power, alignment
+    seconds: float = 0.0
+
+
+@lru_cache(maxsize=4)
+def _sweep(path: str, fingerprint: str):
+    from sim.sweep.loader import load_sweep
+
+    sweep = load_sweep(path)
+    if sweep.fingerprint() != fingerprint:
+        raise RuntimeError(f"{path} (or its scenario) changed while the sweep was running; start it again")
+    return sweep
+
+
+def simulate(sweep, params: list[dict], seeds: list[int], keep_series: list[int]):
+    """Run the batch and return its outcome recorder."""
+    from sim.engine import BatchEngine
+    from sim.sweep.outcomes import OutcomeRecorder
+
+    rec = OutcomeRecorder(sweep.spec.outcomes, keep_series)
+    BatchEngine(sweep.scenario, params, seeds).run(rec)
+    return rec
+
+
+def _error_text(exc: BaseException) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Simulate a chunk; a failing batch falls back to one run at a time to isolate the failing runs."""
+    import time
+
+    t0 = time.perf_counter()
+    sweep = _sweep(task.sweep_file, task.fingerprint)
+    n = len(task.seeds)
+    names = list(sweep.spec.outcomes)
+    try:
+        rec = simulate(sweep, task.params, task.seeds, task.keep_series)
+        outcomes, failed, errors = rec.values(), np.zeros(n, dtype=bool), [""] * n
+        series = _series_rows(rec, task, task.keep_series)
+    except Exception:  # noqa: BLE001 - isolate the failing runs below
+        outcomes = {name: np.full(n, np.nan) for name in names}
+        failed, errors, series = np.zeros(n, dtype=bool), [""] * n, []
+        for i in range(n):
+            keep = [0] if i in task.keep_series else []
+            try:
+                rec = simulate(sweep, [task.params[i]], [task.seeds[i]], keep)
+            except Exception as exc:  # noqa: BLE001 - a failing run is recorded, the sweep goes on
+                failed[i], errors[i] = True, _error_text(exc)
+                continue
+            for name, v in rec.values().items():
+                outcomes[name][i] = v[0]
+            if keep:
+                series += _series_rows(rec, task, [i], positions=[0])
+    return ChunkResult(task.index, np.asarray(task.run_ids), outcomes, failed, errors, series or None,
+                       time.perf_counter() - t0)
+
+
+def _series_rows(rec, task: ChunkTask, chunk_positions: list[int], positions: list[int] | None = None) -> list[dict]:
+    """Long rows (run, date, state, power, alignment) of the kept runs; positions index rec's kept runs."""
+    if not chunk_positions:
+        return []
+    positions = list(range(len(chunk_positions))) if positions is None else positions
+    st = rec.setup
+    rows = []
+    for j, i in zip(positions, chunk_positions):
+        run = int(task.run_ids[i])
+        for date, a in rec.series:
+            for s, sc in enumerate(st.states):
+                for p, pc in enumerate(st.powers):
+                    rows.append({"run": run, "date": date, "state": sc, "power": pc, "alignment": float(a[j, s, p])})
+    return rows

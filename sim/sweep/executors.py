@@ -1,0 +1,194 @@
+"""Executors: where a sweep's chunks run. The choice never changes the results, only where and how fast.
+
+- ``SerialExecutor``: in this process, one chunk after another (``--workers 1``).
+- ``ProcessExecutor``: a pool of local processes (the default; all cores). A worker process that dies
+  (killed, out of memory) breaks the pool: it is rebuilt and the chunks that were in flight are sent again;
+  a chunk in flight at three such deaths is given up and reported as failed.
+- ``DaskExecutor``: a Dask distributed cluster at ``--scheduler tcp://host:port``, or a ``LocalCluster`` of
+  worker processes on 127.0.0.1 when no address is given. Dask itself resends the chunks of a worker that
+  dies; a chunk that kills several workers comes back as ``KilledWorker`` and is reported as failed.
+  Workers must import this project (``pip install -e .``) and see the sweep and scenario files at the same
+  paths (a shared file system or the same checkout).
+
+All of them take an iterator of tasks and yield ``(task, result, error)`` as chunks finish, in any order,
+with a bounded number of chunks in flight so memory does not grow with the number of runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+
+
+class ExecutorError(Exception):
+    """The executor could not be started."""
+
+
+class ChunkLost(Exception):
+    """A chunk could not be run because its worker kept dying."""
+
+
+def cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class SerialExecutor:
+    name = "serial"
+    workers = 1
+
+    def map_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
+        for task in tasks:
+            yield task, fn(task), None
+
+    def close(self) -> None:
+        pass
+
+
+class ProcessExecutor:
+    name = "local"
+    max_breaks = 3
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or cpu_count()
+        self._pool = None
+
+    def _new_pool(self):
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: fresh interpreters, no state copied from this process (threads, open files)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+        return self._pool
+
+    def map_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = self._pool or self._new_pool()
+        todo = iter(tasks)
+        retry: list = []
+        breaks: dict[int, int] = {}
+        running: dict = {}
+        window = 2 * self.workers
+
+        def fill():
+            while len(running) < window:
+                if retry:
+                    task = retry.pop()
+                else:
+                    task = next(todo, None)
+                    if task is None:
+                        return
+                running[pool.submit(fn, task)] = task
+
+        fill()
+        while running:
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                task = running.pop(fut)
+                try:
+                    yield task, fut.result(), None
+                except BrokenProcessPool:
+                    broken = True
+                    breaks[task.index] = breaks.get(task.index, 0) + 1
+                    if breaks[task.index] >= self.max_breaks:
+                        yield task, None, ChunkLost(f"its worker process died {self.max_breaks} times")
+                    else:
+                        retry.append(task)
+            if broken:  # every other chunk in flight is lost with the pool: send them again
+                for fut, task in list(running.items()):
+                    fut.cancel()
+                    breaks[task.index] = breaks.get(task.index, 0) + 1
+                    retry.append(task)
+                running.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = self._new_pool()
+            fill()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor:
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        import logging
+
+        from dask.distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler:
+            try:
+                self.client = Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError) as e:
+                raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+        else:
+            try:
+                self.cluster = LocalCluster(n_workers=workers or cpu_count(), threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                self.client = Client(self.cluster)
+            except Exception as e:  # noqa: BLE001 - reported as one message
+                raise ExecutorError(f"could not start a Dask LocalCluster on 127.0.0.1: {e}") from e
+        self.workers = workers or max(1, sum(self.client.nthreads().values()))
+
+    def map_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
+        from dask.distributed import as_completed
+        from distributed import KilledWorker
+
+        todo = iter(tasks)
+        window = 2 * self.workers
+        pending = {}
+
+        def submit(task):
+            fut = self.client.submit(fn, task, key=f"greatgame-chunk-{task.fingerprint[:16]}-{task.index}",
+                                     pure=False)
+            pending[fut.key] = task
+            return fut
+
+        first = [submit(t) for t in _take(todo, window)]
+        ac = as_completed(first)
+        for fut in ac:
+            task = pending.pop(fut.key)
+            try:
+                yield task, fut.result(), None
+            except KilledWorker as e:
+                yield task, None, ChunkLost(f"Dask lost it with its worker ({e})")
+            fut.release()
+            nxt = next(todo, None)
+            if nxt is not None:
+                ac.add(submit(nxt))
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _take(it: Iterator, n: int) -> list:
+    out = []
+    for _ in range(n):
+        x = next(it, None)
+        if x is None:
+            break
+        out.append(x)
+    return out
+
+
+def make_executor(kind: str, workers: int | None = None, scheduler: str | None = None):
+    """``local`` (processes; ``workers=1`` runs in this process) or ``dask``."""
+    if kind == "local":
+        if scheduler:
+            raise ValueError("--scheduler belongs to the dask executor (add --executor dask)")
+        if workers == 1:
+            return SerialExecutor()
+        return ProcessExecutor(workers)
+    if kind == "dask":
+        return DaskExecutor(workers, scheduler)
+    raise ValueError(f"unknown executor {kind!r}; expected local or dask")

@@ -1,0 +1,208 @@
+"""Run a sweep: plan its runs, send them in chunks to an executor, store each chunk as it completes.
+
+The plan follows from the sweep file alone. Design point i (see sim.sweep.designs) gets ``replications``
+runs; run ``i * replications + r`` uses the point's parameters and seed ``seed + r``, so replication r of
+every point shares its random numbers (common random numbers: differences between points come from the
+parameters, not from luck). Runs are cut into chunks of consecutive run ids; the chunk size depends only on
+the number of runs (or ``--chunk-size``), never on the executor or the number of workers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.outputs.manifest import command_line, now, scenario_files, sha256, versions
+from sim.parameters import make_params
+from sim.sweep.chunks import ChunkResult, ChunkTask, run_chunk
+from sim.sweep.designs import design_points
+from sim.sweep.executors import make_executor
+from sim.sweep.loader import LoadedSweep, load_sweep
+from sim.sweep.store import SweepStore
+
+
+class SweepAborted(Exception):
+    """The sweep stopped for a reason other than a failing run (its store keeps what was done)."""
+
+
+def default_chunk_size(total_runs: int) -> int:
+    """About 64 chunks, each of 20 to 1000 runs: big enough for the batch engine to pay off, small enough
+    to spread over workers and to lose little when a sweep is killed."""
+    return int(min(1000, max(20, math.ceil(total_runs / 64))))
+
+
+def plan(sweep: LoadedSweep) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(points, runs): the design points and one row per run (run, point, replication, seed, parameters)."""
+    points = design_points(sweep.spec)
+    R = sweep.spec.replications
+    n = len(points)
+    runs = {"run": np.arange(n * R, dtype=np.int64),
+            "point": np.repeat(points["point"].to_numpy(), R),
+            "replication": np.tile(np.arange(R, dtype=np.int64), n),
+            "seed": np.tile(np.arange(R, dtype=np.int64), n) + int(sweep.spec.seed)}
+    for name in sweep.names:
+        runs[name] = np.repeat(points[name].to_numpy(), R)
+    return points, pd.DataFrame(runs)
+
+
+def base_parameters(sweep: LoadedSweep) -> dict[str, float]:
+    """Every parameter of a run before the varied ones: registry defaults, the scenario's values, the
+    sweep's constants."""
+    return make_params({**sweep.scenario.spec.parameters, **sweep.spec.constants})
+
+
+def tasks(sweep: LoadedSweep, runs: pd.DataFrame, chunk_size: int, chunks: list[int], fingerprint: str,
+          keep_runs: int):
+    """The chunk tasks, built lazily (one chunk's parameter dicts at a time)."""
+    base = base_parameters(sweep)
+    names = sweep.names
+    cols = {name: runs[name].to_numpy() for name in names}
+    seeds = runs["seed"].to_numpy()
+    for i in chunks:
+        lo, hi = i * chunk_size, min(len(runs), (i + 1) * chunk_size)
+        params = [{**base, **{name: float(cols[name][r]) for name in names}} for r in range(lo, hi)]
+        keep = [r - lo for r in range(lo, min(hi, keep_runs))]
+        yield ChunkTask(str(sweep.path.resolve()), fingerprint, i, np.arange(lo, hi, dtype=np.int64), params,
+                        [int(s) for s in seeds[lo:hi]], keep)
+
+
+def build_manifest(sweep: LoadedSweep, points: pd.DataFrame, runs: pd.DataFrame, chunk_size: int) -> dict:
+    spec = sweep.spec
+    return {
+        "kind": "sweep",
+        "sweep": spec.name,
+        "title": spec.title,
+        "description": spec.description,
+        "sweep_file": str(sweep.path),
+        "sweep_sha256": sha256(sweep.path),
+        "fingerprint": sweep.fingerprint(),
+        "scenario": sweep.scenario.spec.name,
+        "scenario_files": scenario_files(sweep.scenario),
+        "period": {"start": sweep.scenario.spec.period.start, "end": sweep.scenario.spec.period.end},
+        "design": spec.design.model_dump(mode="json"),
+        "parameters": {k: v.model_dump(mode="json", exclude_none=True) for k, v in spec.parameters.items()},
+        "constants": spec.constants,
+        "base_parameters": base_parameters(sweep),
+        "outcomes": {k: v.model_dump(mode="json", exclude_none=True) for k, v in spec.outcomes.items()},
+        "replications": spec.replications,
+        "seeds": f"replication r runs with seed {spec.seed} + r",
+        "points": len(points),
+        "runs": len(runs),
+        "chunk_size": chunk_size,
+        "chunks": math.ceil(len(runs) / chunk_size),
+        "timeseries_runs": min(len(runs), spec.timeseries.runs) if spec.timeseries else 0,
+        "status": "running",
+        "runs_done": 0,
+        "runs_failed": 0,
+        "sessions": [],
+        "versions": versions(),
+        "files": {
+            "runs.parquet": "one row per run: run, point, replication, seed and the varied parameters",
+            "points.parquet": "one row per design point: parameter values and unit coordinates u_<name>",
+            "outcomes/": "parquet parts, one row per run: run, status, error and one column per outcome",
+            "timeseries/": "parquet parts: run, date, state, power, alignment (the kept runs only)",
+            "sweep.yaml": "the sweep file as it was run",
+        },
+    }
+
+
+def run_sweep(sweep_path, executor: str = "local", workers: int | None = None, scheduler: str | None = None,
+              out=None, progress: bool = True, chunk_size: int | None = None, retry_failed: bool = False) -> Path:
+    """Run (or continue) the sweep declared in ``sweep_path``; return its result folder.
+
+    A folder left by an interrupted start of the same sweep is continued: only the chunks not stored yet
+    are run. ``retry_failed`` also runs again the chunks that hold a failed run.
+    """
+    sweep = load_sweep(sweep_path)
+    points, runs = plan(sweep)
+    folder = Path(out) if out else Path("results") / sweep.spec.name
+    size = chunk_size or _stored_chunk_size(folder, sweep) or default_chunk_size(len(runs))
+    manifest = build_manifest(sweep, points, runs, size)
+    store = SweepStore(folder)
+    if store.complete(manifest["fingerprint"]) and not retry_failed:
+        ex = None  # nothing to run: no cluster to start
+    else:
+        ex = make_executor(executor, workers, scheduler)  # before the folder: a bad address leaves nothing
+    try:
+        return _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler, progress, retry_failed)
+    finally:
+        if ex is not None:
+            ex.close()
+
+
+def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler, progress, retry_failed) -> Path:
+    folder = store.folder
+    resumed = store.open(manifest, sweep.path.read_text(encoding="utf-8"), points, runs)
+    manifest = store.manifest()
+    if retry_failed:
+        store.forget_failed_chunks()
+    n_chunks = manifest["chunks"]
+    done = store.done_chunks()
+    pending = [i for i in range(n_chunks) if i not in done]
+    runs_before, _ = store.count_status()
+    session = {"started": now(), "command": command_line(), "executor": executor, "workers": workers,
+               "scheduler": scheduler, "resumed": resumed, "chunks_to_run": len(pending)}
+    manifest["sessions"].append(session)
+    manifest["status"] = "running"
+    store.write_manifest(manifest)
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(runs), initial=runs_before, unit="run", desc=sweep.spec.name, smoothing=0.1,
+                   dynamic_ncols=True)
+    names = list(sweep.spec.outcomes)
+    t0 = time.perf_counter()
+    ran = 0
+    if pending:
+        session["workers"] = ex.workers
+        try:
+            for task, result, error in ex.map_unordered(run_chunk, tasks(sweep, runs, manifest["chunk_size"], pending,
+                                                                         manifest["fingerprint"],
+                                                                         manifest["timeseries_runs"])):
+                if error is not None:
+                    result = lost_chunk(task, names, error)
+                store.write_chunk(result, names)
+                ran += len(result.run_ids)
+                if bar:
+                    bar.update(len(result.run_ids))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as e:
+            raise SweepAborted(f"the sweep stopped: {type(e).__name__}: {e}. Chunks already stored are kept; run "
+                               "the same command again to continue") from e
+        finally:
+            if bar:
+                bar.close()
+    elif bar:
+        bar.close()
+    stored, failed = store.count_status()
+    manifest["runs_done"], manifest["runs_failed"] = stored, failed
+    session.update(finished=now(), runs_run=ran, seconds=round(time.perf_counter() - t0, 3))
+    manifest["status"] = "complete" if len(store.done_chunks()) == n_chunks else "running"
+    manifest["finished"] = now()
+    store.write_manifest(manifest)
+    return folder
+
+
+def _stored_chunk_size(folder: Path, sweep: LoadedSweep) -> int | None:
+    """The chunk size of an earlier start of this sweep in ``folder``, if any (a resume keeps it)."""
+    from sim.sweep.store import StoreError, read_manifest
+
+    try:
+        m = read_manifest(folder)
+    except StoreError:
+        return None
+    return m.get("chunk_size") if m.get("fingerprint") == sweep.fingerprint() else None
+
+
+def lost_chunk(task: ChunkTask, names: list[str], error: Exception) -> ChunkResult:
+    """Record every run of a chunk that could not be run (its workers kept dying) as failed."""
+    n = len(task.seeds)
+    return ChunkResult(task.index, np.asarray(task.run_ids), {k: np.full(n, np.nan) for k in names},
+                       np.ones(n, dtype=bool), [f"{type(error).__name__}: {error}"] * n)
