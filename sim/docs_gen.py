@@ -47,8 +47,7 @@ def number(x: float, integer: bool = False) -> str:
     """A number as it is written in the registry: 12 for whole numbers, else the shortest exact decimal."""
     if integer:
         return str(int(x))
-    text = repr(float(x))
-    return text[:-2] if text.endswith(".0") else text
+    return repr(float(x)).removesuffix(".0")
 
 
 def cell(text: str) -> str:
@@ -169,9 +168,9 @@ def render_event_table(event_types: dict | None = None, hazard_types: typing.Ite
     lines = [
         "<!-- Generated from sim/scenario/schema.py by `python -m sim.docs_gen`; edit the schema, not this table. -->",
         "",
-        f"{len(event_types)} event types. Every event also has `id`, `date` (YYYY-MM), `source` and the optional "
-        "`note` and `requires` (ids of events it only happens after). Hazard: the type may be drawn at random "
-        "by a `hazards` entry.",
+        (f"{len(event_types)} event types. Every event also has `id`, `date` (YYYY-MM), `source` and the optional "
+         "`note` and `requires` (ids of events it only happens after). Hazard: the type may be drawn at random "
+         "by a `hazards` entry."),
         "",
         "| type | fields | what it is | hazard |",
         "|---|---|---|---|",
@@ -199,11 +198,11 @@ def render_initial_world(path: Path = BASE_SCENARIO) -> str:
     lines = [
         f"<!-- Generated from {rel} by `python -m sim.docs_gen`; edit the scenario, not these tables. -->",
         "",
-        f"Period {spec.period.start} to {spec.period.end}; insurgent strength in Afghanistan at the start "
-        f"{number(spec.afghan_insurgency)}. The file's comments give the source of each value.",
+        (f"Period {spec.period.start} to {spec.period.end}; insurgent strength in Afghanistan at the start "
+         f"{number(spec.afghan_insurgency)}. The file's comments give the source of each value."),
         "",
-        "| state | openness | neutrality | Afghan exposure | alignment " + " / ".join(powers)
-        + " | energy dependence | trade ties | members | bases |",
+        ("| state | openness | neutrality | Afghan exposure | alignment " + " / ".join(powers)
+         + " | energy dependence | trade ties | members | bases |"),
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for code in STATES:
@@ -217,8 +216,8 @@ def render_initial_world(path: Path = BASE_SCENARIO) -> str:
                      + f" | {_mapping(st.energy)} | {trade or '-'} | {' '.join(st.members) or '-'} | {cell(bases)} |")
     lines += [
         "",
-        "| power | capacity | capacity drivers (elasticity) | attention | conditionality | reach | Afghan exposure "
-        "| own threat | stance | rivals |",
+        ("| power | capacity | capacity drivers (elasticity) | attention | conditionality | reach | Afghan exposure "
+         "| own threat | stance | rivals |"),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for code in powers:
