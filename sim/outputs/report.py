@@ -201,8 +201,8 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
     lines.append("")
     # --- month by month ------------------------------------------------------------------------------
     lines += ["## Month by month (run 0)", "",
-              f"Months in which an event arrived, a state decided something, or an alignment moved by "
-              f"{BIG_MOVE} or more. Each move is split into its largest drivers (see drivers.csv for all).", ""]
+              (f"Months in which an event arrived, a state decided something, or an alignment moved by "
+               f"{BIG_MOVE} or more. Each move is split into its largest drivers (see drivers.csv for all)."), ""]
     t0 = ts[ts.run == 0]
     wide = t0.pivot_table(index="date", columns=["state", "power"], values="alignment", sort=False)
     prev = wide.shift(1)
@@ -232,5 +232,13 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["build_report", "driver_phrase", "event_behind", "event_fields", "event_label", "explain_move",
-           "stance_periods", "np"]
+__all__ = [
+    "build_report",
+    "driver_phrase",
+    "event_behind",
+    "event_fields",
+    "event_label",
+    "explain_move",
+    "np",
+    "stance_periods",
+]
