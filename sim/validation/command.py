@@ -1,0 +1,150 @@
+"""Score a scenario against its dated checkpoints, the UN voting data and its counterfactuals.
+
+    python run.py validate scenarios/replay_1999_2008.yaml --runs 100
+
+Runs the scenario R times (seeds N, N+1, ...), judges every run against the checkpoints of
+scenarios/checkpoints/<scenario file name> (or --checkpoints FILE), compares the runs' leaning with the UN
+ideal points, runs every counterfactual of the checkpoint file with the same seeds, prints a summary and
+writes validation.md, validation.csv, checkpoint_runs.csv, the figure and a manifest to the results folder.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.cli import UsageError
+from sim.outputs.manifest import command_line, now, scenario_files, versions
+from sim.outputs.writer import atomic_folder
+from sim.parameters import make_params
+from sim.scenario import load_scenario
+
+
+def configure(p) -> None:
+    p.add_argument("scenario", help="the scenario to validate, e.g. scenarios/replay_1999_2008.yaml")
+    p.add_argument("--runs", type=int, default=100, help="number of seeded runs; default 100")
+    p.add_argument("--seed", type=int, default=0, help="seed of the first run (run i uses seed + i); default 0")
+    p.add_argument("--checkpoints", help="the checkpoint file (default: scenarios/checkpoints/<scenario file name>)")
+    p.add_argument("--out", help="results folder (default results/<scenario name>-validation/)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a model parameter in every run, counterfactuals included (repeatable)")
+    p.add_argument("--no-counterfactuals", action="store_true", help="skip the counterfactual runs")
+    p.add_argument("--fail-under", type=float, metavar="SHARE",
+                   help="exit with code 1 when the mean checkpoint pass rate is below SHARE (0-1)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def default_checkpoints(scenario_path: Path) -> Path:
+    """scenarios/checkpoints/<name>.yaml beside the scenario's folder (or in it, for a file at the top)."""
+    here = scenario_path.resolve().parent
+    for folder in (here / "checkpoints", here.parent / "checkpoints"):
+        candidate = folder / scenario_path.name
+        if candidate.exists():
+            return candidate
+    return here / "checkpoints" / scenario_path.name
+
+
+def run(args) -> int:
+    from sim.commands.run_command import parse_overrides
+    from sim.validation import report, undata
+    from sim.validation.checkpoints import evaluate_all, summary
+    from sim.validation.counterfactuals import compare
+    from sim.validation.figure import write_figure
+    from sim.validation.outcomes import simulate
+    from sim.validation.spec import load_validation
+
+    if args.runs < 1:
+        raise UsageError(f"--runs {args.runs}: expected a whole number of runs, 1 or more")
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: expected a seed of 0 or more")
+    if args.fail_under is not None and not 0 <= args.fail_under <= 1:
+        raise UsageError(f"--fail-under {args.fail_under}: expected a share from 0 to 1")
+    overrides = parse_overrides(args.set)
+    scenario = load_scenario(args.scenario)
+    cp_path = Path(args.checkpoints) if args.checkpoints else default_checkpoints(Path(args.scenario))
+    if not cp_path.exists():
+        raise UsageError(f"no checkpoint file {cp_path} for {args.scenario}; give one with --checkpoints FILE")
+    validation = load_validation(cp_path)
+    whatifs = [(cf, load_scenario(validation.resolve(cf.scenario))) for cf in validation.spec.counterfactuals] \
+        if not args.no_counterfactuals else []
+    seeds = list(range(args.seed, args.seed + args.runs))
+    out_dir = Path(args.out) if args.out else Path("results") / f"{scenario.spec.name}-validation"
+    started = now()
+    t0 = time.perf_counter()
+
+    outcomes = simulate(scenario, seeds, overrides=overrides)
+    passed = evaluate_all(validation, outcomes)
+    summ = summary(validation, passed)
+    checks = report.checkpoint_table(validation, passed)
+    spec_years = tuple(validation.spec.un_fit.years)
+    powers = tuple(validation.spec.un_fit.powers)
+    holdout_year = int(validation.spec.holdout_from[:4])
+    four = [s for s in outcomes.setup.states if s != "TKM"]
+    fits = {
+        "all years": undata.fit(outcomes, powers, spec_years),
+        f"{spec_years[0]}-{holdout_year - 1} (calibration)": undata.fit(outcomes, powers, (spec_years[0], holdout_year - 1)),
+        f"{holdout_year}-{spec_years[1]} (held out)": undata.fit(outcomes, powers, (holdout_year, spec_years[1])),
+        "all years, without TKM": {**undata.fit(outcomes, powers, spec_years, four), "states": "without TKM"},
+    }
+    effects = []
+    titles = {}
+    for i, (cf, sc) in enumerate(whatifs):
+        titles[cf.id] = sc.spec.title
+        alt = simulate(sc, seeds, overrides=overrides)
+        effects += compare(validation, validation.spec.counterfactuals.index(cf), outcomes, alt)
+    elapsed = time.perf_counter() - t0
+
+    runs_table = pd.DataFrame({
+        "run": np.repeat(np.arange(len(seeds)), len(passed)),
+        "seed": np.repeat(seeds, len(passed)),
+        "checkpoint": np.tile(list(passed), len(seeds)),
+        "passed": np.stack([passed[k] for k in passed], axis=1).reshape(-1),
+    })
+    with atomic_folder(out_dir) as tmp:
+        write_figure(tmp / "un_fit.png", outcomes, powers, spec_years, fits["all years"])
+        report.tidy_csv(validation, checks, summ, fits, effects).to_csv(tmp / "validation.csv", index=False,
+                                                                         float_format="%.6f")
+        runs_table.to_csv(tmp / "checkpoint_runs.csv", index=False)
+        (tmp / "validation.md").write_text(report.markdown(validation, scenario.spec.title, seeds, checks, summ, fits,
+                                                           effects, titles, "un_fit.png"))
+        manifest = {
+            "command": command_line(),
+            "scenario": scenario.spec.name,
+            "scenario_files": scenario_files(scenario),
+            "checkpoints": str(cp_path),
+            "counterfactuals": {cf.id: scenario_files(sc) for cf, sc in whatifs},
+            "seeds": seeds,
+            "parameters": make_params({**scenario.spec.parameters, **overrides}),
+            "parameter_overrides": overrides,
+            "versions": versions(),
+            "started": started,
+            "finished": now(),
+            "simulation_seconds": round(elapsed, 3),
+            "files": ["validation.md", "validation.csv", "checkpoint_runs.csv", "un_fit.png"],
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    if not args.quiet:
+        print_summary(scenario.spec.title, len(seeds), checks, summ, fits["all years"], effects, out_dir, elapsed)
+    if args.fail_under is not None and summ["overall"] < args.fail_under:
+        return 1
+    return 0
+
+
+def print_summary(title, runs, checks, summ, fit, effects, out_dir, elapsed) -> None:
+    print(f"{title}: {runs} run(s) validated in {elapsed:.1f} s")
+    print(f"checkpoints passed on average: {100 * summ['overall']:.1f}% "
+          f"(calibration {100 * summ['calibration']:.1f}% of {summ['n_calibration']}, "
+          f"held out {100 * summ['held_out']:.1f}% of {summ['n_held_out']})")
+    weak = checks[checks.pass_rate < 0.9]
+    for r in weak.itertuples():
+        print(f"  {100 * r.pass_rate:5.1f}%  {r.id}: {r.claim}")
+    print(f"fit to UN voting: rank {fit['rank']:.2f}, pooled {fit['pooled']:.2f}, trend {fit['trend']:.2f}")
+    for e in effects:
+        mark = "ok " if e.holds else "NO "
+        print(f"  {mark} {e.counterfactual}: {e.label}: {e.replay:.3f} -> {e.counterfactual_value:.3f} "
+              f"({e.difference:+.3f}, expected {e.direction}; {100 * e.share_expected_sign:.0f}% of seeds)")
+    print(f"written to {out_dir}/ (validation.md, validation.csv, checkpoint_runs.csv, un_fit.png)")
