@@ -63,7 +63,7 @@ def build_event(model, fields: dict):
     if w.step >= w.setup.months:
         raise WhatIfError("the run is over: press Reset to start again before adding a what-if")
     if not isinstance(fields, dict) or "type" not in fields:
-        raise WhatIfError(f"a what-if needs a 'type', one of: {', '.join(WHATIF_TYPES)}")
+        raise WhatIfError(f"type: a what-if needs a type, one of {', '.join(WHATIF_TYPES)}")
     if fields["type"] not in WHATIF_TYPES:
         raise WhatIfError(f"type: expected one of {', '.join(WHATIF_TYPES)}, got {fields['type']!r}")
     n = len(getattr(model, "whatifs", []))
