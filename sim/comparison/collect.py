@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.codes import STANCES
 from sim.outputs import tables
 from sim.scenario.loader import LoadedScenario
 
@@ -40,7 +41,8 @@ def commitment_arrays(rec) -> dict:
 
     Returns {"labels": [(kind, state, counterpart, name), ...], "holds": bool array (T, N, L)}. Kinds: "base"
     (a base of the power is open in the state), "deal" (a deal signed and in force), "member" (the state is
-    a member of the organisation). Several slots with one label (a request made twice) hold when any does.
+    a member of the organisation), "stance" (the power integrates the region alone, cooperates with its
+    rivals or counterbalances them). Several slots with one label (a request made twice) hold when any does.
     """
     st = rec.setup
     open_ = np.stack(rec.bases_open)  # (T, N, K)
@@ -60,6 +62,11 @@ def commitment_arrays(rec) -> dict:
         for o, org in enumerate(st.orgs):
             labels.append(("member", state, org, org))
             cols.append(members[:, :, s, o])
+    stance = np.stack(rec.power_vars["stance"]).astype(int)  # (T, N, P)
+    for p, power in enumerate(st.powers):
+        for k, name in enumerate(STANCES):
+            labels.append(("stance", "", power, name))
+            cols.append(stance[:, :, p] == k)
     holds = np.stack(cols, axis=-1) if cols else np.zeros(open_.shape[:2] + (0,), dtype=bool)
     return {"labels": labels, "holds": holds.astype(bool)}
 

@@ -93,9 +93,9 @@ def outcome_sentence(row) -> str:
     in the reference)'."""
     note = ""
     if not row.in_reference:
-        note = " (not possible in the reference)"
+        note = " (never on the table in the reference)"
     elif not row.in_scenario:
-        note = " (not possible in this scenario)"
+        note = " (never on the table in this scenario)"
     return f"{row.outcome}, {row.date}: {row.share:.0%} of runs instead of {row.reference_share:.0%}{note}"
 
 

@@ -1,7 +1,8 @@
 """Outcomes to compare: what holds at checkpoint months, and which decisions were ever taken.
 
 At each checkpoint month every run either has or has not: a base of a power open in a state, a deal in
-force, a state in an organisation, and a state leaning most toward a power (its highest alignment). The
+force, a state in an organisation, a state leaning most toward a power (its highest alignment), and a power
+holding a stance toward its rivals (integrate, cooperate, counterbalance). The
 share of runs in which an outcome holds is its probability under the scenario, e.g. "Manas open in
 2013-12: 62% of runs". An outcome a scenario cannot produce (a base never requested there, a power or an
 organisation it does not declare) is marked undefined for that scenario rather than counted as 0%.
@@ -16,7 +17,9 @@ from sim.codes import ORG_NAMES, POWER_NAMES, STATE_NAMES
 from sim.comparison.collect import ScenarioRun
 
 KEYS = ["kind", "state", "counterpart", "name"]
-KIND_ORDER = {"base": 0, "member": 1, "deal": 2, "leaning": 3}
+KIND_ORDER = {"base": 0, "member": 1, "deal": 2, "leaning": 3, "stance": 4}
+STANCE_WORDS = {"integrate": "integrates the region on its own", "cooperate": "cooperates with its rivals",
+                "counterbalance": "counterbalances its rivals"}
 
 
 def describe(kind: str, state: str, counterpart: str, name: str) -> str:
@@ -28,6 +31,9 @@ def describe(kind: str, state: str, counterpart: str, name: str) -> str:
         return f"{st}-{counterpart} deal in force ({name})"
     if kind == "member":
         return f"{st} in {counterpart}"
+    if kind == "stance":
+        who = POWER_NAMES.get(counterpart, counterpart)
+        return f"{who[:1].upper()}{who[1:]} {STANCE_WORDS.get(name, name)}"
     if kind == "leaning":
         return f"{st} leans most to {POWER_NAMES.get(counterpart, counterpart)}"
     return f"{kind} {state} {counterpart} {name}"

@@ -19,6 +19,34 @@ def _first_sentence(text: str) -> str:
     return text if end < 0 else text[:end + 1]
 
 
+def outcome_section(probs: pd.DataFrame, names: list[str], spread: float = 0.05) -> list[str]:
+    """The outcomes whose share differs between scenarios (by ``spread`` or more, or possible in some only),
+    one row per outcome and checkpoint; then, in one line, those every scenario agrees on."""
+    L = ["## Bases, deals, memberships and leanings", "",
+         "Share of runs in which each holds at each checkpoint month (– : not possible in that scenario, e.g. "
+         "a base never requested there or a power it does not declare). Listed: the outcomes on which the "
+         "scenarios differ; `outcomes.csv` has them all, and `figures/outcomes.png` shows those that differ "
+         "most from the reference.", ""]
+    wide = probs.pivot_table(index=["outcome", "date"], columns="scenario", values="share", sort=False,
+                             dropna=False).reindex(columns=names)
+    filled = wide.fillna(0.0)
+    differ = (filled.max(axis=1) - filled.min(axis=1) >= spread) & (filled.max(axis=1) > 0)
+    shown = wide[differ]
+    if len(shown):
+        L += ["| outcome | month | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+        for (outcome, date), row in shown.iterrows():
+            L.append(f"| {outcome} | {date} | " + " | ".join(_pct(row[s]) for s in names) + " |")
+    else:
+        L.append("The scenarios do not differ on any base, deal, membership or leaning at these months.")
+    L.append("")
+    agreed = wide[~differ & wide.notna().all(axis=1)]
+    always = [o for o, g in agreed.groupby(level=0, sort=False) if len(g) and (g.min(axis=1) >= 0.95).all()
+              and o not in set(shown.index.get_level_values(0))]
+    if always:
+        L += [f"In (nearly) every run of every scenario at every checkpoint: {'; '.join(always)}.", ""]
+    return L
+
+
 def build(runs: list[ScenarioRun], marks: list[str], band: pd.DataFrame, probs: pd.DataFrame,
           ever: pd.DataFrame, tops: dict[str, pd.DataFrame], files: list[str]) -> str:
     ref = runs[0]
@@ -71,19 +99,8 @@ def build(runs: list[ScenarioRun], marks: list[str], band: pd.DataFrame, probs: 
             L.append(f"| {r.name} | " + " | ".join(cells) + " |")
         L.append("")
     # --- outcomes at checkpoints ---------------------------------------------------------------------
-    L += ["## Bases, deals, memberships and leanings", "",
-          "Share of runs in which each holds at each checkpoint month (– : not possible in that scenario, e.g. "
-          "a base never requested there or a power it does not declare). Only outcomes that hold in some run "
-          "of some scenario are listed; `outcomes.csv` has them all.", ""]
     names = [r.name for r in runs]
-    wide = probs.pivot_table(index=["outcome", "date"], columns="scenario", values="share", sort=False,
-                             dropna=False)
-    wide = wide.reindex(columns=names)
-    shown = wide[(wide.fillna(0) > 0).any(axis=1)]
-    L += ["| outcome | month | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
-    for (outcome, date), row in shown.iterrows():
-        L.append(f"| {outcome} | {date} | " + " | ".join(_pct(row[s]) for s in names) + " |")
-    L.append("")
+    L += outcome_section(probs, names)
     # --- decisions ever ------------------------------------------------------------------------------
     L += ["## Decisions taken at least once", "",
           "Share of runs in which the state took the decision at least once in the period (and the median "
