@@ -44,10 +44,10 @@ events:
 
 
 def test_injected_base_request_opens_a_slot_like_a_scheduled_one(tmp_path):
-    path = write_whatif(tmp_path, "tkm_base", f"""title: t
+    path = write_whatif(tmp_path, "kgz_base", f"""title: t
 description: d
 events:
-  - id: tkm_base
+  - id: kgz_base
     date: "{QUIET_MONTH}"
     type: base_request
     actor: RUS
@@ -64,7 +64,7 @@ events:
     assert live.world.runs.slot_status[-1] == PENDING and live.world.runs.slot_months[-1] == 0
     live.run()
     np.testing.assert_array_equal(live.world.runs.alignment, from_file.world.runs.alignment)
-    file_k = [k for k, s in enumerate(from_file.world.setup.slots) if s.event_id == "tkm_base"][0]
+    file_k = next(k for k, s in enumerate(from_file.world.setup.slots) if s.event_id == "kgz_base")
     assert live.world.runs.slot_status[-1] == from_file.world.runs.slot_status[file_k]
     assert {(d["date"], d["decision"], d["detail"]) for d in live.decisions} == \
         {(d["date"], d["decision"], d["detail"]) for d in from_file.decisions}
