@@ -1,0 +1,136 @@
+"""Analyse a sweep's results: python run.py analyze results/replay_uncertainty
+
+Writes RESULTS/analysis/: sensitivity indices of every outcome to every parameter (SALib: Sobol S1 and ST,
+Morris mu* and sigma, RBD-FAST S1 for a Latin hypercube), scenario discovery boxes (PRIM) for the sweep's
+discovery conditions and any --condition, figures, and analysis.md saying in words which assumptions
+drive which outcome.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim.cli import UsageError
+
+
+def configure(p) -> None:
+    p.add_argument("results", help="a sweep's result folder, e.g. results/replay_uncertainty")
+    p.add_argument("--condition", action="append", default=[], metavar="[NAME:]CONDITION",
+                   help="a condition on outcomes for scenario discovery, e.g. "
+                        "'k2_kept: k2_open_2006 == 1 and uzb_usa_2005 > 0.5' (repeatable)")
+    p.add_argument("--min-coverage", type=float, default=0.5,
+                   help="PRIM reports the densest box covering at least this share of the cases (default 0.5)")
+    p.add_argument("--out", default=None, help="analysis folder (default RESULTS/analysis/); replaced only on success")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap confidence intervals (default 0)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def parse_cli_conditions(items: list[str], outcomes) -> list[dict]:
+    from sim.sweep.conditions import parse_condition
+
+    out = []
+    for i, item in enumerate(items):
+        name, sep, text = item.partition(":")
+        if not sep:
+            name, text = f"condition_{i + 1}", item
+        name = name.strip()
+        if not name.replace("_", "a").isalnum() or not name[:1].isalpha():
+            raise UsageError(f"--condition {item!r}: the name before ':' must be letters, digits and _")
+        try:
+            parse_condition(text, outcomes)
+        except ValueError as e:
+            raise UsageError(f"--condition {item!r}: {e}") from None
+        out.append({"name": name, "condition": text.strip(), "description": None})
+    return out
+
+
+def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path | None = None,
+                   min_coverage: float = 0.5, seed: int = 0) -> Path:
+    """Analyse a sweep store and write the analysis folder; return its path."""
+    from sim.outputs.writer import atomic_folder
+    from sim.sweep import discovery, figures, report, sensitivity
+    from sim.sweep.conditions import holds, parse_condition
+    from sim.sweep.results import read_results
+
+    res = read_results(folder)
+    spec, ok = res.spec, res.ok
+    if ok.empty:
+        raise UsageError(f"{folder}: no successful run stored yet; nothing to analyse")
+    method = spec.design.method
+    sens, notes = sensitivity.analyse(spec, res.points, res.table, seed=seed)
+    noise = {o: sensitivity.noise_share(res.table, o) for o in spec.outcomes} if spec.replications > 1 else {}
+    summary = report.summary_table(ok, res.outcomes)
+    conds = [{"name": d.name, "condition": d.condition, "description": d.description} for d in spec.discovery]
+    conds += conditions or []
+    seen = set()
+    discoveries, boxes, trajectories = [], [], []
+    for c in conds:
+        if c["name"] in seen:
+            raise UsageError(f"two discovery conditions are named {c['name']!r}")
+        seen.add(c["name"])
+        y = holds(parse_condition(c["condition"], spec.outcomes), ok)
+        d = discovery.discover(ok, res.parameters, y, min_coverage)
+        d.update(c, min_coverage=min_coverage)
+        discoveries.append(d)
+        chosen = d["boxes"].index(d["box"])
+        t = d["trajectory"].assign(condition=c["name"], chosen=lambda f: f.step == chosen)
+        trajectories.append(t)
+        for p, (lo, hi) in d["box"].limits.items():
+            boxes.append({"condition": c["name"], "parameter": p, "low": lo, "high": hi,
+                          "restricted": p in d["restricted"], "full_low": d["full"][p][0],
+                          "full_high": d["full"][p][1], "coverage": d["box"].coverage,
+                          "density": d["box"].density, "mass": d["box"].mass})
+    out = Path(out) if out else Path(folder) / "analysis"
+    with atomic_folder(out) as tmp:
+        figdir = tmp / "figures"
+        figdir.mkdir()
+        names = ["distributions.png"]
+        figures.distributions(ok, res.outcomes, figdir / "distributions.png", spec.title)
+        for o in res.outcomes:
+            figures.responses(ok, res.parameters, o, figdir / f"response_{o}.png", seed=seed)
+            names.append(f"response_{o}.png")
+        if not sens.empty:
+            label = {"sobol": "total Sobol index ST", "morris": "mu* / largest mu* of the outcome",
+                     "lhs": "first-order index S1 (RBD-FAST)", "grid": "main-effect share"}[method]
+            figures.heatmap(sensitivity.headline(sens, method), figdir / "sensitivity_heatmap.png", label)
+            names.append("sensitivity_heatmap.png")
+        for d in discoveries:
+            if 0 < d["cases"] < d["runs"]:
+                figures.peeling(d["trajectory"], d["boxes"].index(d["box"]), figdir / f"discovery_{d['name']}.png",
+                                d["name"])
+                names.append(f"discovery_{d['name']}.png")
+        sens.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.6g")
+        summary.to_csv(tmp / "outcome_summary.csv", index=False, float_format="%.6g")
+        pd.DataFrame(boxes, columns=["condition", "parameter", "low", "high", "restricted", "full_low", "full_high",
+                                     "coverage", "density", "mass"]).to_csv(tmp / "discovery_boxes.csv", index=False,
+                                                                            float_format="%.6g")
+        (pd.concat(trajectories, ignore_index=True) if trajectories else
+         pd.DataFrame(columns=["step", "coverage", "density", "mass", "runs", "condition", "chosen"])).to_csv(
+            tmp / "discovery_trajectory.csv", index=False, float_format="%.6g")
+        (tmp / "analysis.md").write_text(report.build(res, sens, notes, noise, summary, discoveries, names),
+                                         encoding="utf-8")
+    return out
+
+
+def run(args) -> int:
+    from sim.sweep.results import read_results
+    from sim.sweep.store import StoreError
+
+    if not 0 < args.min_coverage <= 1:
+        raise UsageError(f"--min-coverage {args.min_coverage}: expected a share above 0 and at most 1")
+    try:
+        res = read_results(args.results)
+    except StoreError as e:
+        raise UsageError(str(e)) from None
+    conditions = parse_cli_conditions(args.condition, res.spec.outcomes)
+    out = analyse_folder(Path(args.results), conditions, args.out, args.min_coverage, args.seed)
+    if not args.quiet:
+        text = (out / "analysis.md").read_text(encoding="utf-8")
+        section = text.split("## Which assumptions drive which outcome", 1)[-1].split("## Scenario discovery")[0]
+        print(f"{res.spec.title}: {len(res.ok):,} successful runs analysed")
+        print(section.strip())
+        print(f"analysis written to {out}/ (analysis.md, sensitivity.csv, figures/)")
+    return 0
+
