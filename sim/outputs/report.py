@@ -82,9 +82,12 @@ def event_fields(summary: str) -> dict:
 
 
 def event_label(event_id: str, kind: str) -> str:
-    """'andijan', 'unrest' -> 'the Andijan unrest'; 'tulip_revolution' -> 'the Tulip revolution'."""
-    words = event_id.replace("_", " ").replace("-", " ").strip()
+    """'andijan', 'unrest' -> 'the Andijan unrest'; 'tulip_revolution' -> 'the Tulip revolution';
+    'whatif-2-unrest' -> 'the what-if unrest #2'."""
     noun = TYPE_WORDS.get(kind, kind.replace("_", " "))
+    if event_id.startswith("whatif-"):  # injected in the app: whatif-2-color-revolution
+        return f"the what-if {noun} #{event_id.split('-')[1]}"
+    words = event_id.replace("_", " ").replace("-", " ").strip()
     text = words[:1].upper() + words[1:]
     if noun.split()[0] not in words.lower():
         text = f"{text} {noun}"
