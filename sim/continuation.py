@@ -225,4 +225,4 @@ def _month_after(month: str) -> str:
     return month_text(month_index(month) + 1)
 
 
-__all__ = ["continued_world", "parent_path", "clear_parent_cache", "RUNSTATE_LAYOUT", "Slot"]
+__all__ = ["RUNSTATE_LAYOUT", "Slot", "clear_parent_cache", "continued_world", "parent_path"]

@@ -84,7 +84,7 @@ def test_continuing_a_scenario_equals_running_it_on(tmp_path, cut):
     second = run_scenario(load_scenario(tmp_path / "second.yaml"), seeds)
     k = full.dates.index(nxt)
     assert np.array_equal(np.stack(full.alignment[k:]), np.stack(second.alignment))
-    key = lambda d: (d["run"], d["date"], d["state"], d["decision"], d["detail"])  # noqa: E731
+    key = lambda d: (d["run"], d["date"], d["state"], d["decision"], d["detail"])
     assert sorted(map(key, (d for d in full.decisions if d["date"] >= nxt))) == sorted(map(key, second.decisions))
 
 

@@ -83,8 +83,8 @@ def _compare_sweeps(args, folders: list[Path]) -> int:
 
 
 def run(args) -> int:
-    from sim.comparison import collect, differences, figures, outcomes, text
     from sim.commands.run_command import parse_overrides
+    from sim.comparison import collect, differences, figures, outcomes, text
 
     paths = [Path(p) for p in args.scenarios]
     if len(paths) < 2:

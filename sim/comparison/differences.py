@@ -117,5 +117,10 @@ def top_differences(align: pd.DataFrame, outcomes: pd.DataFrame, limit: int = 8)
     return df.sort_values("score", ascending=False, kind="stable").head(limit).reset_index(drop=True)
 
 
-__all__ = ["alignment_differences", "outcome_differences", "top_differences", "alignment_sentence",
-           "outcome_sentence"]
+__all__ = [
+    "alignment_differences",
+    "alignment_sentence",
+    "outcome_differences",
+    "outcome_sentence",
+    "top_differences",
+]

@@ -11,11 +11,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from sim.codes import POWER_NAMES, STATE_NAMES  # noqa: E402
-from sim.comparison.collect import ScenarioRun  # noqa: E402
+from sim.codes import POWER_NAMES, STATE_NAMES
+from sim.comparison.collect import ScenarioRun
 
 PALETTE = ["#222222", "#c0392b", "#2471a3", "#d68910", "#1e8449", "#7d3c98", "#a04000", "#17a589", "#b03a2e",
            "#5d6d7e"]
@@ -48,7 +48,7 @@ def _panel(ax, band: pd.DataFrame, runs: list[ScenarioRun], state: str, power: s
             continue
         x = pd.to_datetime(sub.date + "-01")
         c = scenario_color(i)
-        ax.plot(x, sub["median"], color=c, lw=1.8 if i == 0 else 1.4, ls="-" if i == 0 else "-",
+        ax.plot(x, sub["median"], color=c, lw=1.8 if i == 0 else 1.4, ls="-",
                 label=run.name if legend else None)
         if len(run.seeds) > 1:
             ax.fill_between(x, sub["low"], sub["high"], color=c, alpha=0.13, lw=0)

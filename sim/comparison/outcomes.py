@@ -120,4 +120,4 @@ def decisions_ever(runs: list[ScenarioRun]) -> pd.DataFrame:
     return res[["scenario", *keys, "share", "median_month"]]
 
 
-__all__ = ["describe", "indicators", "probabilities", "decisions_ever", "ORG_NAMES"]
+__all__ = ["ORG_NAMES", "decisions_ever", "describe", "indicators", "probabilities"]
