@@ -79,7 +79,8 @@ def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path
         trajectories.append(t)
         for p, (lo, hi) in d["box"].limits.items():
             boxes.append({"condition": c["name"], "parameter": p, "low": lo, "high": hi,
-                          "restricted": p in d["restricted"], "full_low": d["full"][p][0],
+                          "restricted": p in d["restricted"],
+                          "density_without": d["density_without"].get(p, float("nan")), "full_low": d["full"][p][0],
                           "full_high": d["full"][p][1], "coverage": d["box"].coverage,
                           "density": d["box"].density, "mass": d["box"].mass})
     out = Path(out) if out else Path(folder) / "analysis"
@@ -94,7 +95,7 @@ def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path
         if not sens.empty:
             label = {"sobol": "total Sobol index ST", "morris": "mu* / largest mu* of the outcome",
                      "lhs": "first-order index S1 (RBD-FAST)", "grid": "main-effect share"}[method]
-            figures.heatmap(sensitivity.headline(sens, method), figdir / "sensitivity_heatmap.png", label)
+            figures.heatmap(sensitivity.headline(sens, method, res.outcomes, res.parameters), figdir / "sensitivity_heatmap.png", label)
             names.append("sensitivity_heatmap.png")
         for d in discoveries:
             if 0 < d["cases"] < d["runs"]:
@@ -103,7 +104,8 @@ def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path
                 names.append(f"discovery_{d['name']}.png")
         sens.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.6g")
         summary.to_csv(tmp / "outcome_summary.csv", index=False, float_format="%.6g")
-        pd.DataFrame(boxes, columns=["condition", "parameter", "low", "high", "restricted", "full_low", "full_high",
+        pd.DataFrame(boxes, columns=["condition", "parameter", "low", "high", "restricted", "density_without",
+                                     "full_low", "full_high",
                                      "coverage", "density", "mass"]).to_csv(tmp / "discovery_boxes.csv", index=False,
                                                                             float_format="%.6g")
         (pd.concat(trajectories, ignore_index=True) if trajectories else

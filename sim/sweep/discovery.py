@@ -4,7 +4,8 @@ Question: which ranges of the parameters make a condition on outcomes likely (sa
 2006")? Each run is a point x (its parameter values) with y = 1 if the condition holds, else 0. PRIM starts
 from the box holding every run and peels it patiently: at each step it tries cutting off the share
 ``alpha`` (5 %) of the runs still inside at the bottom or the top of each parameter, keeps the cut that
-leaves the highest share of y = 1 inside, and goes on until fewer than ``min_mass`` of all runs remain.
+raises the share of y = 1 inside the most per run cut off, and goes on until fewer than ``min_mass`` of
+all runs remain.
 The boxes along the way form the peeling trajectory; for each:
 
 - coverage = runs inside with y = 1 / all runs with y = 1 (how much of the condition the box explains);
@@ -60,6 +61,7 @@ def prim(X: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_mass: float = 
     while inside.sum() / N > min_mass:
         best = None
         idx = np.flatnonzero(inside)
+        current = y[idx].mean()
         for j, name in enumerate(names):
             x = A[idx, j]
             lo_q, hi_q = np.quantile(x, alpha), np.quantile(x, 1 - alpha)
@@ -72,9 +74,10 @@ def prim(X: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_mass: float = 
                 if not keep.any() or remove.all():
                     continue
                 kept = idx[keep]
-                density = y[kept].mean()
-                # prefer higher density; on ties, the peel that removes fewest runs
-                score = (density, -int(remove.sum()))
+                # Friedman and Fisher's criterion: the gain in density per run peeled off (patience: a
+                # peel of a whole value of a discrete parameter must earn its larger bite)
+                gain = (y[kept].mean() - current) / int(remove.sum())
+                score = (gain, -int(remove.sum()))
                 if best is None or score > best[0]:
                     new_lim = (float(x[keep].min()), float(x[keep].max()))
                     best = (score, kept, name, new_lim)
@@ -101,12 +104,35 @@ def trajectory_table(boxes: list[Box]) -> pd.DataFrame:
                          for i, b in enumerate(boxes)])
 
 
+def inside(X: pd.DataFrame, limits: dict[str, tuple[float, float]]) -> np.ndarray:
+    mask = np.ones(len(X), dtype=bool)
+    for p, (lo, hi) in limits.items():
+        x = X[p].to_numpy(dtype=float)
+        mask &= (x >= lo) & (x <= hi)
+    return mask
+
+
+def released(X: pd.DataFrame, y: np.ndarray, box: Box, restricted: dict) -> dict[str, float]:
+    """For each restricted parameter, the box's density with that limit lifted: a limit whose lifting
+    barely lowers the density is incidental; one whose lifting brings the density down is what matters."""
+    out = {}
+    for p in restricted:
+        m = inside(X, {k: v for k, v in box.limits.items() if k != p})
+        out[p] = float(y[m].mean()) if m.any() else 0.0
+    return out
+
+
 def discover(runs: pd.DataFrame, parameters: list[str], y: np.ndarray, min_coverage: float = 0.5) -> dict:
-    """Run PRIM on the runs' parameter values; return the trajectory, the chosen box and its limits."""
+    """Run PRIM on the runs' parameter values; return the trajectory, the chosen box and its limits, the
+    restricted parameters ordered by how much the density falls when their limit is lifted."""
     X = runs[parameters]
+    y = np.asarray(y, dtype=bool)
     boxes = prim(X, y)
     chosen = choose(boxes, min_coverage)
     full = boxes[0].limits
+    restricted = chosen.restricted(full)
+    without = released(X, y, chosen, restricted)
+    order = sorted(restricted, key=lambda p: without[p])
     return {"boxes": boxes, "trajectory": trajectory_table(boxes), "box": chosen,
-            "restricted": chosen.restricted(full), "full": full, "base_rate": float(np.mean(y)) if len(y) else 0.0,
-            "cases": int(np.sum(y)), "runs": len(y)}
+            "restricted": {p: restricted[p] for p in order}, "density_without": without, "full": full,
+            "base_rate": float(np.mean(y)) if len(y) else 0.0, "cases": int(np.sum(y)), "runs": len(y)}

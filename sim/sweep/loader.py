@@ -60,14 +60,15 @@ def scenario_chain(sc: LoadedScenario) -> list[Path]:
 
 
 def slot_table(sc: LoadedScenario) -> list[tuple[str, str, str, str]]:
-    """(kind, state, power, name) of every base and deal slot a run of the scenario has, in engine order
-    (a continuation first inherits its parent's slots)."""
-    from sim.world import build_setup
+    """(kind, state, power, name) of every base and deal slot a run of the scenario has, in engine order.
 
-    inherited = slot_table(load_scenario(sc.path.parent / sc.spec.continues)) if sc.spec.continues else []
-    setup = build_setup(sc)
-    own = [(s.kind, setup.states[s.state], setup.powers[s.power], s.name) for s in setup.slots]
-    return inherited + own
+    Built by the engine itself for one run (a continuation inherits its parent's slots that way), so the
+    names an outcome may use are exactly those the runs will have."""
+    from sim.engine import initial_world
+    from sim.parameters import make_params
+
+    setup = initial_world(sc, [make_params(sc.spec.parameters)], [0]).setup
+    return [(s.kind, setup.states[s.state], setup.powers[s.power], s.name) for s in setup.slots]
 
 
 def _fail(lines: dict, path: tuple, message: str, file: str) -> ScenarioError:

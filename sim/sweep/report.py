@@ -72,7 +72,7 @@ def summary_table(ok: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
 def _fmt(x: float) -> str:
     if not np.isfinite(x):
         return "-"
-    return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.1f}"
+    return f"{x:.3g}" if abs(x) < 1000 else f"{x:.2f}"
 
 
 def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) -> str:
@@ -96,6 +96,10 @@ def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) ->
         weak = [p for p in order.index if order[p] < MATTER]
         if weak:
             out.append("Hardly matter (total index below 0.05): " + ", ".join(f"`{p}`" for p in weak) + ".")
+        wide = [p for p in top if st.conf[p] > 0.5 * st.value[p]]
+        if wide:
+            out.append("The intervals of " + ", ".join(f"`{p}`" for p in wide) + " are wide: more `samples` would "
+                       "firm them up.")
         share = float(np.clip(s1.value.clip(lower=0).sum(), 0, 1))
         out.append(f"First-order effects add up to {share:.0%} of the variance of the point means.")
     elif method == "morris":
@@ -189,14 +193,16 @@ def build(res, sens: pd.DataFrame, notes: dict, noise: dict, summary: pd.DataFra
                      f"(peeling trajectory in `figures/discovery_{d['name']}.png`):")
         lines.append("")
         if d["restricted"]:
-            lines += ["| parameter | box | full range swept |", "|---|---|---|"]
+            lines += ["| parameter | box | full range swept | density with this limit lifted |", "|---|---|---|---|"]
             for p, (lo, hi) in d["restricted"].items():
                 flo, fhi = d["full"][p]
-                lines.append(f"| `{p}` | {lo:.4g} to {hi:.4g} | {flo:.4g} to {fhi:.4g} |")
+                lines.append(f"| `{p}` | {lo:.4g} to {hi:.4g} | {flo:.4g} to {fhi:.4g} | "
+                             f"{d['density_without'][p]:.0%} |")
             lines.append("")
             lines.append(f"Inside the box the condition holds in **{b.density:.0%}** of the runs (density), against "
                          f"{d['base_rate']:.0%} overall; the box holds **{b.coverage:.0%}** of all the runs where it "
-                         f"holds (coverage) and {b.mass:.0%} of all runs (mass).")
+                         f"holds (coverage) and {b.mass:.0%} of all runs (mass). The limits are listed from the "
+                         "one that matters most (lifting it loses the most density) to the most incidental.")
         else:
             lines.append("No box of parameter ranges raises the chance of the condition while keeping at least "
                          f"{d['min_coverage']:.0%} of its cases: the parameters varied do not explain it.")

@@ -30,9 +30,9 @@ class SweepAborted(Exception):
 
 
 def default_chunk_size(total_runs: int) -> int:
-    """About 64 chunks, each of 20 to 1000 runs: big enough for the batch engine to pay off, small enough
-    to spread over workers and to lose little when a sweep is killed."""
-    return int(min(1000, max(20, math.ceil(total_runs / 64))))
+    """About 32 chunks, each of 50 to 2000 runs: big enough for the batch engine to pay off (a chunk costs
+    about 0.1 s on top of its runs), small enough to spread over workers and to lose little to a kill."""
+    return int(min(2000, max(50, math.ceil(total_runs / 32))))
 
 
 def plan(sweep: LoadedSweep) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -142,10 +142,12 @@ def analyse(spec, points: pd.DataFrame, table: pd.DataFrame, seed: int = 0) -> t
     return table_out, notes
 
 
-def headline(sens: pd.DataFrame, method: str) -> pd.DataFrame:
-    """Outcome x parameter matrix of the design's main index (Morris mu* scaled to the outcome's largest)."""
+def headline(sens: pd.DataFrame, method: str, outcomes: list[str], parameters: list[str]) -> pd.DataFrame:
+    """Outcome x parameter matrix of the design's main index (Morris mu* scaled to the outcome's largest),
+    in the sweep file's order."""
     idx = HEADLINE[method]
     m = sens[sens["index"] == idx].pivot(index="outcome", columns="parameter", values="value")
+    m = m.reindex(index=[o for o in outcomes if o in m.index], columns=parameters)
     if method == "morris":
         m = m.div(m.max(axis=1).replace(0, np.nan), axis=0)
     return m
