@@ -100,13 +100,9 @@ def run(args) -> int:
         raise UsageError(f"--runs {args.runs}: expected a whole number of runs, 1 or more")
     if args.seed < 0:
         raise UsageError(f"--seed {args.seed}: expected a seed of 0 or more")
-    overrides = parse_overrides(args.set)
+    overrides = parse_overrides(args.set)  # applied to every scenario alike, over the files' own values
     loaded = [load_scenario(p) for p in paths]
     names = collect.unique_names(loaded)
-    for sc in loaded:
-        for name in overrides:
-            if name in sc.spec.parameters:
-                pass  # the command line wins over the file, in every scenario alike
     starts = {n: (sc.spec.period.start, sc.spec.period.end) for n, sc in zip(names, loaded)}
     first, last = max(sc.start for sc in loaded), min(sc.end for sc in loaded)
     if first > last:

@@ -100,8 +100,9 @@ def outcome_sentence(row) -> str:
 
 
 def top_differences(align: pd.DataFrame, outcomes: pd.DataFrame, limit: int = 8) -> pd.DataFrame:
-    """The differences that matter most for one scenario: those that *matter*, largest first, the latest
-    checkpoint of each (state, power) or outcome first. Columns: kind (alignment/outcome), size, text."""
+    """The differences that matter most for one scenario: those that *matter*, largest first (sizes in units
+    of their thresholds), each at the latest checkpoint where it matters. A shift of leaning or stance is
+    named once, by what gained. Columns: scenario, kind (alignment/outcome), date, size, score, text."""
     rows = []
     if len(align):
         a = align[align.matters].sort_values("date", ascending=False).drop_duplicates(["state", "power"])
@@ -109,7 +110,12 @@ def top_differences(align: pd.DataFrame, outcomes: pd.DataFrame, limit: int = 8)
             rows.append(dict(scenario=r.scenario, kind="alignment", date=r.date, size=abs(r.diff_median),
                              score=abs(r.diff_median) / ALIGNMENT_MATTERS, text=alignment_sentence(r)))
     if len(outcomes):
-        o = outcomes[outcomes.matters].sort_values("date", ascending=False).drop_duplicates(KEYS)
+        o = outcomes[outcomes.matters]
+        # a leaning or a stance that one outcome gains another loses: name the gain only; and a new power's
+        # stance, which the reference cannot have, says nothing about the difference
+        shifts = o.kind.isin(["leaning", "stance"])
+        o = o[~shifts | ((o["diff"] > 0) & ~((o.kind == "stance") & ~(o.in_reference & o.in_scenario)))]
+        o = o.sort_values("date", ascending=False).drop_duplicates(KEYS)
         for _, r in o.iterrows():
             rows.append(dict(scenario=r.scenario, kind="outcome", date=r.date, size=abs(r["diff"]),
                              score=abs(r["diff"]) / SHARE_MATTERS, text=outcome_sentence(r)))
