@@ -1,6 +1,7 @@
-"""Conditions on outcomes, for scenario discovery: ``k2_open_2006 == 1 and uzb_usa_2005 > 0.5``.
+"""Conditions on outcomes, for scenario discovery: ``k2_open_2006 == 1 and kaz_chn_2020 > kaz_rus_2020``.
 
-A condition is a list of clauses ``OUTCOME OP NUMBER`` joined by ``and``; OP is one of < <= > >= == !=.
+A condition is a list of clauses ``OUTCOME OP NUMBER`` or ``OUTCOME OP OUTCOME`` joined by ``and``; OP is
+one of < <= > >= == !=.
 It is parsed with a fixed grammar and applied to outcome columns with numpy; it is never evaluated as code.
 A run whose outcome has no value (say, a decision that never happened) does not meet a clause on it.
 """
@@ -15,17 +16,19 @@ import numpy as np
 
 OPS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne, "<": operator.lt,
        ">": operator.gt}
-CLAUSE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+CLAUSE = re.compile(rf"^\s*([a-z][a-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*({NUMBER}|[a-z][a-z0-9_]*)\s*$")
 
 
 @dataclass(frozen=True)
 class Clause:
     outcome: str
     op: str
-    value: float
+    value: float | str  # a number, or the name of another outcome
 
     def __str__(self) -> str:
-        return f"{self.outcome} {self.op} {self.value:g}"
+        v = self.value if isinstance(self.value, str) else f"{self.value:g}"
+        return f"{self.outcome} {self.op} {v}"
 
 
 def parse_condition(text: str, outcomes) -> list[Clause]:
@@ -35,11 +38,13 @@ def parse_condition(text: str, outcomes) -> list[Clause]:
     for part in parts:
         m = CLAUSE.match(part)
         if not m:
-            raise ValueError(f"cannot read {part.strip()!r}: expected OUTCOME OP NUMBER (OP one of "
-                             "< <= > >= == !=), clauses joined by 'and'")
-        name, op, value = m.group(1), m.group(2), float(m.group(3))
-        if name not in outcomes:
-            raise ValueError(f"unknown outcome {name!r}; expected one of {', '.join(sorted(outcomes))}")
+            raise ValueError(f"cannot read {part.strip()!r}: expected OUTCOME OP NUMBER or OUTCOME OP OUTCOME (OP "
+                             "one of < <= > >= == !=), clauses joined by 'and'")
+        name, op, right = m.group(1), m.group(2), m.group(3)
+        value = right if right[:1].isalpha() else float(right)
+        for n in (name, value) if isinstance(value, str) else (name,):
+            if n not in outcomes:
+                raise ValueError(f"unknown outcome {n!r}; expected one of {', '.join(sorted(outcomes))}")
         clauses.append(Clause(name, op, value))
     return clauses
 
@@ -49,6 +54,7 @@ def holds(clauses: list[Clause], table) -> np.ndarray:
     out = None
     for c in clauses:
         x = np.asarray(table[c.outcome], dtype=float)
-        ok = np.isfinite(x) & OPS[c.op](np.nan_to_num(x), c.value)
+        v = np.asarray(table[c.value], dtype=float) if isinstance(c.value, str) else np.asarray(c.value)
+        ok = np.isfinite(x) & np.isfinite(v) & OPS[c.op](np.nan_to_num(x), np.nan_to_num(v))
         out = ok if out is None else out & ok
     return out

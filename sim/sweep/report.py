@@ -107,6 +107,8 @@ def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) ->
         order = mu.value.sort_values(ascending=False)
         biggest = order.iloc[0] if len(order) else 0
         top = [p for p in order.index if biggest > 0 and order[p] >= 0.1 * biggest]
+        if not biggest > 0:
+            out.append("No parameter moves it along the trajectories (mu* is 0 for all of them).")
         parts = [f"`{p}` (mu* {_fmt(mu.value[p])} ± {_fmt(mu.conf[p])}, sigma {_fmt(sg.value[p])})" for p in top[:5]]
         if parts:
             out.append("Moving a parameter across its range changes the outcome most for " + ", ".join(parts) + ".")
@@ -114,7 +116,7 @@ def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) ->
         if nonlin:
             out.append("Non-linear or interacting (sigma above mu*): " + ", ".join(f"`{p}`" for p in nonlin) + ".")
         weak = [p for p in order.index if p not in top]
-        if weak:
+        if weak and top:
             out.append("Below a tenth of the largest effect: " + ", ".join(f"`{p}`" for p in weak) + ".")
     else:
         d = get("S1")

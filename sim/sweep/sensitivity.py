@@ -119,7 +119,7 @@ def analyse(spec, points: pd.DataFrame, table: pd.DataFrame, seed: int = 0) -> t
                               f"the {method} design needs them all")
             continue
         keep = ~missing
-        if np.nanvar(Y[keep]) == 0.0:
+        if np.ptp(Y[keep]) <= 1e-9 * max(1.0, float(np.max(np.abs(Y[keep])))):  # equal up to rounding
             notes[outcome] = f"it does not vary: {Y[keep][0]:g} in every run"
             continue
         if method == "lhs" and keep.sum() < MIN_LHS_POINTS:
