@@ -89,13 +89,16 @@ def test_the_known_effect_is_found_clear_and_put_first_in_words(compared):
     assert "Kyrgyzstan's alignment with the United States" in section
 
 
-def test_a_scenario_compared_with_itself_shows_no_difference(tmp_path):
+def test_a_scenario_compared_with_a_copy_of_itself_shows_no_difference(tmp_path):
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(f"extends: {BASELINE}\ncontinues: {SCEN / 'replay_1999_2008.yaml'}\nname: copy\n")
     out = tmp_path / "same"
-    assert main(["compare", str(BASELINE), str(BASELINE), "--runs", "3", "--out", str(out), "--quiet"]) == 0
+    assert main(["compare", str(BASELINE), str(copy), "--runs", "3", "--out", str(out), "--quiet"]) == 0
     al = pd.read_csv(out / "differences_alignment.csv")
     assert (al.diff_median == 0).all() and not al.matters.any()
     assert not pd.read_csv(out / "differences_outcomes.csv")["diff"].any()
-    assert "Nothing passes these thresholds" in (out / "compare.md").read_text()
+    md = (out / "compare.md").read_text()
+    assert "Nothing passes these thresholds" in md and "the same as the reference's in every run" in md
 
 
 def test_paired_outcome_difference_and_its_standard_error():
@@ -144,10 +147,12 @@ def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "out"
     base = ["--out", str(out), "--quiet"]
     _fails(capsys, ["compare", str(BASELINE), *base], "two or more")
+    _fails(capsys, ["compare", str(BASELINE), str(BASELINE), *base], "the same file was given twice")
     _fails(capsys, ["compare", str(BASELINE), str(tmp_path), *base], "not both")
-    _fails(capsys, ["compare", str(BASELINE), str(BASELINE), "--runs", "0", *base], "--runs 0")
-    _fails(capsys, ["compare", str(BASELINE), str(BASELINE), "--at", "2025-01", "--runs", "1", *base], "--at 2025-01")
-    _fails(capsys, ["compare", str(BASELINE), str(BASELINE), "--set", "nope=1", *base], "unknown parameter")
+    other = str(SCEN / "outlook_succession.yaml")
+    _fails(capsys, ["compare", str(BASELINE), other, "--runs", "0", *base], "--runs 0")
+    _fails(capsys, ["compare", str(BASELINE), other, "--at", "2025-01", "--runs", "1", *base], "--at 2025-01")
+    _fails(capsys, ["compare", str(BASELINE), other, "--set", "nope=1", *base], "unknown parameter")
     _fails(capsys, ["compare", str(BASELINE), str(SCEN / "replay_1999_2008.yaml"), *base], "no month in common")
     _fails(capsys, ["compare", str(BASELINE), str(tmp_path / "missing.yaml"), *base], "missing.yaml", "no such file")
     bad = tmp_path / "bad.yaml"

@@ -89,6 +89,11 @@ def run(args) -> int:
     paths = [Path(p) for p in args.scenarios]
     if len(paths) < 2:
         raise UsageError("compare needs two or more scenario files (or two or more sweep result folders)")
+    unique = list(dict.fromkeys(p.resolve() for p in paths))
+    if len(unique) < len(paths):  # e.g. a shell pattern that also matches the reference
+        paths = [next(p for p in paths if p.resolve() == u) for u in unique]
+        if len(paths) < 2:
+            raise UsageError("compare needs two or more different scenario files; the same file was given twice")
     dirs = [p.is_dir() for p in paths]
     if all(dirs):
         return _compare_sweeps(args, paths)
@@ -126,6 +131,7 @@ def run(args) -> int:
     diff_a = [differences.alignment_differences(runs[0], r, marks) for r in runs[1:]]
     diff_o = [differences.outcome_differences(runs[0], r, inds[0], ind) for r, ind in zip(runs[1:], inds[1:])]
     tops = {r.name: differences.top_differences(a, o) for r, a, o in zip(runs[1:], diff_a, diff_o)}
+    transients = {r.name: differences.largest_transient(runs[0], r, common) for r in runs[1:]}
     import pandas as pd
 
     diff_a_df = pd.concat(diff_a, ignore_index=True) if diff_a else pd.DataFrame()
@@ -145,7 +151,7 @@ def run(args) -> int:
         diff_o_df.to_csv(tmp / "differences_outcomes.csv", index=False, float_format="%.4f")
         top_df.to_csv(tmp / "top_differences.csv", index=False, float_format="%.4f")
         figures.write_figures(tmp / "figures", band, runs, marks, probs, top_outcomes)
-        (tmp / "compare.md").write_text(text.build(runs, marks, band, probs, ever, tops, files))
+        (tmp / "compare.md").write_text(text.build(runs, marks, band, probs, ever, tops, files, transients))
         manifest = {
             "command": command_line(),
             "reference": names[0],

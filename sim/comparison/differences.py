@@ -50,6 +50,31 @@ def alignment_differences(ref: ScenarioRun, other: ScenarioRun, dates: list[str]
     return pd.DataFrame(rows)
 
 
+def largest_transient(ref: ScenarioRun, other: ScenarioRun, dates: list[str]) -> dict | None:
+    """The largest median paired difference of alignment in any month (effects that fade before a checkpoint
+    show here): state, power, date, diff_median, share of runs moving that way. None if nothing differs."""
+    keys = ["run", "date", "state", "power"]
+    a = ref.alignment[ref.alignment.date.isin(dates)][keys + ["alignment"]]
+    b = other.alignment[other.alignment.date.isin(dates)][keys + ["alignment"]]
+    m = a.merge(b, on=keys, suffixes=("_ref", ""))
+    m["diff"] = m.alignment - m.alignment_ref
+    med = m.groupby(["date", "state", "power"], sort=False)["diff"].median()
+    if med.empty or float(med.abs().max()) == 0.0:
+        return None
+    date, state, power = med.abs().idxmax()
+    d = m[(m.date == date) & (m.state == state) & (m.power == power)]["diff"]
+    value = float(med.loc[(date, state, power)])
+    same = float((np.sign(d) == np.sign(value)).mean())
+    return dict(state=state, power=power, date=date, diff_median=value, share=same)
+
+
+def transient_sentence(t: dict) -> str:
+    st, pw = STATE_NAMES.get(t["state"], t["state"]), POWER_NAMES.get(t["power"], t["power"])
+    way = "higher" if t["diff_median"] > 0 else "lower"
+    return (f"The largest difference in any month: {st}'s alignment with {pw} in {t['date']}, "
+            f"{t['diff_median']:+.3f} ({way} in {t['share']:.0%} of runs)")
+
+
 def outcome_differences(ref: ScenarioRun, other: ScenarioRun, ref_ind: pd.DataFrame,
                         other_ind: pd.DataFrame) -> pd.DataFrame:
     """Paired differences of outcome shares (other - reference). An outcome a scenario cannot produce counts

@@ -6,7 +6,7 @@ import pandas as pd
 
 from sim.codes import POWER_NAMES, STATE_NAMES
 from sim.comparison.collect import ScenarioRun
-from sim.comparison.differences import ALIGNMENT_MATTERS, CONSISTENT, SHARE_MATTERS
+from sim.comparison.differences import ALIGNMENT_MATTERS, CONSISTENT, SHARE_MATTERS, transient_sentence
 
 
 def _pct(x) -> str:
@@ -48,7 +48,8 @@ def outcome_section(probs: pd.DataFrame, names: list[str], spread: float = 0.05)
 
 
 def build(runs: list[ScenarioRun], marks: list[str], band: pd.DataFrame, probs: pd.DataFrame,
-          ever: pd.DataFrame, tops: dict[str, pd.DataFrame], files: list[str]) -> str:
+          ever: pd.DataFrame, tops: dict[str, pd.DataFrame], files: list[str],
+          transients: dict | None = None) -> str:
     ref = runs[0]
     seeds = ref.seeds
     n = len(seeds)
@@ -74,12 +75,13 @@ def build(runs: list[ScenarioRun], marks: list[str], band: pd.DataFrame, probs: 
         L += [f"### {r.loaded.spec.title} ({r.name})", ""]
         top = tops.get(r.name)
         if top is None or top.empty:
-            L += [f"Nothing passes these thresholds with {n} runs: whatever this scenario changes is smaller "
-                  "than the spread across runs (try more runs, or read the figures).", ""]
-            continue
-        for _, row in top.iterrows():
-            L.append(f"- {row.text}.")
-        L.append("")
+            L.append(f"Nothing passes these thresholds at the checkpoints with {n} runs: whatever this scenario "
+                     "changes there is smaller than the spread across runs (try more runs, or read the figures).")
+        else:
+            L += [f"- {row.text}." for _, row in top.iterrows()]
+        t = (transients or {}).get(r.name)
+        L += ["", (transient_sentence(t) + ".") if t else "Alignment is the same as the reference's in every run "
+              "and month.", ""]
     # --- alignment at the last checkpoint ------------------------------------------------------------
     last = marks[-1]
     L += [f"## Alignment in {last}", "", "Median across runs, with the 10-90% range in brackets "
