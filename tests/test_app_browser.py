@@ -143,6 +143,14 @@ def test_page_loads_steps_and_takes_a_what_if(app_url, tmp_path):
             shot = SCREENSHOTS / "app.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 50_000
+
+            # a second student opening the app gets a run of their own, at the start
+            other = browser.new_page()
+            other.goto(app_url)
+            other.wait_for_selector(".gg-map img[src]", timeout=60_000)
+            assert other.locator(".gg-month").inner_text().strip() == "start"
+            assert "what-if" not in other.locator(".gg-events").inner_text()
+            assert page.locator(".gg-month").inner_text().strip() == "1999-04"
         finally:
             browser.close()
     assert outside == [], f"the page asked for files outside the app: {outside[:5]}"

@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")  # figures are drawn off screen, into PNG images
 
 from mesa.visualization import SolaraViz
+from solara.toestand import KernelStoreFactory, Reactive
 
 from sim.app.classroom import ClassroomModel, scenario_choices, slider_specs
 from sim.app.components import AlignmentChart, EventLog, MapPanel, MonthPanel, WhatIfPanel, WhyPanel
@@ -26,7 +27,9 @@ model_params = {
     **slider_specs(),
 }
 
-model = ClassroomModel(SCENARIOS[0], seed=0)
+# one model per browser session (Solara's "kernel"), made when the session opens: students who share a
+# classroom server each step their own run
+model = Reactive(KernelStoreFactory(lambda: ClassroomModel(SCENARIOS[0], seed=0), key="greatgame:model"))
 
 page = SolaraViz(
     model,
