@@ -97,7 +97,10 @@ def apply_event(world: World, ev, params, mask=None) -> None:
 
 def _upheaval(world: World, ev, params, mask) -> None:
     """A color revolution or unrest: regimes alike to the one shaken fear for themselves and blame the powers
-    the event names (or the blame rule's); powers that back regimes feel encroached on by those blamed."""
+    the event names (or the blame rule's); powers that back regimes feel encroached on by those blamed.
+    The blame rule speaks for the regimes that fear the same fate: where a revolution has overthrown the
+    government, the new rulers fear for their hold on power but blame no one for the revolution that brought
+    them in, unless the event names whom they blame."""
     st, sch, r = world.setup, world.schedule, world.runs
     S, powers = st.states, st.powers
     contagion = per_run(params["contagion"], 1)
@@ -113,8 +116,12 @@ def _upheaval(world: World, ev, params, mask) -> None:
         weight[..., home] = 1.0
     shares = blame_shares(_named(ev.blame, powers), sch.conditionality, r.attention)  # (..., P)
     shock = ev.magnitude * weight  # (..., S)
+    blamed = shock
+    if ev.type == "color_revolution" and home is not None and not ev.blame:
+        blamed = shock.copy()
+        blamed[..., home] = 0.0  # the new rulers hold no one to blame for the revolution that brought them in
     r.regime_threat[...] = _where(mask, r.regime_threat + shock, r.regime_threat)
-    r.blame[...] = _where(mask, r.blame + shock[..., None] * shares[..., None, :], r.blame)
+    r.blame[...] = _where(mask, r.blame + blamed[..., None] * shares[..., None, :], r.blame)
     # a power that backs regimes (low conditionality) sees the upheaval as an assault by those blamed
     from sim.rules.powers import toward_rivals
 

@@ -117,6 +117,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("effort_rate", 0.02, 0.0, 0.1, "offer units/month",
        "Offers (aid, arms, training, credit) a power's effort adds each month, scaled by capacity and attention.",
        "seed 001 §The security issue: subsidised arms and training within the CSTO", "powers"),
+    _P("membership_benefit", 0.0, 0.0, 0.05, "offer units/month per unit of capacity",
+       "Goodwill a power adds each month to each member of an organisation it sponsors, per unit of its patron "
+       "weight and capacity.",
+       "seed 001 §The security issue: CSTO arms at Russian domestic prices and training; seed 000 §Forming "
+       "Alliances: Russia and China finance the lion's share of the SCO", "powers"),
     _P("offers_decay", 0.95, 0.8, 0.995, "1/month", "Monthly persistence of the goodwill from an offer.",
        "assumption", "powers"),
     _P("base_presence_bonus", 0.3, 0.0, 1.0, "offer units",
@@ -137,6 +142,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("base_security_weight", 0.3, 0.0, 1.0, "alignment units per (operation x threat)",
        "Extra case for hosting a base of a power whose military operations fight the state's own threat.",
        "seed 000, Impact of 9/11: Uzbekistan gave the US bases even before Russia agreed", "decisions"),
+    _P("base_blame_weight", 0.0, 0.0, 2.0, "alignment units per unit of blame",
+       "How much the blame a state holds against a power subtracts from the case for hosting its base.",
+       "seed 000 §Russia Reasserts: after Andijan the Uzbek leadership immediately closed the US base", "decisions"),
     _P("neutrality_weight", 0.6, 0.0, 2.0, "alignment units",
        "How much a state's declared neutrality subtracts from the case for any base or bloc.",
        "seed 000 §Impact of 9/11: neutral Turkmenistan took no part", "decisions"),

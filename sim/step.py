@@ -120,7 +120,7 @@ def settle_power(world: World, params, idx=slice(None)) -> dict:
 def settle_stocks(world: World, params, idx=slice(None)) -> dict:
     """Steady states of the stocks that flows fill every month, for the chosen state(s) at the start:
 
-    offers = effort inflow / (1 - offers_decay); regime threat = given initial fear + democracy-pressure
+    offers = (effort + membership) inflow / (1 - offers_decay); regime threat = given initial fear + democracy-pressure
     inflow / (1 - regime_decay). Starting there means a world without shocks stays at rest.
     """
     st, sch, r = world.setup, world.schedule, world.runs
@@ -129,7 +129,9 @@ def settle_stocks(world: World, params, idx=slice(None)) -> dict:
     capacity = st.capacity[0]
     pwr = (lambda v: v) if one else (lambda v: v[..., None, :])
     inflow = ec.offers_next(0.0 * r.offers[..., idx, :], 0.0, per_run(params["effort_rate"], k),
-                            pwr(pw.EFFORT[r.stance]), capacity, pwr(r.attention), sch.reach)
+                            pwr(pw.EFFORT[r.stance]), capacity, pwr(r.attention), sch.reach,
+                            ec.membership_offers(r.member[..., idx, :], sch.org_weights, capacity,
+                                                 per_run(params["membership_benefit"], k)))
     pressure = th.democracy_pressure(sch.conditionality, pwr(r.attention), r.openness[..., idx],
                                      per_run(params["democracy_pressure"], k - 1))
     return {
@@ -243,7 +245,9 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
         "blame": th.decay(r.blame[..., idx, :], par("blame_decay")),
         "economy": ec.economy_next(r.economy[..., idx, :], target, par("economy_rate")),
         "offers": ec.offers_next(r.offers[..., idx, :], par("offers_decay"), par("effort_rate"), pwr(effort),
-                                 x["capacity"], pwr(r.attention), sch.reach),
+                                 x["capacity"], pwr(r.attention), sch.reach,
+                                 ec.membership_offers(x["member"], sch.org_weights, x["capacity"],
+                                                      par("membership_benefit"))),
     }
 
 
@@ -299,8 +303,10 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
         pidx = np.array([st.slots[k].power for k in ks])
         if one:
             a_k, veto_k, neut_k = a[..., pidx], veto[..., pidx], np.asarray(st.neutrality[idx])
+            blame_k = r.blame[..., idx, pidx]
         else:
             a_k, veto_k, neut_k = a[..., sidx, pidx], veto[..., sidx, pidx], st.neutrality[sidx]
+            blame_k = r.blame[..., sidx, pidx]
         is_deal = np.array([st.slots[k].kind == "deal" for k in ks])
         value = np.array([st.slots[k].value for k in ks])
         window = np.array([st.slots[k].window for k in ks])
@@ -308,7 +314,8 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
         threat_k = r.local_threat[..., sidx] + st.exposure[sidx] * afghan
         ops_k = sch.operations[pidx]
         base_u = dc.base_utility(a_k, neut_k, veto_k, par("neutrality_weight", 1), par("veto_weight", 1)) \
-            + par("base_security_weight", 1) * ops_k * threat_k
+            + par("base_security_weight", 1) * ops_k * threat_k \
+            - par("base_blame_weight", 1) * blame_k
         deal_u = a_k + 0.5 * value
         utility = np.where(is_deal, deal_u, base_u)
         grant = np.where(is_deal, par("deal_accept", 1), par("base_grant", 1))

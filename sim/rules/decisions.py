@@ -54,7 +54,9 @@ def base_utility(alignment, neutrality, veto, neutrality_weight, veto_weight):
     """Case for hosting a power's base: alignment - neutrality_weight x neutrality - veto_weight x bloc veto.
 
     (The step adds base_security_weight x the power's military operations x the state's security threat:
-    a base for a power at war with the state's own enemies is worth more.)"""
+    a base for a power at war with the state's own enemies is worth more; and subtracts base_blame_weight x
+    the blame the state holds against the power: a regime evicts at once the base of a power it accuses of
+    stirring unrest against it, before its alignment has time to follow.)"""
     return alignment - neutrality_weight * neutrality - veto_weight * veto
 
 
