@@ -10,7 +10,9 @@ The procedure, declared in design.yaml:
 3. final: the best candidates of both stages are re-scored with fresh calibration seeds (so the choice
    does not reward luck with a few seeds), and the best of them is chosen.
 Held-out checkpoints (2005 on) are computed and written for the record but never used to choose.
-Results: calibration/results/stage1.csv, stage2.csv, final.csv and calibration/calibrated.yaml.
+Results: calibration/results/stage1.csv, stage2.csv, final.csv and calibration/calibrated.yaml (or, for
+a design with its own ``output`` and ``calibrated`` paths, there). A design may ``extends`` another and
+override its ``split`` (which checkpoints are held out) and ``score``.
 ``--quick`` runs a tenth of the sets (to try the procedure) and writes to calibration/results/quick/.
 """
 
@@ -33,7 +35,7 @@ from scipy.stats import qmc  # noqa: E402
 from sim.parameters import BY_NAME  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from sim.validation.scoring import score_sets  # noqa: E402
-from sim.validation.spec import load_validation  # noqa: E402
+from sim.validation.spec import Holdout, load_validation  # noqa: E402
 
 CHUNK = 60  # parameter sets per engine batch
 
@@ -47,13 +49,22 @@ def latin_hypercube(ranges: dict[str, tuple[float, float]], n: int, seed: int) -
     return [{k: float(round(v, 6)) for k, v in zip(names, row)} for row in x]
 
 
-def run_stage(name, sets, validation, scenario, seeds, score, log) -> pd.DataFrame:
+def read_design(path: Path) -> dict:
+    """A design file; ``extends: other.yaml`` takes the other file's keys, this file's own keys winning."""
+    design = yaml.safe_load(path.read_text())
+    if "extends" in design:
+        parent = read_design(path.parent / design.pop("extends"))
+        design = {**parent, **design}
+    return design
+
+
+def run_stage(name, sets, validation, scenario, seeds, score, log, split=None) -> pd.DataFrame:
     rows = []
     t0 = time.perf_counter()
     for i in range(0, len(sets), CHUNK):
         chunk = sets[i:i + CHUNK]
         scored = score_sets(validation, scenario, chunk, seeds, tuple(score["un_years"]), score["un_measure"],
-                            float(score["un_weight"]))
+                            float(score["un_weight"]), split)
         rows += [{"set": f"{name}-{i + j}", **s, **r} for j, (s, r) in enumerate(zip(chunk, scored))]
         log(f"{name}: {min(i + CHUNK, len(sets))}/{len(sets)} sets, best score so far "
             f"{max(r['score'] for r in rows):.3f} ({time.perf_counter() - t0:.0f} s)")
@@ -66,7 +77,8 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="a tenth of the sets, results in results/quick/")
     args = ap.parse_args(argv)
     design_path = Path(args.design)
-    design = yaml.safe_load(design_path.read_text())
+    design = read_design(design_path)
+    split = Holdout(**design["split"]) if design.get("split") else None
     validation = load_validation((design_path.parent / design["validation"]).resolve())
     scenario = load_scenario(validation.resolve(validation.spec.scenario))
     ranges = {}
@@ -79,34 +91,35 @@ def main(argv=None) -> int:
     seeds = list(range(first, first + per_set))
     score = design["score"]
     shrink = 10 if args.quick else 1
-    out_dir = ROOT / "calibration" / "results" / ("quick" if args.quick else "")
+    out_dir = ROOT / "calibration" / design.get("output", "results") / ("quick" if args.quick else "")
     out_dir.mkdir(parents=True, exist_ok=True)
     log = print
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
     s1, s2 = design["stages"]
     st1 = run_stage("stage1", latin_hypercube(ranges, max(10, s1["sets"] // shrink), s1["seed"]), validation,
-                    scenario, seeds, score, log)
+                    scenario, seeds, score, log, split)
     st1.to_csv(out_dir / "stage1.csv", index=False, float_format="%.6g")
     top = st1.sort_values("score", ascending=False).head(max(2, s2["top"] // shrink))
     ranges2 = {k: (float(top[k].min()), float(top[k].max())) for k in ranges}
     ranges2 = {k: (lo, hi) if hi > lo else ranges[k] for k, (lo, hi) in ranges2.items()}
     st2 = run_stage("stage2", latin_hypercube(ranges2, max(10, s2["sets"] // shrink), s2["seed"]), validation,
-                    scenario, seeds, score, log)
+                    scenario, seeds, score, log, split)
     st2.to_csv(out_dir / "stage2.csv", index=False, float_format="%.6g")
 
     fin = design["final"]
     both = pd.concat([st1, st2]).sort_values("score", ascending=False).head(fin["candidates"])
     fresh = list(range(first + per_set, first + per_set + int(fin["seeds"])))
     cands = [{k: float(r[k]) for k in ranges} for _, r in both.iterrows()]
-    final = run_stage("final", cands, validation, scenario, fresh, score, log)
+    final = run_stage("final", cands, validation, scenario, fresh, score, log, split)
     final["candidate_of"] = both["set"].to_numpy()
     final = final.sort_values("score", ascending=False)
     final.to_csv(out_dir / "final.csv", index=False, float_format="%.6g")
     best = final.iloc[0]
     result = {
         "chosen": str(best["candidate_of"]),
-        "procedure": "calibration/calibrate.py with calibration/design.yaml (see docs/validation.md)",
+        "procedure": f"calibration/calibrate.py --design calibration/{design_path.name} (see docs/validation.md)",
+        "held_out": (split or validation.spec.holdout).describe(),
         "started": started,
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seeds": {"search": seeds, "final": [fresh[0], fresh[-1]]},
@@ -118,7 +131,7 @@ def main(argv=None) -> int:
         },
         "parameters": {k: float(round(best[k], 4)) for k in ranges},
     }
-    target = out_dir / "calibrated.yaml" if args.quick else ROOT / "calibration" / "calibrated.yaml"
+    target = out_dir / "calibrated.yaml" if args.quick else ROOT / "calibration" / design["calibrated"]
     target.write_text("# Written by calibration/calibrate.py; the defaults in sim/parameters.py are these values.\n"
                       + yaml.safe_dump(result, sort_keys=False))
     log(f"chosen {result['chosen']}: " + ", ".join(f"{k} {v}" for k, v in result["scores_with_final_seeds"].items()))

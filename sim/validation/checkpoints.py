@@ -9,7 +9,8 @@ The rules, in words (a window runs from the end of its first month to the end of
 - order: the window-average of the higher score exceeds the lower one's by more than ``margin``;
 - top: the state's window-average score is the highest (or lowest) among the states listed;
 - change: the window-average score minus its average over ``before`` is at least ``at_least`` and
-  at most ``at_most``.
+  at most ``at_most``;
+- level: the window-average score is at least ``at_least`` and at most ``at_most``.
 """
 
 from __future__ import annotations
@@ -112,6 +113,14 @@ class Checker:
             if check.at_most is not None:
                 ok &= d <= check.at_most
             return ok
+        if kind == "level":
+            v = self.score(where + ("score",), check.score, out, w)
+            ok = np.ones(v.shape, dtype=bool)
+            if check.at_least is not None:
+                ok &= v >= check.at_least
+            if check.at_most is not None:
+                ok &= v <= check.at_most
+            return ok
         raise ValueError(kind)  # pragma: no cover - the schema admits no other kind
 
     def _decision(self, where, check, out: Outcomes, w: slice) -> np.ndarray:
@@ -147,11 +156,11 @@ def evaluate_all(validation: LoadedValidation, out: Outcomes) -> dict[str, np.nd
     return {c.id: checker.evaluate(i, c, out) for i, c in enumerate(validation.spec.checkpoints)}
 
 
-def summary(validation: LoadedValidation, results: dict[str, np.ndarray]) -> dict[str, float]:
+def summary(validation: LoadedValidation, results: dict[str, np.ndarray], holdout=None) -> dict[str, float]:
     """Mean pass rate overall, on the calibration checkpoints and on the held-out ones."""
     rates = {c.id: float(results[c.id].mean()) for c in validation.spec.checkpoints}
-    cal = [rates[c.id] for c in validation.spec.checkpoints if not validation.is_holdout(c)]
-    held = [rates[c.id] for c in validation.spec.checkpoints if validation.is_holdout(c)]
+    cal = [rates[c.id] for c in validation.spec.checkpoints if not validation.is_holdout(c, holdout)]
+    held = [rates[c.id] for c in validation.spec.checkpoints if validation.is_holdout(c, holdout)]
     return {
         "overall": float(np.mean(list(rates.values()))),
         "calibration": float(np.mean(cal)) if cal else float("nan"),

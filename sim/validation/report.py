@@ -13,6 +13,7 @@ def checkpoint_table(validation: LoadedValidation, passed: dict[str, np.ndarray]
     rows = []
     for c in validation.spec.checkpoints:
         rows.append({"id": c.id, "set": "held_out" if validation.is_holdout(c) else "calibration", "kind": c.kind,
+                     "group": c.group,
                      "window": f"{c.window.start} to {c.window.end}", "pass_rate": float(passed[c.id].mean()),
                      "claim": c.claim, "source": c.source})
     return pd.DataFrame(rows)
@@ -52,12 +53,12 @@ def markdown(validation: LoadedValidation, scenario_title: str, seeds: list[int]
     spec = validation.spec
     lines = [f"# Validation: {scenario_title}", "",
              f"Runs: {len(seeds)} (seeds {seeds[0]} to {seeds[-1]}). Checkpoints: `{validation.path}`. "
-             f"Checkpoints dated from {spec.holdout_from} on are held out of the calibration "
+             f"Held out of the calibration: {spec.holdout.describe()}, and the fit to the UN data "
              "(see docs/validation.md).", "",
              "## Summary", "",
              f"- Checkpoints passed, on average over runs: **{_pct(summary['overall'])}** "
              f"({len(checks)} checkpoints)",
-             f"- Calibration checkpoints (dated before {spec.holdout_from}): {_pct(summary['calibration'])} "
+             f"- Calibration checkpoints: {_pct(summary['calibration'])} "
              f"({summary['n_calibration']})",
              f"- Held-out checkpoints: {_pct(summary['held_out'])} ({summary['n_held_out']})"]
     held = [e for e in effects if e.holds]
@@ -69,9 +70,9 @@ def markdown(validation: LoadedValidation, scenario_title: str, seeds: list[int]
                      f"{main['rank']:.2f}, pooled correlation {main['pooled']:.2f}, trend correlation "
                      f"{main['trend']:.2f}")
     lines += ["", "## Checkpoints", "",
-              "| checkpoint | set | window | passed | claim | source |", "|---|---|---|---|---|---|"]
+              "| checkpoint | set | group | window | passed | claim | source |", "|---|---|---|---|---|---|---|"]
     for r in checks.itertuples():
-        lines.append(f"| `{r.id}` | {r.set.replace('_', '-')} | {r.window} | {_pct(r.pass_rate)} | {r.claim} | "
+        lines.append(f"| `{r.id}` | {r.set.replace('_', '-')} | {r.group} | {r.window} | {_pct(r.pass_rate)} | {r.claim} | "
                      f"{r.source} |")
     lines += ["", "## Fit to UN General Assembly voting", "",
               f"Leaning between {spec.un_fit.powers[1]} and {spec.un_fit.powers[0]}: in the UN, each state's "

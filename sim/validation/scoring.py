@@ -1,8 +1,8 @@
 """Score many parameter sets at once: each set runs with the same seeds, all in one batch of the engine.
 
 Used by the calibration (calibration/calibrate.py): a set's score is the mean pass rate of the
-calibration checkpoints (those dated before the validation file's ``holdout_from``) plus a weight times
-the fit to the UN leanings over the calibration years. The held-out pass rate is computed too, for the
+calibration checkpoints (those not held out) plus a weight (0 when the UN data are held out) times the
+fit to the UN leanings over the calibration years. The held-out pass rate is computed too, for the
 record, but never used to choose.
 """
 
@@ -14,20 +14,24 @@ from sim.parameters import make_params
 from sim.scenario.loader import LoadedScenario
 from sim.validation.checkpoints import evaluate_all
 from sim.validation.outcomes import simulate
-from sim.validation.spec import LoadedValidation
+from sim.validation.spec import Holdout, LoadedValidation
 from sim.validation.undata import fit_arrays, model_lean_array, un_lean_array
 
 
 def score_sets(validation: LoadedValidation, scenario: LoadedScenario, sets: list[dict], seeds: list[int],
-               un_years=(1999, 2004), un_measure: str = "pooled", un_weight: float = 0.1) -> list[dict]:
-    """One row per parameter set: calibration and held-out pass rates, UN fit and the score."""
+               un_years=(1999, 2004), un_measure: str = "pooled", un_weight: float = 0.0,
+               holdout: Holdout | None = None) -> list[dict]:
+    """One row per parameter set: calibration and held-out pass rates, UN fit and the score.
+
+    holdout: the split (default: the validation file's); un_weight 0 keeps the UN fit out of the score.
+    """
     R = len(seeds)
     rows = [make_params({**scenario.spec.parameters, **s}) for s in sets for _ in range(R)]
     out = simulate(scenario, [sd for _ in sets for sd in seeds], param_rows=rows)
     passed = evaluate_all(validation, out)
     checks = validation.spec.checkpoints
-    cal = np.array([passed[c.id] for c in checks if not validation.is_holdout(c)]).reshape(-1, len(sets), R)
-    held = np.array([passed[c.id] for c in checks if validation.is_holdout(c)]).reshape(-1, len(sets), R)
+    cal = np.array([passed[c.id] for c in checks if not validation.is_holdout(c, holdout)]).reshape(-1, len(sets), R)
+    held = np.array([passed[c.id] for c in checks if validation.is_holdout(c, holdout)]).reshape(-1, len(sets), R)
     powers = tuple(validation.spec.un_fit.powers)
     un_cal = un_lean_array(powers, tuple(un_years), out.setup.states)
     years = tuple(validation.spec.un_fit.years)

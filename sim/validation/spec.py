@@ -8,14 +8,16 @@ and lists:
   is, or is not, in an organisation for a share of a window), ``base_open`` (a base or deal is open, or
   not, for a share of a window), ``decision`` (a state takes a decision within a window, or never does),
   ``order`` (one score is above another, both averaged over a window), ``top`` (a state has the highest
-  or lowest score among several) and ``change`` (a score rises or falls by at least an amount between two
-  windows).
+  or lowest score among several), ``change`` (a score rises or falls by at least an amount between two
+  windows) and ``level`` (a score, averaged over a window, stays within bounds).
 - ``counterfactuals``: what-if scenarios and what each should change compared with the replay.
 - ``un_fit``: the years over which simulated alignment is compared with UN General Assembly voting.
 
 A score is written ``power: USA`` (alignment toward the USA) or ``power: USA-RUS`` (alignment toward the
 USA minus alignment toward Russia: the state's leaning between the two); ``state`` is one code or a list
-(the scores are averaged). Checkpoints dated from ``holdout_from`` on are held out of the calibration.
+(the scores are averaged). Each checkpoint belongs to a ``group``: ``seeds`` (a claim of the source
+documents) or ``un_data`` (an ordering read from the UN votes); ``holdout`` names the checkpoints the
+calibration never sees.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ class CheckBase(Strict):
     claim: str = Field(min_length=1, description="The claim in words, as a reader would state it.")
     source: str = Field(min_length=1, description="Where the claim comes from: a seed passage or the data.")
     window: Window
+    group: Literal["seeds", "un_data"] = Field("seeds", description="seeds: a claim of the seed documents; "
+                                               "un_data: an ordering read from the UN voting data.")
 
     _wrap = field_validator("window", mode="before")(_window)
 
@@ -147,8 +151,22 @@ class ChangeCheck(CheckBase):
         return self
 
 
+class LevelCheck(CheckBase):
+    kind: Literal["level"]
+    score: Score
+    at_least: float | None = Field(None, ge=-1, le=1)
+    at_most: float | None = Field(None, ge=-1, le=1)
+
+    @model_validator(mode="after")
+    def _bound(self):
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("a level checkpoint needs at_least or at_most")
+        return self
+
+
 Checkpoint = Annotated[
-    Union[StanceCheck, MembershipCheck, BaseOpenCheck, DecisionCheck, OrderCheck, TopCheck, ChangeCheck],
+    Union[StanceCheck, MembershipCheck, BaseOpenCheck, DecisionCheck, OrderCheck, TopCheck, ChangeCheck,
+          LevelCheck],
     Field(discriminator="kind"),
 ]
 
@@ -197,11 +215,27 @@ class UnFit(Strict):
                                description="The leaning compared: alignment toward the first minus the second.")
 
 
+class Holdout(Strict):
+    """Which checkpoints the calibration never sees: those of the given groups, and those dated (by the end
+    of their window) from the given month on."""
+
+    groups: list[Literal["seeds", "un_data"]] = Field(default_factory=list)
+    from_month: Month | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.groups:
+            parts.append("the checkpoints of group " + " and ".join(self.groups))
+        if self.from_month:
+            parts.append(f"the checkpoints dated from {self.from_month} on")
+        return " and ".join(parts) or "none"
+
+
 class ValidationSpec(Strict):
     name: str
     scenario: str = Field(description="The scenario judged, relative to this file.")
     description: str
-    holdout_from: Month = Field(description="Checkpoints dated from this month on are held out of calibration.")
+    holdout: Holdout = Field(description="The checkpoints held out of the calibration (only reported).")
     un_fit: UnFit
     checkpoints: list[Checkpoint] = Field(min_length=1)
     counterfactuals: list[Counterfactual] = Field(default_factory=list)
@@ -224,8 +258,12 @@ class LoadedValidation:
     def resolve(self, relative: str) -> Path:
         return (self.path.parent / relative).resolve()
 
-    def is_holdout(self, check) -> bool:
-        return month_index(check.dated) >= month_index(self.spec.holdout_from)
+    def is_holdout(self, check, holdout: Holdout | None = None) -> bool:
+        """Whether a checkpoint is held out of the calibration (by the file's split, or the one given)."""
+        h = holdout or self.spec.holdout
+        if check.group in h.groups:
+            return True
+        return h.from_month is not None and month_index(check.dated) >= month_index(h.from_month)
 
 
 def load_validation(path: str | Path) -> LoadedValidation:
@@ -267,4 +305,4 @@ def load_validation(path: str | Path) -> LoadedValidation:
     return loaded
 
 
-_KINDS = ("stance", "membership", "base_open", "decision", "order", "top", "change")
+_KINDS = ("stance", "membership", "base_open", "decision", "order", "top", "change", "level")
