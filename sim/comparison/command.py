@@ -137,8 +137,8 @@ def run(args) -> int:
     diff_a_df = pd.concat(diff_a, ignore_index=True) if diff_a else pd.DataFrame()
     diff_o_df = pd.concat(diff_o, ignore_index=True) if diff_o else pd.DataFrame()
     top_df = pd.concat(list(tops.values()), ignore_index=True)
-    top_outcomes = list(dict.fromkeys(diff_o_df[diff_o_df.matters].sort_values("diff", key=abs, ascending=False)
-                                      .outcome))[:12] if len(diff_o_df) else []
+    picked = top_df[top_df.kind == "outcome"].sort_values("score", ascending=False, kind="stable")
+    top_outcomes = list(dict.fromkeys(picked.outcome))[:12]
     files = [str(p) for p in paths]
     with atomic_folder(out) as tmp:
         band.to_csv(tmp / "bands.csv", index=False, float_format="%.6f")

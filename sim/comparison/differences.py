@@ -127,7 +127,8 @@ def outcome_sentence(row) -> str:
 def top_differences(align: pd.DataFrame, outcomes: pd.DataFrame, limit: int = 8) -> pd.DataFrame:
     """The differences that matter most for one scenario: those that *matter*, largest first (sizes in units
     of their thresholds), each at the latest checkpoint where it matters. A shift of leaning or stance is
-    named once, by what gained. Columns: scenario, kind (alignment/outcome), date, size, score, text."""
+    named once, by what gained. Columns: scenario, kind (alignment/outcome), date, size, score, text,
+    outcome (the outcome's label, for outcomes)."""
     rows = []
     if len(align):
         a = align[align.matters].sort_values("date", ascending=False).drop_duplicates(["state", "power"])
@@ -143,8 +144,8 @@ def top_differences(align: pd.DataFrame, outcomes: pd.DataFrame, limit: int = 8)
         o = o.sort_values("date", ascending=False).drop_duplicates(KEYS)
         for _, r in o.iterrows():
             rows.append(dict(scenario=r.scenario, kind="outcome", date=r.date, size=abs(r["diff"]),
-                             score=abs(r["diff"]) / SHARE_MATTERS, text=outcome_sentence(r)))
-    df = pd.DataFrame(rows, columns=["scenario", "kind", "date", "size", "score", "text"])
+                             score=abs(r["diff"]) / SHARE_MATTERS, text=outcome_sentence(r), outcome=r.outcome))
+    df = pd.DataFrame(rows, columns=["scenario", "kind", "date", "size", "score", "text", "outcome"])
     return df.sort_values("score", ascending=False, kind="stable").head(limit).reset_index(drop=True)
 
 

@@ -48,8 +48,8 @@ def _panel(ax, band: pd.DataFrame, runs: list[ScenarioRun], state: str, power: s
             continue
         x = pd.to_datetime(sub.date + "-01")
         c = scenario_color(i)
-        ax.plot(x, sub["median"], color=c, lw=1.8 if i == 0 else 1.4, ls="-",
-                label=run.name if legend else None)
+        ax.plot(x, sub["median"], color=c, lw=2.0 if i == 0 else 1.4, zorder=5 if i == 0 else 3,
+                label=run.name if legend else None)  # the reference in black, on top
         if len(run.seeds) > 1:
             ax.fill_between(x, sub["low"], sub["high"], color=c, alpha=0.13, lw=0)
     for d in marks:
@@ -99,21 +99,29 @@ def overview_figure(path: Path, band: pd.DataFrame, runs: list[ScenarioRun], mar
 
 
 def outcome_figure(path: Path, probs: pd.DataFrame, runs: list[ScenarioRun], date: str, outcomes: list[str]) -> Path:
-    """Horizontal bars: the share of runs with each outcome at one month, by scenario."""
+    """A table as a picture: the share of runs with each outcome at one month (rows) by scenario (columns),
+    darker for higher shares; a dash where the scenario cannot produce the outcome."""
+    import numpy as np
+    import textwrap
+
     sub = probs[(probs.date == date) & probs.outcome.isin(outcomes)]
-    fig, ax = plt.subplots(figsize=(10, 0.42 * len(outcomes) * max(1, len(runs) / 3) + 1.4))
-    h = 0.8 / len(runs)
-    for i, run in enumerate(runs):
-        s = sub[sub.scenario == run.name].set_index("outcome").reindex(outcomes)
-        y = [k + i * h for k in range(len(outcomes))]
-        ax.barh(y, s.share.fillna(0).to_numpy(), height=h, color=scenario_color(i), label=run.name)
-    ax.set_yticks([k + 0.4 - h / 2 for k in range(len(outcomes))])
-    ax.set_yticklabels(outcomes, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel(f"share of runs, {date}")
-    ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    table = sub.pivot_table(index="outcome", columns="scenario", values="share", dropna=False, sort=False)
+    table = table.reindex(index=outcomes, columns=[r.name for r in runs])
+    values = table.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(4.5 + 1.05 * len(runs), 1.3 + 0.42 * len(outcomes)))
+    ax.imshow(np.nan_to_num(values, nan=0.0), cmap="Blues", vmin=0, vmax=1.4, aspect="auto")
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            ax.text(j, i, "–" if np.isnan(v) else f"{v:.0%}", ha="center", va="center", fontsize=8,
+                    color="white" if (not np.isnan(v) and v > 0.7) else "#222222")
+    ax.set_xticks(range(len(runs)))
+    ax.set_xticklabels([textwrap.fill(r.name.removeprefix("outlook_").replace("_", " "), 14) for r in runs], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(outcomes)))
+    ax.set_yticklabels([textwrap.fill(o, 60) for o in outcomes], fontsize=8)
+    ax.set_title(f"Share of runs with each outcome, {date} (the outcomes that differ most from the reference)",
+                 fontsize=9, pad=28)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
