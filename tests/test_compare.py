@@ -3,8 +3,10 @@ and one clear message (exit 2, nothing written) for bad input."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
+import sys
+import types
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -162,15 +164,29 @@ def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_sweep_folders_go_to_the_sweep_comparison_or_are_refused_clearly(tmp_path, capsys):
+def test_sweep_folders_go_to_the_sweep_comparison(tmp_path, monkeypatch):
     a, b = tmp_path / "a", tmp_path / "b"
-    for d in (a, b):
-        d.mkdir()
-        (d / "manifest.json").write_text("{}")
-    if importlib.util.find_spec("sim.sweep") is None or importlib.util.find_spec("sim.sweep.compare") is None:
-        _fails(capsys, ["compare", str(a), str(b), "--quiet"], "sim.sweep.compare")
-    else:
-        pytest.skip("sim.sweep.compare is installed: its own tests cover comparing sweeps")
+    a.mkdir(), b.mkdir()
+    calls = []
+    fake = types.ModuleType("sim.sweep.compare")
+    fake.compare_results = lambda folders, out=None: calls.append((folders, out)) or (out or tmp_path / "x")
+    monkeypatch.setitem(sys.modules, "sim.sweep.compare", fake)
+    assert main(["compare", str(a), str(b), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    assert calls == [([a, b], tmp_path / "o")]
+
+
+def test_sweep_folders_without_the_sweep_package_are_refused_clearly(tmp_path, monkeypatch, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    real = importlib.import_module
+
+    def missing(name, *args):
+        if name == "sim.sweep.compare":
+            raise ModuleNotFoundError("No module named 'sim.sweep.compare'", name="sim.sweep.compare")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", missing)
+    _fails(capsys, ["compare", str(a), str(b), "--quiet"], "sim.sweep.compare")
 
 
 def test_a_failure_while_writing_leaves_no_folder(tmp_path, monkeypatch, whatif):
