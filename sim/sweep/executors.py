@@ -2,8 +2,9 @@
 
 - ``SerialExecutor``: in this process, one chunk after another (``--workers 1``).
 - ``ProcessExecutor``: a pool of local processes (the default; all cores). A worker process that dies
-  (killed, out of memory) breaks the pool: it is rebuilt and the chunks that were in flight are sent again;
-  a chunk in flight at three such deaths is given up and reported as failed.
+  (killed, out of memory) breaks the pool: it is rebuilt and the chunks that were in flight are sent again,
+  one at a time; a chunk that kills its worker twice while running alone is given up and its runs are
+  reported as failed.
 - ``DaskExecutor``: a Dask distributed cluster at ``--scheduler tcp://host:port``, or a ``LocalCluster`` of
   worker processes on 127.0.0.1 when no address is given. Dask itself resends the chunks of a worker that
   dies; a chunk that kills several workers comes back as ``KilledWorker`` and is reported as failed.
@@ -49,7 +50,7 @@ class SerialExecutor:
 
 class ProcessExecutor:
     name = "local"
-    max_breaks = 3
+    max_breaks = 2
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or cpu_count()
@@ -64,49 +65,59 @@ class ProcessExecutor:
         return self._pool
 
     def map_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
+        """Yield (task, result, error) as chunks finish. When the pool breaks, nobody knows which chunk
+        killed it: the chunks in flight are sent again one at a time (on probation), so that a chunk that
+        kills its worker while running alone is the culprit; at ``max_breaks`` such deaths it is given up."""
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
         pool = self._pool or self._new_pool()
         todo = iter(tasks)
-        retry: list = []
-        breaks: dict[int, int] = {}
+        probation: list = []
+        deaths: dict[int, int] = {}
         running: dict = {}
-        window = 2 * self.workers
 
         def fill():
-            while len(running) < window:
-                if retry:
-                    task = retry.pop()
-                else:
+            while True:
+                if probation:
+                    if running:
+                        return
+                    task = probation.pop(0)
+                elif len(running) < 2 * self.workers:
                     task = next(todo, None)
                     if task is None:
                         return
+                else:
+                    return
                 running[pool.submit(fn, task)] = task
 
         fill()
         while running:
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            broken = False
+            alone = len(running) == 1
+            broken = []
             for fut in done:
                 task = running.pop(fut)
                 try:
-                    yield task, fut.result(), None
+                    result = fut.result()
                 except BrokenProcessPool:
-                    broken = True
-                    breaks[task.index] = breaks.get(task.index, 0) + 1
-                    if breaks[task.index] >= self.max_breaks:
-                        yield task, None, ChunkLost(f"its worker process died {self.max_breaks} times")
-                    else:
-                        retry.append(task)
-            if broken:  # every other chunk in flight is lost with the pool: send them again
-                for fut, task in list(running.items()):
-                    fut.cancel()
-                    breaks[task.index] = breaks.get(task.index, 0) + 1
-                    retry.append(task)
+                    broken.append(task)
+                    continue
+                yield task, result, None
+            if broken:
+                broken += list(running.values())  # lost with the pool
                 running.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = self._new_pool()
+                if alone:  # it ran alone: it is the culprit
+                    task = broken[0]
+                    deaths[task.index] = deaths.get(task.index, 0) + 1
+                    if deaths[task.index] >= self.max_breaks:
+                        yield task, None, ChunkLost(f"its worker process died {self.max_breaks} times")
+                    else:
+                        probation.append(task)
+                else:
+                    probation.extend(broken)
             fill()
 
     def close(self) -> None:
