@@ -75,6 +75,10 @@ def test_outcome_shares_mark_what_a_scenario_cannot_produce(compared):
     assert forum[forum.scenario == "outlook_baseline"].share.isna().all(), "no such forum: undefined, not 0%"
     assert (forum[forum.scenario == "whatif_forum"].share == 1.0).all()
     assert set(probs.date) == {"2013-12", "2017-12", "2020-12"}
+    dec = pd.read_csv(compared / "decisions.csv")
+    joined = dec[(dec.decision == "joined") & (dec.counterpart == "FORUM")]
+    assert joined[joined.scenario == "outlook_baseline"].share.isna().all()
+    assert (joined[joined.scenario == "whatif_forum"].share == 1.0).all() and len(joined) == 2 * 5
 
 
 def test_the_known_effect_is_found_clear_and_put_first_in_words(compared):

@@ -93,7 +93,8 @@ def probabilities(runs: list[ScenarioRun], inds: list[pd.DataFrame]) -> pd.DataF
 def decisions_ever(runs: list[ScenarioRun]) -> pd.DataFrame:
     """Share of runs in which each decision was taken at least once in the period, and its median month.
 
-    Columns: scenario, state, counterpart, decision, detail, share, median_month."""
+    Columns: scenario, state, counterpart, decision, detail, share (empty where the scenario cannot take
+    the decision: no such request, offer or organisation), median_month."""
     keys = ["state", "counterpart", "decision", "detail"]
     frames = []
     for run in runs:
@@ -114,7 +115,12 @@ def decisions_ever(runs: list[ScenarioRun]) -> pd.DataFrame:
     for run in runs:
         sub = full.merge(df[df.scenario == run.name], on=keys, how="left")
         sub["scenario"] = run.name
-        sub["share"] = sub.share.fillna(0.0)
+        labels = run.commitments["labels"]
+        slots = {(st, cp, nm) for kind, st, cp, nm in labels if kind in ("base", "deal")}
+        orgs = {(st, cp) for kind, st, cp, _ in labels if kind == "member"}
+        possible = [(st, cp, dt) in slots or (dec in ("joined", "left") and (st, cp) in orgs)
+                    for st, cp, dec, dt in zip(sub.state, sub.counterpart, sub.decision, sub.detail)]
+        sub["share"] = sub.share.where(~np.array(possible, dtype=bool) | sub.share.notna(), 0.0)
         out.append(sub)
     res = pd.concat(out, ignore_index=True)
     return res[["scenario", *keys, "share", "median_month"]]

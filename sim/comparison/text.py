@@ -106,7 +106,7 @@ def build(runs: list[ScenarioRun], marks: list[str], band: pd.DataFrame, probs: 
     # --- decisions ever ------------------------------------------------------------------------------
     L += ["## Decisions taken at least once", "",
           "Share of runs in which the state took the decision at least once in the period (and the median "
-          "month it first did, in brackets).", ""]
+          "month it first did, in brackets; – : not possible in that scenario).", ""]
     if len(ever):
         ew = ever.pivot_table(index=["state", "decision", "counterpart", "detail"], columns="scenario",
                               values="share", sort=False).reindex(columns=names)
