@@ -50,7 +50,8 @@ RUNSTATE_LAYOUT: dict[str, str] = {
 }
 SCHEDULE_POWER_FIELDS = ("operations", "distraction", "conditionality", "base_attention", "reach")
 
-_PARENT_CACHE: OrderedDict = OrderedDict()  # finished parent worlds, keyed by files, parameters, seeds, engine
+# finished parent worlds, keyed by the parent's files, the parameters, the seeds and the engine
+_PARENT_CACHE: OrderedDict = OrderedDict()
 _PARENT_CACHE_SIZE = 2
 
 
@@ -81,7 +82,8 @@ def parent_path(child: LoadedScenario) -> Path:
 
 
 def _cache_key(parent: LoadedScenario, param_rows, seeds, engine: str) -> tuple:
-    files = tuple((str(Path(f).resolve()), hashlib.sha256(Path(f).read_bytes()).hexdigest()) for f in parent.files)
+    files = tuple((str(Path(f).resolve()), hashlib.sha256(Path(f).read_bytes()).hexdigest())
+                  for f in parent.files)
     rows = tuple(tuple(sorted((k, float(v)) for k, v in row.items())) for row in param_rows)
     return files, str(Path(parent.path).resolve()), rows, tuple(int(s) for s in seeds), engine
 
@@ -118,9 +120,10 @@ def continued_world(child: LoadedScenario, param_rows: list[dict], seeds: list[i
     _check_layout()
     parent = load_scenario(parent_path(child))
     if parent.end + 1 != child.start:
-        raise ScenarioError(str(child.path), f"continues {child.spec.continues}, which ends {parent.spec.period.end}: "
-                                             f"the period must start the month after, "
-                                             f"{_month_after(parent.spec.period.end)}", field="period.start")
+        ends = parent.spec.period.end
+        raise ScenarioError(str(child.path), f"continues {child.spec.continues}, which ends {ends}: the "
+                                             f"period must start the month after, {_month_after(ends)}",
+                            field="period.start")
     pw = _run_parent(parent, param_rows, seeds, engine)
     pset, psch, pruns = pw.setup, pw.schedule, pw.runs
     batch = engine != "mesa"
@@ -165,7 +168,8 @@ def continued_world(child: LoadedScenario, param_rows: list[dict], seeds: list[i
         r = initial_run_state(child, setup, seed)
         _carry_over(r, prev, pmap, omap, n_inh)
         runs.append(r)
-    world = World(setup, schedule, RunState.stack(runs) if batch else runs[0], step=0, batch_ndim=1 if batch else 0)
+    world = World(setup, schedule, RunState.stack(runs) if batch else runs[0], step=0,
+                  batch_ndim=1 if batch else 0)
     new_powers = np.array([c not in pset.powers for c in setup.powers])
     if new_powers.any():
         params = batch_params(param_rows) if batch else single_params(param_rows[0])
@@ -209,8 +213,8 @@ def _settle_new_powers(world: World, params, new_powers: np.ndarray) -> None:
 
     st, sch, r = world.setup, world.schedule, world.runs
     k = 2 if world.batch_ndim else 1
-    inflow = offers_next(0.0 * r.offers, 0.0, per_run(params["effort_rate"], k), EFFORT[r.stance][..., None, :],
-                         st.capacity[0], r.attention[..., None, :], sch.reach)
+    inflow = offers_next(0.0 * r.offers, 0.0, per_run(params["effort_rate"], k),
+                         EFFORT[r.stance][..., None, :], st.capacity[0], r.attention[..., None, :], sch.reach)
     steady = r.offers + inflow / (1.0 - per_run(params["offers_decay"], k))
     mask = np.broadcast_to(new_powers, r.offers.shape)
     r.offers[...] = np.where(mask, steady, r.offers)

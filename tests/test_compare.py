@@ -1,5 +1,5 @@
-"""run.py compare: paired runs of two or more scenarios, bands, outcome shares, ranked differences, compare.md,
-and one clear message (exit 2, nothing written) for bad input."""
+"""run.py compare: paired runs of two or more scenarios, bands, outcome shares, ranked differences,
+compare.md, and one clear message (exit 2, nothing written) for bad input."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ drop_events: [kyrgyz_package]
 organisations:
   FORUM: {{name: a test forum, weights: {{}}, bias: 2.0, security: 0.0, active: false}}
 events:
-  - {{id: us_courts_kgz, date: "2009-03", type: aid_offer, actor: USA, targets: [KGZ], magnitude: 2.0, source: what-if}}
+  - {{id: us_courts_kgz, date: "2009-03", type: aid_offer, actor: USA, targets: [KGZ], magnitude: 2.0,
+     source: what-if}}
   - {{id: forum_founded, date: "2010-01", type: org_founded, org: FORUM, source: what-if}}
 """)
     return p
@@ -53,8 +54,8 @@ def compared(tmp_path_factory, whatif) -> Path:
 
 def test_compare_writes_bands_tables_figures_text_and_manifest(compared):
     for name in ("compare.md", "bands.csv", "alignment.parquet", "outcomes.csv", "decisions.csv",
-                 "differences_alignment.csv", "differences_outcomes.csv", "top_differences.csv", "manifest.json",
-                 "figures/alignment_KGZ.png", "figures/alignment_overview.png"):
+                 "manifest.json", "differences_alignment.csv", "differences_outcomes.csv",
+                 "top_differences.csv", "figures/alignment_KGZ.png", "figures/alignment_overview.png"):
         assert (compared / name).exists(), name
     manifest = json.loads((compared / "manifest.json").read_text())
     assert manifest["seeds"] == list(range(3, 11))
@@ -159,11 +160,13 @@ def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path, capsys):
     _fails(capsys, ["compare", str(BASELINE), other, "--runs", "0", *base], "--runs 0")
     _fails(capsys, ["compare", str(BASELINE), other, "--at", "2025-01", "--runs", "1", *base], "--at 2025-01")
     _fails(capsys, ["compare", str(BASELINE), other, "--set", "nope=1", *base], "unknown parameter")
-    _fails(capsys, ["compare", str(BASELINE), str(SCEN / "replay_1999_2008.yaml"), *base], "no month in common")
-    _fails(capsys, ["compare", str(BASELINE), str(tmp_path / "missing.yaml"), *base], "missing.yaml", "no such file")
+    replay, missing = str(SCEN / "replay_1999_2008.yaml"), str(tmp_path / "missing.yaml")
+    _fails(capsys, ["compare", str(BASELINE), replay, *base], "no month in common")
+    _fails(capsys, ["compare", str(BASELINE), missing, *base], "missing.yaml", "no such file")
     bad = tmp_path / "bad.yaml"
-    bad.write_text(f"extends: {BASELINE}\ncontinues: {SCEN / 'replay_1999_2008.yaml'}\nname: bad\nevents:\n  - {{id: x, date: '2010-01', type: aid_offer, "
-                   "actor: EU, targets: [KGZ], magnitude: 1, source: what-if}\n")
+    bad.write_text(f"extends: {BASELINE}\ncontinues: {replay}\nname: bad\nevents:\n"
+                   "  - {id: x, date: '2010-01', type: aid_offer, actor: EU, targets: [KGZ], magnitude: 1, "
+                   "source: what-if}\n")
     _fails(capsys, ["compare", str(BASELINE), str(bad), *base], "bad.yaml", "line 5", "unknown power 'EU'")
     assert not out.exists()
 

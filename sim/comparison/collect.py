@@ -71,7 +71,8 @@ def commitment_arrays(rec) -> dict:
     return {"labels": labels, "holds": holds.astype(bool)}
 
 
-def run_one(name: str, loaded: LoadedScenario, seeds: list[int], overrides: dict | None = None) -> ScenarioRun:
+def run_one(name: str, loaded: LoadedScenario, seeds: list[int],
+            overrides: dict | None = None) -> ScenarioRun:
     from sim.simulate import run_scenario
 
     rec = run_scenario(loaded, seeds, overrides)

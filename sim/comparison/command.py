@@ -29,13 +29,16 @@ def configure(p) -> None:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="two or more scenario YAML files (the first is the reference), or two or more sweep "
                         "result folders")
-    p.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"seeded runs per scenario; default {DEFAULT_RUNS}")
-    p.add_argument("--seed", type=int, default=0, help="seed of the first run (run i uses seed + i); default 0")
+    p.add_argument("--runs", type=int, default=DEFAULT_RUNS,
+                   help=f"seeded runs per scenario; default {DEFAULT_RUNS}")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the first run (run i uses seed + i); default 0")
     p.add_argument("--at", default=None, metavar="YYYY-MM[,YYYY-MM...]",
                    help="checkpoint months for the outcome tables (default: three spread over the period)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a model parameter in every scenario, e.g. --set w_blame=4 (repeatable)")
-    p.add_argument("--out", help="results folder (default results/compare_<names>/); replaced only on success")
+    p.add_argument("--out",
+                   help="results folder (default results/compare_<names>/); replaced only on success")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -57,7 +60,8 @@ def parse_at(text: str | None, common: list[str]) -> list[str] | None:
         except ValueError as e:
             raise UsageError(f"--at {item!r}: {e}") from None
         if item not in common:
-            raise UsageError(f"--at {item}: not a month every scenario simulates ({common[0]} to {common[-1]})")
+            raise UsageError(f"--at {item}: not a month every scenario simulates "
+                             f"({common[0]} to {common[-1]})")
         out.append(item)
     if not out:
         raise UsageError("--at: expected one or more months written YYYY-MM, separated by commas")
@@ -90,14 +94,15 @@ def run(args) -> int:
     if len(unique) < len(paths):  # e.g. a shell pattern that also matches the reference
         paths = [next(p for p in paths if p.resolve() == u) for u in unique]
         if len(paths) < 2:
-            raise UsageError("compare needs two or more different scenario files; the same file was given twice")
+            raise UsageError("compare needs two or more different scenario files; "
+                             "the same file was given twice")
     dirs = [p.is_dir() for p in paths]
     if all(dirs):
         return _compare_sweeps(args, paths)
     if any(dirs):
         mixed = ", ".join(str(p) for p, d in zip(paths, dirs) if d)
-        raise UsageError(f"{mixed}: a folder among scenario files; give either scenario files or sweep result "
-                         "folders, not both")
+        raise UsageError(f"{mixed}: a folder among scenario files; give either scenario files or sweep "
+                         "result folders, not both")
     if args.runs < 1:
         raise UsageError(f"--runs {args.runs}: expected a whole number of runs, 1 or more")
     if args.seed < 0:
@@ -109,7 +114,8 @@ def run(args) -> int:
     first, last = max(sc.start for sc in loaded), min(sc.end for sc in loaded)
     if first > last:
         periods = "; ".join(f"{n} {a} to {b}" for n, (a, b) in starts.items())
-        raise UsageError(f"the scenarios have no month in common ({periods}): compare needs overlapping periods")
+        raise UsageError(f"the scenarios have no month in common ({periods}): "
+                         "compare needs overlapping periods")
     out = Path(args.out) if args.out else default_out(names)
     seeds = list(range(args.seed, args.seed + args.runs))
     started = now()
@@ -165,7 +171,8 @@ def run(args) -> int:
             "finished": now(),
             "simulation_seconds": round(elapsed, 3),
             "files": ["compare.md", "bands.csv", "alignment.parquet", "outcomes.csv", "decisions.csv",
-                      "differences_alignment.csv", "differences_outcomes.csv", "top_differences.csv", "figures/"],
+                      "differences_alignment.csv", "differences_outcomes.csv", "top_differences.csv",
+                      "figures/"],
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     say(f"comparison written to {out}/ (compare.md, figures/, outcomes.csv, differences_*.csv, ...)")

@@ -29,7 +29,8 @@ CONSISTENT = 0.8
 
 
 def alignment_differences(ref: ScenarioRun, other: ScenarioRun, dates: list[str]) -> pd.DataFrame:
-    """Paired differences of alignment (other - reference) at the given months, per state and power both share."""
+    """Paired differences of alignment (other - reference) at the given months, for each state and power
+    both scenarios have."""
     keys = ["run", "date", "state", "power"]
     a = ref.alignment[ref.alignment.date.isin(dates)][keys + ["alignment"]]
     b = other.alignment[other.alignment.date.isin(dates)][keys + ["alignment"]]
@@ -43,8 +44,9 @@ def alignment_differences(ref: ScenarioRun, other: ScenarioRun, dates: list[str]
         med = float(np.median(d))
         clear = bool(len(moved) >= max(3, 0.5 * len(d)) and max(up, 1 - up) >= CONSISTENT)
         rows.append(dict(scenario=other.name, reference=ref.name, date=date, state=state, power=power,
-                         reference_median=float(np.median(g.alignment_ref)), median=float(np.median(g.alignment)),
-                         diff_median=med, diff_q10=float(np.quantile(d, 0.1)), diff_q90=float(np.quantile(d, 0.9)),
+                         reference_median=float(np.median(g.alignment_ref)),
+                         median=float(np.median(g.alignment)), diff_median=med,
+                         diff_q10=float(np.quantile(d, 0.1)), diff_q90=float(np.quantile(d, 0.9)),
                          share_higher=float((d > 1e-9).mean()), runs=len(d), clear=clear,
                          matters=bool(clear and abs(med) >= ALIGNMENT_MATTERS)))
     return pd.DataFrame(rows)
@@ -96,8 +98,9 @@ def outcome_differences(ref: ScenarioRun, other: ScenarioRun, ref_ind: pd.DataFr
         se = float(np.sqrt(max(0.0, b + c - (c - b) ** 2 / n)) / n)
         clear = bool(abs(diff) > 2 * se and (b + c) > 0)
         date, kind, state, cp, name = key
-        rows.append(dict(scenario=other.name, reference=ref.name, date=date, kind=kind, state=state, counterpart=cp,
-                         name=name, outcome=describe(kind, state, cp, name), reference_share=p_ref, share=p,
+        rows.append(dict(scenario=other.name, reference=ref.name, date=date, kind=kind, state=state,
+                         counterpart=cp, name=name, outcome=describe(kind, state, cp, name),
+                         reference_share=p_ref, share=p,
                          diff=diff, se=se, only_reference=b, only_scenario=c,
                          in_reference=bool(g.in_reference.all()), in_scenario=bool(g.in_scenario.all()),
                          clear=clear, matters=bool(clear and abs(diff) >= SHARE_MATTERS)))
@@ -109,7 +112,8 @@ def alignment_sentence(row) -> str:
     st, pw = STATE_NAMES.get(row.state, row.state), POWER_NAMES.get(row.power, row.power)
     way = "higher" if row.diff_median > 0 else "lower"
     share = row.share_higher if row.diff_median > 0 else 1 - row.share_higher
-    return (f"{st}'s alignment with {pw} in {row.date}: {row["median"]:.2f} instead of {row.reference_median:.2f} "
+    return (f"{st}'s alignment with {pw} in {row.date}: {row['median']:.2f} "
+            f"instead of {row.reference_median:.2f} "
             f"({row.diff_median:+.2f}; {way} in {share:.0%} of runs)")
 
 
@@ -144,7 +148,8 @@ def top_differences(align: pd.DataFrame, outcomes: pd.DataFrame, limit: int = 8)
         o = o.sort_values("date", ascending=False).drop_duplicates(KEYS)
         for _, r in o.iterrows():
             rows.append(dict(scenario=r.scenario, kind="outcome", date=r.date, size=abs(r["diff"]),
-                             score=abs(r["diff"]) / SHARE_MATTERS, text=outcome_sentence(r), outcome=r.outcome))
+                             score=abs(r["diff"]) / SHARE_MATTERS, text=outcome_sentence(r),
+                             outcome=r.outcome))
     df = pd.DataFrame(rows, columns=["scenario", "kind", "date", "size", "score", "text", "outcome"])
     return df.sort_values("score", ascending=False, kind="stable").head(limit).reset_index(drop=True)
 

@@ -58,7 +58,8 @@ def _panel(ax, band: pd.DataFrame, runs: list[ScenarioRun], state: str, power: s
     ax.grid(alpha=0.25)
 
 
-def state_figure(path: Path, band: pd.DataFrame, runs: list[ScenarioRun], state: str, marks: list[str]) -> Path:
+def state_figure(path: Path, band: pd.DataFrame, runs: list[ScenarioRun], state: str,
+                 marks: list[str]) -> Path:
     powers = _all_powers(runs)
     fig, axes = plt.subplots(1, len(powers), figsize=(4.2 * len(powers), 4.0), sharey=True, squeeze=False)
     for j, power in enumerate(powers):
@@ -98,11 +99,13 @@ def overview_figure(path: Path, band: pd.DataFrame, runs: list[ScenarioRun], mar
     return path
 
 
-def outcome_figure(path: Path, probs: pd.DataFrame, runs: list[ScenarioRun], date: str, outcomes: list[str]) -> Path:
+def outcome_figure(path: Path, probs: pd.DataFrame, runs: list[ScenarioRun], date: str,
+                   outcomes: list[str]) -> Path:
     """A table as a picture: the share of runs with each outcome at one month (rows) by scenario (columns),
     darker for higher shares; a dash where the scenario cannot produce the outcome."""
-    import numpy as np
     import textwrap
+
+    import numpy as np
 
     sub = probs[(probs.date == date) & probs.outcome.isin(outcomes)]
     table = sub.pivot_table(index="outcome", columns="scenario", values="share", dropna=False, sort=False)
@@ -116,12 +119,13 @@ def outcome_figure(path: Path, probs: pd.DataFrame, runs: list[ScenarioRun], dat
             ax.text(j, i, "–" if np.isnan(v) else f"{v:.0%}", ha="center", va="center", fontsize=8,
                     color="white" if (not np.isnan(v) and v > 0.7) else "#222222")
     ax.set_xticks(range(len(runs)))
-    ax.set_xticklabels([textwrap.fill(r.name.removeprefix("outlook_").replace("_", " "), 14) for r in runs], fontsize=8)
+    names = [textwrap.fill(r.name.removeprefix("outlook_").replace("_", " "), 14) for r in runs]
+    ax.set_xticklabels(names, fontsize=8)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(outcomes)))
     ax.set_yticklabels([textwrap.fill(o, 60) for o in outcomes], fontsize=8)
-    ax.set_title(f"Share of runs with each outcome, {date} (the outcomes that differ most from the reference)",
-                 fontsize=9, pad=28)
+    ax.set_title(f"Share of runs with each outcome, {date} "
+                 "(the outcomes that differ most from the reference)", fontsize=9, pad=28)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

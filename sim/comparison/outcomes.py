@@ -49,8 +49,9 @@ def indicators(run: ScenarioRun, dates: list[str]) -> pd.DataFrame:
         lab = np.array(labels, dtype=object)
         grid = np.indices((D, N, L)).reshape(3, -1)
         frames.append(pd.DataFrame({
-            "run": grid[1], "date": np.asarray(dates)[grid[0]], "kind": lab[grid[2], 0], "state": lab[grid[2], 1],
-            "counterpart": lab[grid[2], 2], "name": lab[grid[2], 3], "holds": holds.reshape(-1)}))
+            "run": grid[1], "date": np.asarray(dates)[grid[0]], "kind": lab[grid[2], 0],
+            "state": lab[grid[2], 1], "counterpart": lab[grid[2], 2], "name": lab[grid[2], 3],
+            "holds": holds.reshape(-1)}))
     # leaning: the power each state is most aligned with (ties go to the first power listed)
     al = run.alignment[run.alignment.date.isin(dates)]
     wide = al.pivot_table(index=["run", "date", "state"], columns="power", values="alignment", sort=False)
@@ -85,7 +86,8 @@ def probabilities(runs: list[ScenarioRun], inds: list[pd.DataFrame]) -> pd.DataF
     res = pd.concat(out, ignore_index=True)
     res["outcome"] = [describe(*k) for k in zip(res.kind, res.state, res.counterpart, res.name)]
     res["order"] = res.kind.map(KIND_ORDER)
-    res = res.sort_values(["order", "state", "counterpart", "name", "date"], kind="stable").drop(columns="order")
+    res = res.sort_values(["order", "state", "counterpart", "name", "date"], kind="stable")
+    res = res.drop(columns="order")
     return res[["scenario", "date", "kind", "state", "counterpart", "name", "outcome", "runs", "share"]] \
         .reset_index(drop=True)
 

@@ -23,10 +23,10 @@ def outcome_section(probs: pd.DataFrame, names: list[str], spread: float = 0.05)
     """The outcomes whose share differs between scenarios (by ``spread`` or more, or possible in some only),
     one row per outcome and checkpoint; then, in one line, those every scenario agrees on."""
     L = ["## Bases, deals, memberships and leanings", "",
-         "Share of runs in which each holds at each checkpoint month (– : not possible in that scenario, e.g. "
-         "a base never requested there or a power it does not declare). Listed: the outcomes on which the "
-         "scenarios differ; `outcomes.csv` has them all, and `figures/outcomes.png` shows those that differ "
-         "most from the reference.", ""]
+         "Share of runs in which each holds at each checkpoint month (– : not possible in that scenario, "
+         "e.g. a base never requested there or a power it does not declare). Listed: the outcomes on which "
+         "the scenarios differ; `outcomes.csv` has them all, and `figures/outcomes.png` shows those that "
+         "differ most from the reference.", ""]
     wide = probs.pivot_table(index=["outcome", "date"], columns="scenario", values="share", sort=False,
                              dropna=False).reindex(columns=names)
     filled = wide.fillna(0.0)
@@ -67,25 +67,27 @@ def build(runs: list[ScenarioRun], marks: list[str], band: pd.DataFrame, probs: 
     L.append("")
     # --- the differences that matter ------------------------------------------------------------------
     L += ["## What differs most", "",
-          f"Against {ref.name}, the differences that are clear (at least {CONSISTENT:.0%} of the runs that differ "
-          f"move the same way, or a share difference beyond twice its standard error) and large enough to "
-          f"matter (an alignment median moved by {ALIGNMENT_MATTERS} or more, a share by {SHARE_MATTERS:.0%} or "
-          "more), largest first.", ""]
+          f"Against {ref.name}, the differences that are clear (at least {CONSISTENT:.0%} of the runs that "
+          "differ move the same way, or a share difference beyond twice its standard error) and large enough "
+          f"to matter (an alignment median moved by {ALIGNMENT_MATTERS} or more, a share by "
+          f"{SHARE_MATTERS:.0%} or more), largest first.", ""]
     for r in runs[1:]:
         L += [f"### {r.loaded.spec.title} ({r.name})", ""]
         top = tops.get(r.name)
         if top is None or top.empty:
-            L.append(f"Nothing passes these thresholds at the checkpoints with {n} runs: whatever this scenario "
-                     "changes there is smaller than the spread across runs (try more runs, or read the figures).")
+            L.append(f"Nothing passes these thresholds at the checkpoints with {n} runs: whatever this "
+                     "scenario changes there is smaller than the spread across runs (try more runs, or read "
+                     "the figures).")
         else:
             L += [f"- {row.text}." for _, row in top.iterrows()]
         t = (transients or {}).get(r.name)
-        L += ["", (transient_sentence(t) + ".") if t else "Alignment is the same as the reference's in every run "
-              "and month.", ""]
+        same = "Alignment is the same as the reference's in every run and month."
+        L += ["", (transient_sentence(t) + ".") if t else same, ""]
     # --- alignment at the last checkpoint ------------------------------------------------------------
     last = marks[-1]
     L += [f"## Alignment in {last}", "", "Median across runs, with the 10-90% range in brackets "
-          "(0 estranged, 1 client). Figures: `figures/alignment_<STATE>.png`, `figures/alignment_overview.png`.",
+          "(0 estranged, 1 client). Figures: `figures/alignment_<STATE>.png`, "
+          "`figures/alignment_overview.png`.",
           ""]
     b = band[band.date == last]
     powers = list(dict.fromkeys(p for r in runs for p in r.powers))
@@ -96,8 +98,11 @@ def build(runs: list[ScenarioRun], marks: list[str], band: pd.DataFrame, probs: 
             cells = []
             for p in powers:
                 row = b[(b.scenario == r.name) & (b.state == state) & (b.power == p)]
-                cells.append("–" if row.empty else
-                             f"{row['median'].iloc[0]:.2f} [{row['low'].iloc[0]:.2f}-{row['high'].iloc[0]:.2f}]")
+                if row.empty:
+                    cells.append("–")
+                    continue
+                lo, mid, hi = row["low"].iloc[0], row["median"].iloc[0], row["high"].iloc[0]
+                cells.append(f"{mid:.2f} [{lo:.2f}-{hi:.2f}]")
             L.append(f"| {r.name} | " + " | ".join(cells) + " |")
         L.append("")
     # --- outcomes at checkpoints ---------------------------------------------------------------------
