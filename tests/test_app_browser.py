@@ -1,4 +1,5 @@
-"""The classroom app in a real headless Chromium: load, step, inject a what-if, see the page change.
+"""The classroom app in a real headless Chromium: load, step, inject a what-if, see the page change,
+open a second session, pick another scenario.
 
 Starts ``python run.py app --port 0`` as a user would, reads the address it prints, and drives the page
 with Playwright using Debian's chromium (no browser is downloaded). The machine has no internet during
@@ -136,6 +137,8 @@ def test_page_loads_steps_and_takes_a_what_if(app_url, tmp_path):
                                    timeout=30_000)
             _wait_change(page, ".gg-map", map1)
             _wait_change(page, ".gg-chart", chart2)
+            page.wait_for_function("document.querySelector('.gg-why-sentence').innerText.startsWith('1999-04')",
+                                   timeout=30_000)
             why = page.locator(".gg-why-sentence").inner_text()
             assert why.startswith("1999-04: Uzbekistan's alignment with the United States")
             assert "blame for the what-if revolution #1 (1999-02)" in why
@@ -151,6 +154,23 @@ def test_page_loads_steps_and_takes_a_what_if(app_url, tmp_path):
             assert other.locator(".gg-month").inner_text().strip() == "start"
             assert "what-if" not in other.locator(".gg-events").inner_text()
             assert page.locator(".gg-month").inner_text().strip() == "1999-04"
+
+            # the scenario picker and a bad seed: Reset loads the scenario and explains what it did with the seed
+            page.locator(".v-select", has_text="Scenario (applies on Reset)").locator(".v-select__selections").click()
+            page.get_by_role("option", name="counterfactuals/no_sept11.yaml").click()
+            page.get_by_label("Seed (a whole number; applies on Reset)").fill("x7")
+            page.keyboard.press("Enter")
+            page.get_by_role("button", name="Reset", exact=True).click()
+            page.wait_for_function("document.querySelector('.gg-month-panel').innerText.includes('no 9/11') && "
+                                   "document.querySelector('.gg-month-panel').innerText.includes('x7')",
+                                   timeout=30_000)
+            panel = page.locator(".gg-month-panel").inner_text()
+            assert "seed: expected a whole number of 0 or more, got 'x7'; using 0" in panel
+            assert page.locator(".gg-month").inner_text().strip() == "start"
+        except BaseException:
+            for n, pg in enumerate(browser.pages):  # what the page showed when it failed, for the CI log
+                pg.screenshot(path=str(SCREENSHOTS / f"app-failure-{n}.png"), full_page=True)
+            raise
         finally:
             browser.close()
     assert outside == [], f"the page asked for files outside the app: {outside[:5]}"
