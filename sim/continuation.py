@@ -64,22 +64,8 @@ def _check_layout() -> None:
 
 def parent_path(child: LoadedScenario) -> Path:
     """The file a continued scenario starts from: ``continues`` resolved against the file that declares it
-    (the child itself, or the scenario it extends), else against the child's folder."""
-    from sim.scenario.yamlfile import read_yaml
-
-    ref = child.spec.continues
-    for f in child.files:  # child first: the first file that gives 'continues' is the one that won the merge
-        data, _ = read_yaml(f)
-        if isinstance(data, dict) and data.get("continues") == ref:
-            candidate = Path(f).parent / ref
-            if candidate.exists():
-                return candidate
-            break
-    candidate = child.path.parent / ref
-    if candidate.exists():
-        return candidate
-    raise ScenarioError(str(child.path), f"no scenario file {ref!r} to continue from", field="continues")
-
+    (the child itself, or a scenario it extends), as the loader recorded it."""
+    return child.continues_path
 
 def _cache_key(parent: LoadedScenario, param_rows, seeds, engine: str) -> tuple:
     files = tuple((str(Path(f).resolve()), hashlib.sha256(Path(f).read_bytes()).hexdigest())

@@ -165,3 +165,36 @@ def test_a_failed_run_leaves_the_previous_results_untouched(tmp_path):
     path = write_whatif(tmp_path, "bad", BAD["unknown_state"][0])
     assert run_cli("run", str(path), "--out", str(out)).returncode == 2
     assert (out / "timeseries.csv").read_text() == "previous results\n"
+
+
+def test_continues_is_resolved_against_the_file_that_declares_it(tmp_path):
+    from conftest import SCENARIOS
+
+    outlook = SCENARIOS / "outlook_baseline.yaml"
+    if not outlook.exists():
+        pytest.skip("no baseline outlook")
+    sub = tmp_path / "deep" / "er"
+    sub.mkdir(parents=True)
+    path = sub / "mine.yaml"
+    path.write_text(f"extends: {outlook}\nname: mine\n")  # no need to repeat 'continues'
+    sc = load_scenario(path)
+    assert sc.continues_path.resolve() == (SCENARIOS / "replay_1999_2008.yaml").resolve()
+
+
+def test_a_leader_change_can_be_a_random_hazard(tmp_path):
+    from sim.engine import BatchEngine
+    from sim.parameters import make_params
+
+    path = write_whatif(tmp_path, "succession_hazard", """
+hazards:
+  - id: succession
+    start: "2003-01"
+    end: "2008-12"
+    probability: 0.05
+    source: test
+    event: {type: leader_change, state: UZB, openness: 0.4, affinity_shift: {USA: 0.5}}
+""")
+    eng = BatchEngine(load_scenario(path), [make_params()] * 40, list(range(40)))
+    eng.run()
+    opened = eng.world.runs.openness[:, 1]
+    assert 0 < (opened == 0.4).sum() < 40  # some runs drew a succession, some did not

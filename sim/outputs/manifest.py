@@ -36,7 +36,7 @@ def scenario_files(loaded) -> list[dict]:
     if loaded.spec.continues:
         from sim.scenario.loader import load_scenario
 
-        parent = load_scenario(loaded.path.parent / loaded.spec.continues)
+        parent = load_scenario(loaded.continues_path)
         files += [{"continues": True, **x} for x in scenario_files(parent)]
     return files
 

@@ -35,6 +35,7 @@ class LoadedScenario:
     files: list[Path]  # this file and every file it extends, child first
     dropped: list[str] = field(default_factory=list)  # event ids dropped (directly or as dependents)
     outside_period: list[str] = field(default_factory=list)  # inherited events outside the period
+    continues_path: Path | None = None  # 'continues' resolved against the file that declares it
 
     @property
     def powers(self) -> tuple[str, ...]:
@@ -289,8 +290,13 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
             raise fail(("parameters", name), f"expected a value from {p.low} to {p.high} ({p.unit}), got {value}")
         if p.integer and float(value) != int(value):
             raise fail(("parameters", name), f"expected a whole number of {p.unit}, got {value}")
-    if spec.continues is not None and not (sc.path.parent / spec.continues).exists():
-        raise fail(("continues",), f"no scenario file {spec.continues!r} next to this one")
+    if spec.continues is not None:
+        declaring = Path(doc.where.get(("continues",), (file, None))[0])
+        target = declaring.parent / spec.continues
+        if not target.is_file():
+            raise fail(("continues",), f"no scenario file {spec.continues!r} next to {declaring.name} "
+                                       f"(looked for {target})")
+        sc.continues_path = target
 
     ids = {e.id for e in spec.events}
     keep = []

@@ -205,7 +205,7 @@ EVENT_CLASSES = (TerrorAttack, Incursion, AfghanInsurgency, MilitaryOperation, W
                  Unrest, AidOffer, EnergyDeal, BaseRequest, OrgFounded, OrgDissolved, OrgReformed, PowerPolicy,
                  PriceShock, LeaderChange)
 EVENT_TYPES = {cls.model_fields["type"].annotation.__args__[0]: cls for cls in EVENT_CLASSES}
-HAZARD_TYPES = ("terror_attack", "incursion", "unrest", "color_revolution")
+HAZARD_TYPES = ("terror_attack", "incursion", "unrest", "color_revolution", "leader_change")
 
 
 class Hazard(Strict):
