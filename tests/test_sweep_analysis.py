@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPLAY, ROOT
+
 from sim.cli import UsageError, main
 from sim.sweep.chunks import ChunkResult
 from sim.sweep.designs import unit_sample

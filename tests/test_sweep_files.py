@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import REPLAY, ROOT
+
 from sim.cli import main
 from sim.scenario.errors import ScenarioError
 from sim.sweep.designs import design_points, to_values

@@ -2,8 +2,8 @@
 gives the same outcomes alone or inside any chunk (also for an outlook that continues the replay)."""
 
 import numpy as np
-
 from conftest import ROOT
+
 from sim.engine import BatchEngine
 from sim.recorders import FullRecorder
 from sim.scenario.schema import month_index

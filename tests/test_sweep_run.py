@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ROOT
 from fixtures.sweep_workers import Task, always_die, die_once
+
 from sim.cli import main
 from sim.sweep import chunks
 from sim.sweep.executors import ChunkLost, ProcessExecutor

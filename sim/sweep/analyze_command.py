@@ -75,7 +75,7 @@ def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path
         d.update(c, min_coverage=min_coverage)
         discoveries.append(d)
         chosen = d["boxes"].index(d["box"])
-        t = d["trajectory"].assign(condition=c["name"], chosen=lambda f: f.step == chosen)
+        t = d["trajectory"].assign(condition=c["name"], chosen=d["trajectory"].step == chosen)
         trajectories.append(t)
         for p, (lo, hi) in d["box"].limits.items():
             boxes.append({"condition": c["name"], "parameter": p, "low": lo, "high": hi,

@@ -145,7 +145,7 @@ class DaskExecutor:
                 self.cluster = LocalCluster(n_workers=workers or cpu_count(), threads_per_worker=1, processes=True,
                                             host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = Client(self.cluster)
-            except Exception as e:  # noqa: BLE001 - reported as one message
+            except Exception as e:
                 raise ExecutorError(f"could not start a Dask LocalCluster on 127.0.0.1: {e}") from e
         self.workers = workers or max(1, sum(self.client.nthreads().values()))
 

@@ -115,7 +115,7 @@ def load_sweep(path: str | Path) -> LoadedSweep:
         spec = Sweep.model_validate(data)
     except ValidationError as err:
         raise _pydantic_error(err, lines, file) from None
-    fail = lambda p, m: _fail(lines, p, m, file)  # noqa: E731
+    fail = lambda p, m: _fail(lines, p, m, file)
     scen_path = path.parent / spec.scenario
     if not scen_path.is_file():
         raise fail(("scenario",), f"no scenario file {spec.scenario!r} (the path is relative to the sweep file)")

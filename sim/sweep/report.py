@@ -80,7 +80,7 @@ def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) ->
     s = sens[sens.outcome == outcome]
     if s.empty:
         return ""
-    get = lambda idx: s[s["index"] == idx].set_index("parameter")  # noqa: E731
+    get = lambda idx: s[s["index"] == idx].set_index("parameter")
     out = []
     if method == "sobol":
         st, s1 = get("ST"), get("S1")
@@ -122,7 +122,7 @@ def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) ->
         d = get("S1")
         order = d.value.sort_values(ascending=False)
         top = [p for p in order.index if order[p] >= MATTER]
-        conf = lambda p: f" ± {d.conf[p]:.2f}" if np.isfinite(d.conf[p]) else ""  # noqa: E731
+        conf = lambda p: f" ± {d.conf[p]:.2f}" if np.isfinite(d.conf[p]) else ""
         label = "S1" if method == "lhs" else "main-effect share"
         if top:
             out.append("Driven by " + ", then ".join(f"`{p}` ({label} {d.value[p]:.2f}{conf(p)})" for p in top[:4]) + ".")

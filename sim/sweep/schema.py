@@ -8,7 +8,7 @@ is plain data: nothing in it is evaluated (a discovery condition is parsed, neve
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -232,8 +232,8 @@ class StanceMonths(Window):
 
 
 Outcome = Annotated[
-    Union[AlignmentAt, AlignmentMean, FirstDecision, DecisionCount, BaseOpenAt, BaseMonths, DealInForceAt,
-          MemberAt, MonthsInOrg, StanceMonths],
+    AlignmentAt | AlignmentMean | FirstDecision | DecisionCount | BaseOpenAt | BaseMonths | DealInForceAt
+    | MemberAt | MonthsInOrg | StanceMonths,
     Field(discriminator="kind"),
 ]
 OUTCOME_CLASSES = (AlignmentAt, AlignmentMean, FirstDecision, DecisionCount, BaseOpenAt, BaseMonths,

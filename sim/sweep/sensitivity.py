@@ -108,7 +108,7 @@ def analyse(spec, points: pd.DataFrame, table: pd.DataFrame, seed: int = 0) -> t
     U = points[[f"u_{n}" for n in names]].to_numpy()
     frames, notes = [], {}
     for outcome in spec.outcomes:
-        Y, counts = point_means(table, outcome, len(points))
+        Y, _ = point_means(table, outcome, len(points))
         missing = ~np.isfinite(Y)
         if missing.all():
             notes[outcome] = "no run has a value for it"
