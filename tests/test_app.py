@@ -141,3 +141,15 @@ def test_the_offline_browser_files_are_installed():
     from sim.app.command import assets_installed
 
     assert assets_installed(), "run: bash scripts/setup.sh app (installs solara-assets)"
+
+
+def test_decisions_come_with_their_reasons():
+    m = ClassroomModel(REPLAY, seed=0).run()
+    k2 = [d for d in m.decisions if d["detail"] == "Karshi-Khanabad (K2)"]
+    assert [d["decision"] for d in k2] == ["base_opened", "base_closed"]
+    assert m.decision_reason(k2[0]).startswith("answering the United States' request of 2001-10")
+    closed = m.decision_reason(k2[1])
+    assert "its alignment with the United States moved -" in closed
+    assert "most by blame for the Andijan unrest (2005-05)" in closed
+    joined = next(d for d in m.decisions if d["decision"] == "joined")
+    assert m.decision_reason(joined) == ""  # organisations: no single power to explain it by

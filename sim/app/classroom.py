@@ -179,6 +179,48 @@ class ClassroomModel(GreatGameModel):
                 break
         return rows
 
+    def decision_reason(self, decision: dict, months: int = 6) -> str:
+        """Why a state took a decision with a power, in words.
+
+        A base granted or a deal signed answers a request or an offer: 'answering the United States'
+        request of 2001-10 (alignment 0.49)'. A base closed or a deal ended follows a fall in the state's
+        alignment with that power: the pull that pulled it down most over the ``months`` up to the
+        decision is named with the event behind it, e.g. 'over 6 months its alignment with the United
+        States moved -0.21, most by blame for the Andijan unrest (2005-05) (-0.19)'. Decisions about
+        organisations get no reason here (their appeal depends on all the powers at once).
+        """
+        from sim.outputs.report import driver_phrase, event_behind
+        from sim.rules.alignment import PULLS
+
+        st = self.world.setup
+        state, power, kind = decision.get("state"), decision.get("counterpart"), decision.get("decision")
+        if power not in st.powers or state not in st.states:
+            return ""
+        k = next((n for n, h in enumerate(self.history) if h["date"] == decision["date"]), None)
+        if not k:
+            return ""
+        i, j = st.states.index(state), st.powers.index(power)
+        name = POWER_NAMES.get(power, power)
+        if kind in ("base_opened", "deal_signed"):
+            slot = next((sl for sl in st.slots if sl.name == decision.get("detail") and sl.state == i
+                         and sl.power == j and sl.month >= 0), None)
+            if slot is None:
+                return ""
+            what = "request" if slot.kind == "base" else "offer"
+            owner = f"{name}'" if name.endswith("s") else f"{name}'s"
+            return (f"answering {owner} {what} of {st.date(slot.month)} "
+                    f"(alignment {self.history[k]['alignment'][i, j]:.2f})")
+        lo = max(1, k - months + 1)
+        total = sum(self.history[m]["drivers"][i, j] for m in range(lo, k + 1))
+        change = float(self.history[k]["alignment"][i, j] - self.history[lo - 1]["alignment"][i, j])
+        pulls = {n: float(total[d]) for d, n in enumerate(DRIVERS) if n in PULLS}
+        top = min(pulls, key=pulls.get)
+        if pulls[top] > -0.005:
+            return ""
+        ev = event_behind(self.event_records(), top, state, power, decision["date"])
+        return (f"over {k - lo + 1} months its alignment with {name} moved {change:+.2f}, "
+                f"most by {driver_phrase(top, ev)} ({pulls[top]:+.2f})")
+
     def why_sentence(self, state: str, power: str) -> str:
         """'2005-05: Uzbekistan's alignment with the United States fell by 0.040, of which ...'."""
         rows = self.why(state, power, 1)

@@ -1,6 +1,6 @@
-"""Serve the classroom app: ``python run.py app [--port 8765] [--host 127.0.0.1]``.
+"""Serve the classroom app in the browser: map, charts, why panel and what-ifs, offline, on this machine.
 
-The page is Mesa's SolaraViz (sim/app/app.py), served by Solara on this machine only (127.0.0.1)
+Usage: python run.py app [--port 8765] [--host 127.0.0.1]. The page is Mesa's SolaraViz (sim/app/app.py), served by Solara on this machine only (127.0.0.1)
 unless another host is asked for. It needs no internet: the browser files come from the
 ``solara-assets`` package that ``bash scripts/setup.sh app`` (or ``dev``) installs, and Solara's usage
 statistics are switched off. Stop it with Ctrl+C.

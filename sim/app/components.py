@@ -254,9 +254,14 @@ def EventLog(model):
         f"<li class='gg-event-row'>{'<b>what-if</b> ' if e['whatif'] else ''}{e['date']}: "
         f"{html.escape(event_label(e['id'], e['type']) if not e['whatif'] else describe_record(e))}</li>"
         for e in events)
+    def reason(d):
+        text = model.decision_reason(d)
+        return f"<br><span style='color:#666'>{html.escape(text)}</span>" if text else ""
+
     dec_rows = "".join(
         f"<li class='gg-decision-row'>{d['date']}: {STATE_NAMES.get(d['state'], d['state'])} "
-        f"{d['decision'].replace('_', ' ')} ({html.escape(str(d['counterpart']))}: {html.escape(str(d['detail']))})</li>"
+        f"{d['decision'].replace('_', ' ')} ({html.escape(str(d['counterpart']))}: {html.escape(str(d['detail']))})"
+        f"{reason(d)}</li>"
         for d in decisions)
     with solara.Column(classes=["gg-events"], style=PANEL):
         solara.HTML(tag="div", unsafe_innerHTML=(
