@@ -78,6 +78,7 @@ def AlignmentChart(model):
         ax = axes[i]
         for j, p in enumerate(st.powers):
             ax.plot(x, a[:, i, j], color=power_colour(p, st.powers), lw=1.4, label=p)
+            ax.plot(x[-1:], a[-1:, i, j], "o", color=power_colour(p, st.powers), ms=3)  # where it is now
         for wx in whatif_x:
             ax.axvline(wx, color="#111111", ls="--", lw=0.8)
         ax.set_title(STATE_NAMES.get(s, s), fontsize=8)
