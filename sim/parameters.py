@@ -105,6 +105,10 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("stance_tolerance", 0.3, 0.0, 2.0, "stance units",
        "How much more encroachment than shared threat a power tolerates before it counterbalances.",
        "assumption: Russia 'grudgingly' accepted US bases (seed 000, Impact of 9/11)", "powers"),
+    _P("assertiveness", 0.0, 0.0, 3.0, "-",
+       "Elasticity of a power's tolerance of rivals to its capacity: richer, it tolerates less encroachment.",
+       "seed 001 §Is Russia losing its influence?: oil and gas income gave Russia influence it did not have; "
+       "seed 000 §Russia Reasserts", "powers"),
     _P("stance_dwell", 6, 1, 24, "months",
        "Months a power keeps a stance before it may change it again.", "assumption", "powers", True),
     _P("hostility_integrate", 0.5, 0.0, 1.0, "0-1",
@@ -117,9 +121,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("effort_rate", 0.02, 0.0, 0.1, "offer units/month",
        "Offers (aid, arms, training, credit) a power's effort adds each month, scaled by capacity and attention.",
        "seed 001 §The security issue: subsidised arms and training within the CSTO", "powers"),
-    _P("membership_benefit", 0.0, 0.0, 0.05, "offer units/month per unit of capacity",
-       "Goodwill a power adds each month to each member of an organisation it sponsors, per unit of its patron "
-       "weight and capacity.",
+    _P("membership_benefit", 0.0, 0.0, 3.0, "share of effort per unit of patron weight",
+       "Extra share of a power's help (offers) that goes to each member of an organisation it sponsors, per unit "
+       "of its patron weight.",
        "seed 001 §The security issue: CSTO arms at Russian domestic prices and training; seed 000 §Forming "
        "Alliances: Russia and China finance the lion's share of the SCO", "powers"),
     _P("offers_decay", 0.95, 0.8, 0.995, "1/month", "Monthly persistence of the goodwill from an offer.",

@@ -75,9 +75,12 @@ def stance_situation(world: World, params, idx=slice(None)) -> dict:
     rival_bases = pw.toward_rivals(region_bases, st.rivals)[..., idx]
     rival_ops = pw.toward_rivals(sch.operations, st.rivals)[idx]
     felt = r.own_threat[..., idx] + st.power_exposure[idx] * (r.afghan_threat if one else r.afghan_threat[..., None])
+    t = min(world.step, st.months - 1)
+    tolerance = pw.tolerance(per_run(params["stance_tolerance"], k), st.capacity_ratio[t][idx],
+                             per_run(params["assertiveness"], k))
     proposal = pw.stance_proposal(rival_bases + rival_ops, felt * np.minimum(1.0, rival_ops),
                                   r.encroachment[..., idx] + per_run(params["presence_weight"], k) * rival_bases,
-                                  per_run(params["cooperation_weight"], k), per_run(params["stance_tolerance"], k))
+                                  per_run(params["cooperation_weight"], k), tolerance)
     return {"felt": felt, "proposal": proposal}
 
 
@@ -120,7 +123,7 @@ def settle_power(world: World, params, idx=slice(None)) -> dict:
 def settle_stocks(world: World, params, idx=slice(None)) -> dict:
     """Steady states of the stocks that flows fill every month, for the chosen state(s) at the start:
 
-    offers = (effort + membership) inflow / (1 - offers_decay); regime threat = given initial fear + democracy-pressure
+    offers = effort inflow (more for members) / (1 - offers_decay); regime threat = given initial fear + democracy-pressure
     inflow / (1 - regime_decay). Starting there means a world without shocks stays at rest.
     """
     st, sch, r = world.setup, world.schedule, world.runs
@@ -130,8 +133,8 @@ def settle_stocks(world: World, params, idx=slice(None)) -> dict:
     pwr = (lambda v: v) if one else (lambda v: v[..., None, :])
     inflow = ec.offers_next(0.0 * r.offers[..., idx, :], 0.0, per_run(params["effort_rate"], k),
                             pwr(pw.EFFORT[r.stance]), capacity, pwr(r.attention), sch.reach,
-                            ec.membership_offers(r.member[..., idx, :], sch.org_weights, capacity,
-                                                 per_run(params["membership_benefit"], k)))
+                            ec.membership_share(r.member[..., idx, :], sch.org_weights,
+                                                per_run(params["membership_benefit"], k)))
     pressure = th.democracy_pressure(sch.conditionality, pwr(r.attention), r.openness[..., idx],
                                      per_run(params["democracy_pressure"], k - 1))
     return {
@@ -246,8 +249,7 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
         "economy": ec.economy_next(r.economy[..., idx, :], target, par("economy_rate")),
         "offers": ec.offers_next(r.offers[..., idx, :], par("offers_decay"), par("effort_rate"), pwr(effort),
                                  x["capacity"], pwr(r.attention), sch.reach,
-                                 ec.membership_offers(x["member"], sch.org_weights, x["capacity"],
-                                                      par("membership_benefit"))),
+                                 ec.membership_share(x["member"], sch.org_weights, par("membership_benefit"))),
     }
 
 

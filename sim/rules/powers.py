@@ -3,7 +3,8 @@
 The stance rule follows the three phases of Russian policy in seed 000: a power whose rivals keep no
 military presence in the region integrates it on its own; once rivals are present it cooperates with them
 while the threat they are fighting weighs more than its sense of encroachment, and counterbalances them
-when the encroachment (rival bases, revolutions it blames on them) weighs more.
+when the encroachment (rival bases, revolutions it blames on them) weighs more. A power whose means
+grow tolerates less (``tolerance``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ def stance_proposal(rival_presence, shared_threat, encroachment, cooperation_wei
     """
     cooperate = cooperation_weight * shared_threat + tolerance >= encroachment
     return np.where(rival_presence < 0.5, INTEGRATE, np.where(cooperate, COOPERATE, COUNTERBALANCE))
+
+
+def tolerance(base, capacity_ratio, assertiveness):
+    """How much encroachment a power tolerates: base x (capacity now / at the start) ^ (-assertiveness).
+
+    A power grown richer (Russia on the oil boom, seed 001) tolerates its rivals' presence less.
+    """
+    return base * np.exp(-assertiveness * np.log(capacity_ratio))
 
 
 def stance_next(stance, months_in_stance, proposal, dwell):
