@@ -10,7 +10,8 @@ The rules, in words (a window runs from the end of its first month to the end of
 - top: the state's window-average score is the highest (or lowest) among the states listed;
 - change: the window-average score minus its average over ``before`` is at least ``at_least`` and
   at most ``at_most``;
-- level: the window-average score is at least ``at_least`` and at most ``at_most``.
+- level: the window-average score is at least ``at_least`` and at most ``at_most``;
+- bounds: every monthly alignment of the states toward the powers lies within [at_least, at_most].
 """
 
 from __future__ import annotations
@@ -121,6 +122,11 @@ class Checker:
             if check.at_most is not None:
                 ok &= v <= check.at_most
             return ok
+        if kind == "bounds":
+            ss = self.states(where + ("state",), check.state)
+            ps = [self.power(where + ("powers",), c) for c in (check.powers or self.setup.powers)]
+            a = out.alignment[:, w][:, :, ss][:, :, :, ps]
+            return ((a >= check.at_least) & (a <= check.at_most)).all(axis=(1, 2, 3))
         raise ValueError(kind)  # pragma: no cover - the schema admits no other kind
 
     def _decision(self, where, check, out: Outcomes, w: slice) -> np.ndarray:

@@ -9,7 +9,8 @@ and lists:
   not, for a share of a window), ``decision`` (a state takes a decision within a window, or never does),
   ``order`` (one score is above another, both averaged over a window), ``top`` (a state has the highest
   or lowest score among several), ``change`` (a score rises or falls by at least an amount between two
-  windows) and ``level`` (a score, averaged over a window, stays within bounds).
+  windows), ``level`` (a score, averaged over a window, stays within bounds) and ``bounds`` (every
+  monthly alignment of a state toward the powers stays within bounds).
 - ``counterfactuals``: what-if scenarios and what each should change compared with the replay.
 - ``un_fit``: the years over which simulated alignment is compared with UN General Assembly voting.
 
@@ -164,9 +165,17 @@ class LevelCheck(CheckBase):
         return self
 
 
+class BoundsCheck(CheckBase):
+    kind: Literal["bounds"]
+    state: CODE | list[CODE]
+    powers: list[CODE] | None = Field(None, description="The powers (default: all).")
+    at_least: float = Field(0.0, ge=0, le=1)
+    at_most: float = Field(1.0, ge=0, le=1)
+
+
 Checkpoint = Annotated[
     Union[StanceCheck, MembershipCheck, BaseOpenCheck, DecisionCheck, OrderCheck, TopCheck, ChangeCheck,
-          LevelCheck],
+          LevelCheck, BoundsCheck],
     Field(discriminator="kind"),
 ]
 
@@ -305,4 +314,4 @@ def load_validation(path: str | Path) -> LoadedValidation:
     return loaded
 
 
-_KINDS = ("stance", "membership", "base_open", "decision", "order", "top", "change", "level")
+_KINDS = ("stance", "membership", "base_open", "decision", "order", "top", "change", "level", "bounds")
