@@ -20,11 +20,11 @@ def configure(p) -> None:
                    help="worker processes (default: all cores; 1 runs in this process). With dask and no "
                         "--scheduler: the size of the LocalCluster")
     p.add_argument("--scheduler", default=None, metavar="ADDR",
-                   help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask); "
+                   help="address of a running Dask scheduler, e.g. tcp://scheduler-host:8786 (with --executor dask); "
                         "without it a LocalCluster is started on 127.0.0.1")
     p.add_argument("--out", default=None, help="result folder (default results/<sweep name>/)")
     p.add_argument("--chunk-size", type=int, default=None, metavar="RUNS",
-                   help="runs per chunk (default: about 64 chunks of 20 to 1000 runs); fixed for a result folder")
+                   help="runs per chunk (default: about 32 chunks of 50 to 2000 runs); fixed for a result folder")
     p.add_argument("--retry-failed", action="store_true",
                    help="when continuing, run again the chunks that hold a failed run")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")

@@ -87,6 +87,7 @@ class SweepStore:
             if old.get("chunk_size") != manifest["chunk_size"]:
                 raise StoreError(f"{f} was started with chunks of {old.get('chunk_size')} runs; continue it with "
                                  f"--chunk-size {old.get('chunk_size')} (or leave the option out)")
+            self.remove_temporary()
             return True
         if f.exists() and any(p.name not in OURS and not p.name.startswith(".") for p in f.iterdir()):
             raise StoreError(f"{f} already holds files that are not a sweep's results; choose another folder with --out")
@@ -101,6 +102,14 @@ class SweepStore:
         write_parquet(runs, f / "runs.parquet")
         self.write_manifest(manifest)  # last: its presence means the folder is ready
         return False
+
+    def remove_temporary(self) -> None:
+        """Delete half-written files a killed process left under their temporary names."""
+        for d in (self.folder, self.folder / "outcomes", self.folder / "timeseries"):
+            if d.exists():
+                for p in d.glob(".*.tmp-*"):
+                    if p.is_file():
+                        p.unlink(missing_ok=True)
 
     def complete(self, fingerprint: str) -> bool:
         """True when the folder holds this sweep, finished."""
