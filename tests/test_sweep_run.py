@@ -134,6 +134,17 @@ def test_a_folder_of_another_sweep_is_refused(serial, tmp_path, capsys):
     assert before == {p: p.stat().st_mtime_ns for p in serial.rglob("*")}
 
 
+def test_a_store_of_other_model_code_is_not_continued(tmp_path, capsys):
+    out = run_sweep(SMALL, workers=1, out=tmp_path / "old", progress=False, chunk_size=4)
+    (out / "outcomes" / "part-000002.parquet").unlink()  # as if killed before the last chunk
+    m = json.loads((out / "manifest.json").read_text())
+    m["model_code"] = "0" * 64  # as if the model's code had changed since
+    (out / "manifest.json").write_text(json.dumps(m))
+    assert main(["sweep", str(SMALL), "--out", str(out), "--workers", "1", "--quiet"]) == 2
+    assert "another version of the model's code" in capsys.readouterr().err
+    assert not (out / "outcomes" / "part-000002.parquet").exists()
+
+
 def test_finished_sweep_runs_nothing_again(serial, capsys):
     before = (serial / "outcomes" / "part-000000.parquet").stat().st_mtime_ns
     assert main(["sweep", str(SMALL), "--out", str(serial), "--workers", "1"]) == 0

@@ -27,6 +27,7 @@ class ChunkTask:
     params: list[dict]  # one full parameter dict per run
     seeds: list[int]
     keep_series: list[int] = field(default_factory=list)  # positions in the chunk whose monthly alignment is kept
+    model: str = ""  # the model's code hash where the sweep runs (sim.sweep.provenance)
 
 
 @dataclass
@@ -70,7 +71,12 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     """Simulate a chunk; a failing batch falls back to one run at a time to isolate the failing runs."""
     import time
 
+    from sim.sweep.provenance import model_hash
+
     t0 = time.perf_counter()
+    if task.model and task.model != model_hash():
+        raise RuntimeError("this worker runs another version of the model's code than the machine that started "
+                           "the sweep; install the same version everywhere")
     sweep = _sweep(task.sweep_file, task.fingerprint)
     n = len(task.seeds)
     names = list(sweep.spec.outcomes)

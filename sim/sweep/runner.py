@@ -22,6 +22,7 @@ from sim.sweep.chunks import ChunkResult, ChunkTask, run_chunk
 from sim.sweep.designs import design_points
 from sim.sweep.executors import make_executor
 from sim.sweep.loader import LoadedSweep, load_sweep
+from sim.sweep.provenance import model_hash
 from sim.sweep.store import SweepStore
 
 
@@ -67,7 +68,7 @@ def tasks(sweep: LoadedSweep, runs: pd.DataFrame, chunk_size: int, chunks: list[
         params = [{**base, **{name: float(cols[name][r]) for name in names}} for r in range(lo, hi)]
         keep = [r - lo for r in range(lo, min(hi, keep_runs))]
         yield ChunkTask(str(sweep.path.resolve()), fingerprint, i, np.arange(lo, hi, dtype=np.int64), params,
-                        [int(s) for s in seeds[lo:hi]], keep)
+                        [int(s) for s in seeds[lo:hi]], keep, model_hash())
 
 
 def build_manifest(sweep: LoadedSweep, points: pd.DataFrame, runs: pd.DataFrame, chunk_size: int) -> dict:
@@ -80,6 +81,7 @@ def build_manifest(sweep: LoadedSweep, points: pd.DataFrame, runs: pd.DataFrame,
         "sweep_file": str(sweep.path),
         "sweep_sha256": sha256(sweep.path),
         "fingerprint": sweep.fingerprint(),
+        "model_code": model_hash(),
         "scenario": sweep.scenario.spec.name,
         "scenario_files": scenario_files(sweep.scenario),
         "period": {"start": sweep.scenario.spec.period.start, "end": sweep.scenario.spec.period.end},
@@ -143,6 +145,13 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
     n_chunks = manifest["chunks"]
     done = store.done_chunks()
     pending = [i for i in range(n_chunks) if i not in done]
+    if pending and done and manifest.get("model_code") != model_hash():
+        from sim.sweep.store import StoreError
+
+        raise StoreError(f"{folder} was started by another version of the model's code (sim/rules, step, events, "
+                         "...): continuing would mix two models in one store; delete the folder to start again, "
+                         "or choose another folder with --out")
+    manifest["model_code"] = model_hash()
     runs_before, _ = store.count_status()
     session = {"started": now(), "command": command_line(), "executor": executor, "workers": workers,
                "scheduler": scheduler, "resumed": resumed, "chunks_to_run": len(pending)}
