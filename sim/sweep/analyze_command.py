@@ -52,7 +52,7 @@ def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path
     from sim.outputs.writer import atomic_folder
     from sim.sweep import discovery, figures, report, sensitivity
     from sim.sweep.conditions import holds, parse_condition
-    from sim.sweep.results import read_results
+    from sim.sweep.results import read_results, read_timeseries
 
     res = read_results(folder)
     spec, ok = res.spec, res.ok
@@ -92,6 +92,10 @@ def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path
         for o in res.outcomes:
             figures.responses(ok, res.parameters, o, figdir / f"response_{o}.png", seed=seed)
             names.append(f"response_{o}.png")
+        ts = read_timeseries(folder)
+        if len(ts):
+            figures.paths(ts, figdir / "paths.png", spec.title)
+            names.append("paths.png")
         if not sens.empty:
             label = {"sobol": "total Sobol index ST", "morris": "mu* / largest mu* of the outcome",
                      "lhs": "first-order index S1 (RBD-FAST)", "grid": "main-effect share"}[method]

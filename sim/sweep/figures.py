@@ -125,3 +125,26 @@ def side_by_side(data: dict[str, np.ndarray], outcome: str, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def paths(ts: pd.DataFrame, path: Path, title: str) -> None:
+    """The kept runs' monthly alignments: one panel per state, one thin line per run and power."""
+    from sim.outputs.figures import color
+
+    states = list(dict.fromkeys(ts.state))
+    fig, axes = _grid(len(states), width=3.6, height=2.6, cols=3)
+    dates = {d: pd.Timestamp(d + "-01") for d in ts.date.unique()}
+    for ax, state in zip(axes, states):
+        sub = ts[ts.state == state]
+        for (power, _run), g in sub.groupby(["power", "run"], sort=False):
+            ax.plot([dates[d] for d in g.date], g.alignment, color=color(power), lw=0.6, alpha=0.5)
+        for power in dict.fromkeys(sub.power):
+            ax.plot([], [], color=color(power), label=power)
+        ax.set_title(state, fontsize=9)
+        ax.set_ylim(0, 1)
+        ax.tick_params(labelsize=7)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"{title}: alignment paths of the kept runs ({ts.run.nunique()})", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
