@@ -46,6 +46,15 @@ def test_sobol_indices_of_the_ishigami_function():
         assert df["ST", p] == pytest.approx(ISHIGAMI_ST[j], abs=0.06)
 
 
+def test_second_order_sobol_finds_the_ishigami_interaction():
+    s = spec({"method": "sobol", "samples": 1024, "seed": 5, "second_order": True})
+    U = unit_sample(s)
+    assert len(U) == 1024 * 8
+    df = indices("sobol", list(PARAMS), U, ishigami(U), second_order=True, seed=1).set_index(["index", "parameter"])
+    assert df.value["S2", "alignment_rate*w_economy"] == pytest.approx(0.2437, abs=0.08)  # x1 with x3
+    assert df.value["S2", "alignment_rate*w_blame"] == pytest.approx(0.0, abs=0.08)
+
+
 def test_morris_ranks_a_linear_model_exactly():
     s = spec({"method": "morris", "trajectories": 30, "levels": 4, "seed": 2})
     U = unit_sample(s)

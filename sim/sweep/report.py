@@ -96,6 +96,10 @@ def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) ->
         weak = [p for p in order.index if order[p] < MATTER]
         if weak:
             out.append("Hardly matter (total index below 0.05): " + ", ".join(f"`{p}`" for p in weak) + ".")
+        s2 = get("S2")
+        if len(s2) and s2.value.max() >= MATTER:
+            pair = s2.value.idxmax()
+            out.append(f"Strongest pair acting together: `{pair}` (S2 {s2.value[pair]:.2f} ± {s2.conf[pair]:.2f}).")
         wide = [p for p in top if st.conf[p] > 0.5 * st.value[p]]
         if wide:
             out.append("The intervals of " + ", ".join(f"`{p}`" for p in wide) + " are wide: more `samples` would "

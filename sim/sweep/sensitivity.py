@@ -3,6 +3,7 @@
 The index follows the design:
 - sobol: first-order (S1: the share of the outcome's variance due to the parameter alone) and total (ST:
   its share including every interaction), with bootstrap confidence intervals (Saltelli/Jansen estimators);
+  with ``second_order``, S2 for every pair (rows named ``a*b``);
 - morris: mu* (the mean absolute change of the outcome when the parameter moves across its range, one at a
   time: a ranking of influence) and sigma (the spread of those changes: non-linearity or interactions);
 - lhs: first-order S1 by RBD-FAST (random balance designs: the sample is reordered along each parameter
@@ -48,6 +49,11 @@ def indices(method: str, names: list[str], U: np.ndarray, Y: np.ndarray, *, seco
                           conf_level=0.95, seed=seed)
         add("sobol", "S1", r["S1"], r["S1_conf"])
         add("sobol", "ST", r["ST"], r["ST_conf"])
+        if second_order:  # S2: the share of variance due to a pair acting together, beyond each alone
+            for i, a in enumerate(names):
+                for j in range(i + 1, len(names)):
+                    rows.append({"parameter": f"{a}*{names[j]}", "index": "S2", "value": float(r["S2"][i, j]),
+                                 "conf": float(r["S2_conf"][i, j])})
     elif method == "morris":
         from SALib.analyze import morris
 
