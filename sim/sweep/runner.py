@@ -140,17 +140,18 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
     folder = store.folder
     resumed = store.open(manifest, sweep.path.read_text(encoding="utf-8"), points, runs)
     manifest = store.manifest()
-    if retry_failed:
-        store.forget_failed_chunks()
     n_chunks = manifest["chunks"]
     done = store.done_chunks()
-    pending = [i for i in range(n_chunks) if i not in done]
-    if pending and done and manifest.get("model_code") != model_hash():
+    if done and (retry_failed or len(done) < n_chunks) and manifest.get("model_code") != model_hash():
         from sim.sweep.store import StoreError
 
         raise StoreError(f"{folder} was started by another version of the model's code (sim/rules, step, events, "
                          "...): continuing would mix two models in one store; delete the folder to start again, "
                          "or choose another folder with --out")
+    if retry_failed:
+        store.forget_failed_chunks()
+        done = store.done_chunks()
+    pending = [i for i in range(n_chunks) if i not in done]
     manifest["model_code"] = model_hash()
     runs_before, _ = store.count_status()
     session = {"started": now(), "command": command_line(), "executor": executor, "workers": workers,
