@@ -6,7 +6,9 @@
 The procedure, declared in design.yaml:
 1. stage 1: a Latin hypercube of parameter sets over the declared ranges; each set runs the replay with
    the same calibration seeds and is scored (sim.validation.scoring);
-2. stage 2: a new Latin hypercube over the ranges spanned by stage 1's best sets;
+2. later stages: new sets drawn around the best sets found so far (each value moved by a normal step,
+   a share ``step`` of its range, kept in the range), with the step shrinking stage by stage; then a
+   coordinate search from the best set (each parameter in turn tried over its range, the others held);
 3. final: the best candidates of both stages are re-scored with fresh calibration seeds (so the choice
    does not reward luck with a few seeds), and the best of them is chosen.
 Held-out checkpoints (2005 on) are computed and written for the record but never used to choose.
@@ -47,6 +49,48 @@ def latin_hypercube(ranges: dict[str, tuple[float, float]], n: int, seed: int) -
     hi = np.array([ranges[k][1] for k in names])
     x = lo + u * (hi - lo)
     return [{k: float(round(v, 6)) for k, v in zip(names, row)} for row in x]
+
+
+def perturb(parents: pd.DataFrame, ranges: dict, n: int, step: float, seed: int) -> list[dict]:
+    """n new sets around the parents (in turn): each value moves by a normal step of sd ``step`` x its range,
+    reflected back into the range."""
+    rng = np.random.default_rng(seed)
+    names = list(ranges)
+    lo = np.array([ranges[k][0] for k in names])
+    hi = np.array([ranges[k][1] for k in names])
+    base = parents[names].to_numpy(dtype=float)
+    out = []
+    for i in range(n):
+        x = base[i % len(base)] + rng.normal(0.0, step, len(names)) * (hi - lo)
+        x = np.where(x < lo, 2 * lo - x, x)
+        x = np.where(x > hi, 2 * hi - x, x)
+        x = np.clip(x, lo, hi)
+        out.append({k: float(round(v, 6)) for k, v in zip(names, x)})
+    return out
+
+
+def coordinate_search(best: dict, ranges: dict, stage: dict, validation, scenario, seeds, score, log, split,
+                      name: str) -> pd.DataFrame:
+    """Coordinate search from the best set so far: for each parameter in turn, try ``points`` values evenly
+    spaced over its range (the others held), keep the best (the current value wins ties); repeat ``rounds``
+    times. Returns every set tried."""
+    tried = []
+    current = None
+    for rnd in range(int(stage["rounds"])):
+        for k, (lo, hi) in ranges.items():
+            values = sorted(set(np.linspace(lo, hi, int(stage["points"])).round(6)) | {best[k]})
+            sets = [{**best, k: float(v)} for v in values]
+            table = run_stage(f"{name}-{k}", sets, validation, scenario, seeds, score, lambda *_: None, split)
+            tried.append(table)
+            if current is None:
+                current = float(table.score[[v == best[k] for v in values]].iloc[0])
+            i = int(table.score.to_numpy().argmax())
+            if table.score.iloc[i] > current + 1e-12:
+                best, current = dict(sets[i]), float(table.score.iloc[i])
+        log(f"{name}: round {rnd + 1} of {stage['rounds']}, best score {current:.3f}")
+    out = pd.concat(tried, ignore_index=True)
+    out["set"] = [f"{name}-{i}" for i in range(len(out))]
+    return out
 
 
 def read_design(path: Path) -> dict:
@@ -96,19 +140,27 @@ def main(argv=None) -> int:
     log = print
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-    s1, s2 = design["stages"]
-    st1 = run_stage("stage1", latin_hypercube(ranges, max(10, s1["sets"] // shrink), s1["seed"]), validation,
-                    scenario, seeds, score, log, split)
-    st1.to_csv(out_dir / "stage1.csv", index=False, float_format="%.6g")
-    top = st1.sort_values("score", ascending=False).head(max(2, s2["top"] // shrink))
-    ranges2 = {k: (float(top[k].min()), float(top[k].max())) for k in ranges}
-    ranges2 = {k: (lo, hi) if hi > lo else ranges[k] for k, (lo, hi) in ranges2.items()}
-    st2 = run_stage("stage2", latin_hypercube(ranges2, max(10, s2["sets"] // shrink), s2["seed"]), validation,
-                    scenario, seeds, score, log, split)
-    st2.to_csv(out_dir / "stage2.csv", index=False, float_format="%.6g")
+    stages = []
+    for n, stage in enumerate(design["stages"], start=1):
+        if stage.get("kind") == "coordinate":
+            start = pd.concat(stages).sort_values("score", ascending=False).iloc[0]
+            table = coordinate_search({k: float(start[k]) for k in ranges}, ranges, stage, validation, scenario,
+                                      seeds, score, log, split, f"stage{n}")
+            table.to_csv(out_dir / f"stage{n}.csv", index=False, float_format="%.6g")
+            stages.append(table)
+            continue
+        size = max(10, stage["sets"] // shrink)
+        if n == 1:
+            sets = latin_hypercube(ranges, size, stage["seed"])
+        else:
+            parents = pd.concat(stages).sort_values("score", ascending=False).head(max(2, stage["top"] // shrink))
+            sets = perturb(parents, ranges, size, stage["step"], stage["seed"])
+        table = run_stage(f"stage{n}", sets, validation, scenario, seeds, score, log, split)
+        table.to_csv(out_dir / f"stage{n}.csv", index=False, float_format="%.6g")
+        stages.append(table)
 
     fin = design["final"]
-    both = pd.concat([st1, st2]).sort_values("score", ascending=False).head(fin["candidates"])
+    both = pd.concat(stages).sort_values("score", ascending=False).head(fin["candidates"])
     fresh = list(range(first + per_set, first + per_set + int(fin["seeds"])))
     cands = [{k: float(r[k]) for k in ranges} for _, r in both.iterrows()]
     final = run_stage("final", cands, validation, scenario, fresh, score, log, split)

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Write the chosen calibration (calibration/calibrated.yaml) into the defaults of sim/parameters.py.
+
+    .venv/bin/python calibration/apply.py [--check]
+
+For every calibrated parameter, the default value in the registry becomes the calibrated one and its
+source starts with "calibrated (calibration/calibrated.yaml, over [low, high])", followed by the reading
+of the sources that set its range. ``--check`` changes nothing and exits 1 when the registry differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+REGISTRY = ROOT / "sim" / "parameters.py"
+PREFIX = "calibrated (calibration/calibrated.yaml, over [{lo}, {hi}]); "
+
+
+def rewrite(text: str, values: dict[str, float], ranges: dict[str, list[float]]) -> str:
+    for name, value in values.items():
+        # _P("name", default, low, high, "unit",
+        pattern = re.compile(r'(_P\("' + re.escape(name) + r'", )([-0-9.e]+)(, )')
+        if not pattern.search(text):
+            raise SystemExit(f"{REGISTRY}: no parameter {name!r}")
+        text = pattern.sub(lambda m: m.group(1) + repr(float(value)) + m.group(3), text, count=1)
+        # the source is the first string after the meaning: find the entry and its source string
+        start = text.index(f'_P("{name}"')
+        end = text.index("_P(", start + 3) if "_P(" in text[start + 3:] else len(text)
+        entry = text[start:end]
+        src = _source_span(entry)
+        old = entry[src[0]:src[1]]
+        body = old.strip()
+        body = re.sub(r'^"calibrated \(calibration/calibrated\.yaml, over \[[^\]]*\]\); "\s*', '', body)
+        lo, hi = ranges[name]
+        new_body = '"' + PREFIX.format(lo=lo, hi=hi) + '"\n       ' + body
+        text = text[:start] + entry[:src[0]] + new_body + entry[src[1]:] + text[end:]
+    return text
+
+
+def _source_span(entry: str) -> tuple[int, int]:
+    """Span of the source argument (the 7th positional argument) inside one _P(...) entry."""
+    depth, args, i, begin = 0, [], entry.index("(") + 1, entry.index("(") + 1
+    in_str = False
+    while i < len(entry):
+        c = entry[i]
+        if in_str:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                in_str = False
+        elif c == '"':
+            in_str = True
+        elif c in "([":
+            depth += 1
+        elif c in ")]":
+            if depth == 0:
+                args.append((begin, i))
+                break
+            depth -= 1
+        elif c == "," and depth == 0:
+            args.append((begin, i))
+            begin = i + 1
+        i += 1
+    a, b = args[6]
+    while entry[a] in " \n":
+        a += 1
+    return a, b
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--check", action="store_true", help="only check that the registry holds the calibration")
+    args = ap.parse_args(argv)
+    record = yaml.safe_load((ROOT / "calibration" / "calibrated.yaml").read_text())
+    design = yaml.safe_load((ROOT / "calibration" / "design.yaml").read_text())
+    text = REGISTRY.read_text()
+    new = rewrite(text, record["parameters"], design["parameters"])
+    if args.check:
+        print("sim/parameters.py holds the calibration" if new == text else "sim/parameters.py differs")
+        return 0 if new == text else 1
+    REGISTRY.write_text(new)
+    print(f"wrote {len(record['parameters'])} calibrated defaults into {REGISTRY}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
