@@ -168,7 +168,7 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
                    dynamic_ncols=True)
     names = list(sweep.spec.outcomes)
     t0 = time.perf_counter()
-    ran = 0
+    ran = failed_now = 0
     if pending:
         session["workers"] = ex.workers
         try:
@@ -179,7 +179,10 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
                     result = lost_chunk(task, names, error)
                 store.write_chunk(result, names)
                 ran += len(result.run_ids)
+                failed_now += int(np.sum(result.failed))
                 if bar:
+                    if failed_now:
+                        bar.set_postfix_str(f"{failed_now} failed", refresh=False)
                     bar.update(len(result.run_ids))
         except (KeyboardInterrupt, SystemExit):
             raise
