@@ -147,3 +147,12 @@ def test_chunk_size_depends_on_the_number_of_runs_only():
     assert default_chunk_size(100) == 50
     assert default_chunk_size(6400) == 200
     assert default_chunk_size(10_000_000) == 2000
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main(["sweep", str(ROOT / "scenarios" / "sweeps" / "replay_uncertainty.yaml"), "--dry-run",
+                 "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "2,560 points x 2 replications = 5,120 runs" in text and "uzb_usa_2006" in text
+    assert not out.exists()

@@ -27,6 +27,8 @@ def configure(p) -> None:
                    help="runs per chunk (default: about 32 chunks of 50 to 2000 runs); fixed for a result folder")
     p.add_argument("--retry-failed", action="store_true",
                    help="when continuing, run again the chunks that hold a failed run")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the sweep file and print its plan (points, runs, chunks, outcomes); run nothing")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
 
 
@@ -41,6 +43,9 @@ def run(args) -> int:
         raise UsageError(f"--chunk-size {args.chunk_size}: expected 1 or more runs")
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask")
+    if args.dry_run:
+        print_plan(args)
+        return 0
     try:
         folder = run_sweep(args.sweep, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
                            out=args.out, progress=not args.quiet, chunk_size=args.chunk_size,
@@ -74,3 +79,29 @@ def print_summary(folder) -> None:
         print(f"failed runs are listed with their error in {folder}/outcomes (status == 'failed'); "
               "run again with --retry-failed to retry them")
     print(f"results in {folder}/ ; analyse them with: python run.py analyze {folder}")
+
+
+def print_plan(args) -> None:
+    """What the sweep would do, from the file alone."""
+    from pathlib import Path
+
+    from sim.sweep.loader import load_sweep
+    from sim.sweep.report import describe_outcome, describe_parameter
+    from sim.sweep.runner import default_chunk_size, plan
+
+    sweep = load_sweep(args.sweep)
+    points, runs = plan(sweep)
+    spec = sweep.spec
+    size = args.chunk_size or default_chunk_size(len(runs))
+    print(f"{spec.title}")
+    print(f"scenario {sweep.scenario.spec.name} ({sweep.scenario.spec.period.start} to "
+          f"{sweep.scenario.spec.period.end}); design {spec.design.method}: {len(points):,} points x "
+          f"{spec.replications} replications = {len(runs):,} runs in {-(-len(runs) // size):,} chunks of {size:,}")
+    print("parameters:")
+    for name, ps in spec.parameters.items():
+        print(f"  {name}: {describe_parameter(name, ps)}")
+    print("outcomes:")
+    for name, o in spec.outcomes.items():
+        print(f"  {name}: {describe_outcome(o)}")
+    out = Path(args.out) if args.out else Path("results") / spec.name
+    print(f"results would go to {out}/")
