@@ -170,7 +170,8 @@ def build(res, sens: pd.DataFrame, notes: dict, noise: dict, summary: pd.DataFra
                            "range; sigma: their spread)",
                  "lhs": "first-order S1 by RBD-FAST from the Latin hypercube sample (95% bootstrap intervals)",
                  "grid": "main-effect shares of the variance over the full factorial grid"}[method]
-    lines += [f"Indices: {idx_words}, computed with SALib; full table in `sensitivity.csv`, heat map in "
+    how = "computed exactly from the grid" if method == "grid" else "computed with SALib"
+    lines += [f"Indices: {idx_words}, {how}; full table in `sensitivity.csv`, heat map in "
               "`figures/sensitivity_heatmap.png`.", ""]
     for name in spec.outcomes:
         text = drivers_text(name, sens, method, noise.get(name, np.nan))
