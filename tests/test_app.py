@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 import numpy as np
@@ -26,17 +27,58 @@ def test_classroom_model_runs_exactly_like_the_model():
     assert dates[0] == "1998-12" and series.shape == (31, 5, 3)
 
 
-def test_why_rows_add_up_and_name_events():
-    m = ClassroomModel(REPLAY, seed=0)
-    while m.last_date != "2005-07":
+# A quiet world (the 1999 setting without its history): the United States asks Uzbekistan for a base, then
+# an uprising is blamed on it. Weights and thresholds are set in the file, so the tests do not depend on
+# the calibrated defaults.
+BASE_AND_BLAME = """title: base and blame
+description: a US base request in Uzbekistan, then an uprising blamed on the United States
+parameters: {w_blame: 6.0, alignment_rate: 0.1, base_grant: 0.35, base_revoke: 0.4, veto_weight: 0.0, min_dwell: 3}
+events:
+  - id: us_base_request
+    date: "1999-03"
+    type: base_request
+    actor: USA
+    state: UZB
+    name: test base
+    window: 12
+    source: test
+  - id: namangan
+    date: "2000-06"
+    type: unrest
+    state: UZB
+    magnitude: 2.0
+    blame: [USA]
+    source: test
+"""
+
+
+def test_why_rows_add_up_and_name_events(tmp_path):
+    m = ClassroomModel(write_whatif(tmp_path, "base_and_blame", BASE_AND_BLAME), seed=0)
+    assert m.notice is None
+    while m.last_date != "2000-07":
         m.step()
     rows = m.why("UZB", "USA", 4)
-    assert [r["date"] for r in rows] == ["2005-07", "2005-06", "2005-05", "2005-04"]
+    assert [r["date"] for r in rows] == ["2000-07", "2000-06", "2000-05", "2000-04"]
     for r in rows:
         assert abs(sum(r["drivers"].values()) - r["change"]) < 1e-12
-    assert "blame for the Andijan unrest (2005-05)" in rows[0]["because"]
+    assert rows[0]["because"].startswith("-") and "blame for the Namangan unrest (2000-06)" in rows[0]["because"]
+    assert "Namangan" not in rows[2]["because"]  # before the uprising
     sentence = m.why_sentence("UZB", "USA")
-    assert sentence.startswith("2005-07: Uzbekistan's alignment with the United States fell by")
+    assert sentence.startswith("2000-07: Uzbekistan's alignment with the United States fell by")
+
+
+def test_decisions_come_with_their_reasons(tmp_path):
+    m = ClassroomModel(write_whatif(tmp_path, "base_and_blame", BASE_AND_BLAME), seed=0).run()
+    base = [d for d in m.decisions if d["detail"] == "test base"]
+    assert [(d["date"], d["decision"]) for d in base][:1] == [("1999-03", "base_opened")]
+    assert [d["decision"] for d in base] == ["base_opened", "base_closed"]
+    assert re.fullmatch(r"answering the United States' request of 1999-03 \(alignment 0\.\d\d\)",
+                        m.decision_reason(base[0]))
+    closed = m.decision_reason(base[1])
+    assert "its alignment with the United States moved -" in closed
+    assert "most by blame for the Namangan unrest (2000-06)" in closed
+    joined = next(d for d in m.decisions if d["decision"] in ("joined", "left"))
+    assert m.decision_reason(joined) == ""  # organisations: no single power to explain it by
 
 
 def test_bad_choices_become_notices_not_crashes(tmp_path):
@@ -142,14 +184,3 @@ def test_the_offline_browser_files_are_installed():
 
     assert assets_installed(), "run: bash scripts/setup.sh app (installs solara-assets)"
 
-
-def test_decisions_come_with_their_reasons():
-    m = ClassroomModel(REPLAY, seed=0).run()
-    k2 = [d for d in m.decisions if d["detail"] == "Karshi-Khanabad (K2)"]
-    assert [d["decision"] for d in k2] == ["base_opened", "base_closed"]
-    assert m.decision_reason(k2[0]).startswith("answering the United States' request of 2001-10")
-    closed = m.decision_reason(k2[1])
-    assert "its alignment with the United States moved -" in closed
-    assert "most by blame for the Andijan unrest (2005-05)" in closed
-    joined = next(d for d in m.decisions if d["decision"] == "joined")
-    assert m.decision_reason(joined) == ""  # organisations: no single power to explain it by

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPLAY, run_cli
+from conftest import REPLAY, run_cli, write_whatif
 
-from sim.outputs.report import driver_phrase, event_behind, event_fields, event_label, explain_move
+from sim.outputs.report import (
+    driver_phrase,
+    event_behind,
+    event_fields,
+    event_label,
+    explain_move,
+    move_threshold,
+)
 from sim.scenario.loader import load_scenario
 
 
@@ -36,7 +45,7 @@ def _check_sum(drivers: pd.DataFrame, ts: pd.DataFrame, atol: float, runs: int) 
     assert len(both) == runs * 120 * 5 * 3 and both.total.notna().all() and both.before.notna().all()
     change = both.alignment - both.before
     np.testing.assert_allclose(both.total, change, rtol=0, atol=atol)
-    assert (change.abs() > 0.03).sum() > 10 * runs  # the replay moves: the check is not on flat lines
+    assert (change.abs() > 0.01).sum() > 30 * runs  # the replay moves: the check is not on flat lines
     assert set(drivers.driver) == {"security", "regime", "conditions", "economy", "blame", "offers", "rivalry",
                                    "inertia", "noise", "bounds"}
 
@@ -58,14 +67,48 @@ def test_drivers_csv_adds_up_to_timeseries_csv_within_their_written_precision(re
     _check_sum(drivers, ts, atol=1e-6 + 1e-8, runs=3)
 
 
-def test_report_names_the_andijan_unrest_as_the_blame_behind_uzbekistans_turn(replay_out):
+# A quiet world (the 1999 setting without its history) with one uprising blamed on the United States,
+# its weights set in the file so that the test does not depend on the calibrated defaults.
+BLAME_WORLD = """title: blame
+description: one uprising in Uzbekistan, blamed on the United States
+parameters: {w_blame: 6.0, alignment_rate: 0.1}
+events:
+  - id: namangan
+    date: "2000-06"
+    type: unrest
+    state: UZB
+    magnitude: 2.0
+    blame: [USA]
+    source: test
+"""
+
+
+def test_report_names_the_uprising_as_the_blame_behind_the_fall(tmp_path):
+    path = write_whatif(tmp_path, "blame_world", BLAME_WORLD)
+    out = tmp_path / "out"
+    res = run_cli("run", str(path), "--runs", "1", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    report = (out / "report.md").read_text()
+    section = report.split("### 2000-06", 1)[1].split("###", 1)[0]
+    line = next(ln for ln in section.splitlines()
+                if ln.startswith("- Uzbekistan's alignment with the United States fell"))
+    first = line.split(", of which ", 1)[1].split(", ")[0]
+    assert first.startswith("-") and first.endswith("from blame for the Namangan unrest (2000-06)")
+    # before the uprising nothing is blamed on it
+    assert "Namangan" not in report.split("### 2000-06", 1)[0].split("## Month by month", 1)[1]
+
+
+def test_the_real_replay_report_names_events_behind_moves(replay_out):
     report = (replay_out / "report.md").read_text()
-    lines = [ln for ln in report.splitlines() if ln.startswith("- Uzbekistan's alignment with the United States fell")]
-    named = [ln for ln in lines if "from blame for the Andijan unrest (2005-05)" in ln]
-    assert named, "no month explains Uzbekistan's fall from the USA by blame for Andijan"
-    # in at least one of those months it is the largest driver, and it pulls down
-    firsts = [ln.split(", of which ", 1)[1].split(", ")[0] for ln in named]
-    assert any(f.startswith("-") and f.endswith("from blame for the Andijan unrest (2005-05)") for f in firsts)
+    month_by_month = report.split("## Month by month", 1)[1]
+    named = re.findall(r"from [^,]*?(?:blame for|after) the [^,]*? \((\d{4}-\d{2})\)", month_by_month)
+    assert len(named) >= 5  # moves are explained by dated events of the replay
+
+
+def test_move_threshold_adapts_to_a_slow_model():
+    assert move_threshold(np.r_[np.zeros(990), np.full(10, 0.05)]) == 0.03
+    assert move_threshold(np.r_[np.zeros(950), np.full(50, 0.015)]) == 0.015
+    assert move_threshold(np.full(100, 0.001)) == 0.01
 
 
 EVENTS = [

@@ -61,22 +61,24 @@ def draw_map(ax, alignment: np.ndarray, states: tuple[str, ...], powers: tuple[s
 
     ``bases``: for each state, the powers with a base open there (one entry per base).
     """
-    from matplotlib.patches import Patch, Polygon
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Patch
 
     shapes = outlines()
     fills = state_fills(alignment, states, powers)
-    for code, shape in shapes.items():
-        if shape["role"] != "neighbour":
-            continue
-        for ring in shape["rings"]:
-            ax.add_patch(Polygon(ring, closed=True, facecolor="#eeeeee", edgecolor="#bbbbbb", linewidth=0.5))
+    near = [ring for shape in shapes.values() if shape["role"] == "neighbour" for ring in shape["rings"]]
+    ax.add_collection(PolyCollection(near, facecolors="#eeeeee", edgecolors="#bbbbbb", linewidths=0.5))
+    rings, colours = [], []
+    for code in states:
+        for ring in shapes.get(code, {}).get("rings", []):
+            rings.append(ring)
+            colours.append(to_rgba(fills[code]["colour"], fills[code]["alpha"]))
+    ax.add_collection(PolyCollection(rings, facecolors=colours, edgecolors="#333333", linewidths=0.8))
     for code in states:
         if code not in shapes:
             continue
         f = fills[code]
-        for ring in shapes[code]["rings"]:
-            ax.add_patch(Polygon(ring, closed=True, facecolor=f["colour"], alpha=f["alpha"], edgecolor="none"))
-            ax.add_patch(Polygon(ring, closed=True, facecolor="none", edgecolor="#333333", linewidth=0.8))
         x, y = LABEL_AT.get(code, shapes[code]["rings"][0].mean(axis=0))
         text = f"{shapes[code]['name']}\n{f['power']} {f['score']:.2f}"
         if bases and bases.get(code):

@@ -8,6 +8,7 @@ import pandas as pd
 from sim.codes import ORG_NAMES, POWER_NAMES, STATE_NAMES
 
 BIG_MOVE = 0.03  # a monthly change in alignment worth reporting
+MIN_MOVE = 0.01  # ... or less, down to this, when the model moves slowly (see move_threshold)
 DRIVER_WORDS = {
     "security": "the security threat and who answers it",
     "regime": "the regime threat and who backs the regime",
@@ -24,6 +25,16 @@ DRIVER_WORDS = {
 
 def _name(code: str) -> str:
     return STATE_NAMES.get(code) or POWER_NAMES.get(code) or ORG_NAMES.get(code) or code
+
+
+def move_threshold(changes) -> float:
+    """The size of a monthly move worth explaining: BIG_MOVE, or, when fewer than 1% of the monthly changes
+    reach it (a slowly moving model), the size the largest 1% reach, but never below MIN_MOVE."""
+    x = np.abs(np.asarray(changes, dtype=float))
+    x = x[np.isfinite(x)]
+    if not len(x) or (x >= BIG_MOVE).mean() >= 0.01:
+        return BIG_MOVE
+    return float(max(MIN_MOVE, min(BIG_MOVE, round(float(np.quantile(x, 0.99)), 3))))
 
 
 def stance_periods(powers: pd.DataFrame, run: int) -> dict[str, list[tuple[str, str, str]]]:
@@ -203,12 +214,13 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
         lines.append(f"- **{_name(power)}**: {text}.")
     lines.append("")
     # --- month by month ------------------------------------------------------------------------------
-    lines += ["## Month by month (run 0)", "",
-              (f"Months in which an event arrived, a state decided something, or an alignment moved by "
-               f"{BIG_MOVE} or more. Each move is split into its largest drivers (see drivers.csv for all)."), ""]
     t0 = ts[ts.run == 0]
     wide = t0.pivot_table(index="date", columns=["state", "power"], values="alignment", sort=False)
     prev = wide.shift(1)
+    big = move_threshold((wide - prev).to_numpy())
+    lines += ["## Month by month (run 0)", "",
+              (f"Months in which an event arrived, a state decided something, or an alignment moved by "
+               f"{big:.3g} or more. Each move is split into its largest drivers (see drivers.csv for all)."), ""]
     d0 = drivers[drivers.run == 0]
     ev0 = events[events.run == 0] if len(events) else events
     dec0 = decisions[decisions.run == 0] if len(decisions) else decisions
@@ -225,7 +237,7 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
                              f"({dc.counterpart}: {dc.detail}).")
         if date != wide.index[0]:
             change = (wide.loc[date] - prev.loc[date]).dropna()
-            for (state, power), dv in change[change.abs() >= BIG_MOVE].items():
+            for (state, power), dv in change[change.abs() >= big].items():
                 why = explain_move(d_index.loc[(date, state, power)].reset_index(), events=ev_list)
                 verb = "rose" if dv > 0 else "fell"
                 items.append(f"- {_name(state)}'s alignment with {_name(power)} {verb} by {abs(dv):.2f} "
@@ -242,6 +254,7 @@ __all__ = [
     "event_fields",
     "event_label",
     "explain_move",
+    "move_threshold",
     "np",
     "stance_periods",
 ]
