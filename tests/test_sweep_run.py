@@ -63,7 +63,7 @@ def test_dask_local_cluster_gives_the_same_store(serial, tmp_path):
     pytest.importorskip("distributed")
     out = run_sweep(SMALL, executor="dask", workers=2, out=tmp_path / "dask", progress=False, chunk_size=4)
     same_store(serial, out)
-    assert json.loads((out / "manifest.json").read_text())["sessions"][-1]["executor"] == "dask"
+    assert json.loads((out / "manifest.json").read_text())["starts"][-1]["executor"] == "dask"
 
 
 def test_chunk_size_does_not_change_the_results(serial, tmp_path):
@@ -91,7 +91,7 @@ def test_kill_9_and_restart_loses_nothing(tmp_path):
     assert json.loads((out / "manifest.json").read_text())["status"] == "running"
     assert main(args) == 0  # the same command again, in this process
     m = json.loads((out / "manifest.json").read_text())
-    assert m["status"] == "complete" and m["sessions"][-1]["resumed"] and m["sessions"][-1]["chunks_to_run"] == 12 - done
+    assert m["status"] == "complete" and m["starts"][-1]["resumed"] and m["starts"][-1]["chunks_to_run"] == 12 - done
     same_store(reference, out)
     assert list(outcomes(out).run) == list(range(120))  # none missing, none twice
     assert not [p for p in out.rglob(".*")]  # no temporary file left behind

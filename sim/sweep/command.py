@@ -70,10 +70,10 @@ def print_summary(folder) -> None:
     from sim.sweep.store import read_manifest
 
     m = read_manifest(folder)
-    s = m["sessions"][-1]
+    s = m["starts"][-1]
     rate = f", {s['runs_run'] / s['seconds']:.0f} runs/s" if s.get("seconds") and s.get("runs_run") else ""
     print(f"{m['title']}: {m['runs_done']:,} of {m['runs']:,} runs stored ({m['points']:,} points x "
-          f"{m['replications']} replications), {m['runs_failed']:,} failed; this session ran "
+          f"{m['replications']} replications), {m['runs_failed']:,} failed; this start ran "
           f"{s.get('runs_run', 0):,} runs in {s.get('seconds', 0):.1f} s{rate}")
     if m["runs_failed"]:
         print(f"failed runs are listed with their error in {folder}/outcomes (status == 'failed'); "

@@ -100,7 +100,7 @@ def build_manifest(sweep: LoadedSweep, points: pd.DataFrame, runs: pd.DataFrame,
         "status": "running",
         "runs_done": 0,
         "runs_failed": 0,
-        "sessions": [],
+        "starts": [],
         "versions": versions(),
         "files": {
             "runs.parquet": "one row per run: run, point, replication, seed and the varied parameters",
@@ -154,9 +154,9 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
     pending = [i for i in range(n_chunks) if i not in done]
     manifest["model_code"] = model_hash()
     runs_before, _ = store.count_status()
-    session = {"started": now(), "command": command_line(), "executor": executor, "workers": workers,
+    start = {"started": now(), "command": command_line(), "executor": executor, "workers": workers,
                "scheduler": scheduler, "resumed": resumed, "chunks_to_run": len(pending)}
-    manifest["sessions"].append(session)
+    manifest["starts"].append(start)
     manifest["status"] = "running"
     store.write_manifest(manifest)
 
@@ -170,7 +170,7 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
     t0 = time.perf_counter()
     ran = failed_now = 0
     if pending:
-        session["workers"] = ex.workers
+        start["workers"] = ex.workers
         try:
             for task, result, error in ex.map_unordered(run_chunk, tasks(sweep, runs, manifest["chunk_size"], pending,
                                                                          manifest["fingerprint"],
@@ -196,7 +196,7 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
         bar.close()
     stored, failed = store.count_status()
     manifest["runs_done"], manifest["runs_failed"] = stored, failed
-    session.update(finished=now(), runs_run=ran, seconds=round(time.perf_counter() - t0, 3))
+    start.update(finished=now(), runs_run=ran, seconds=round(time.perf_counter() - t0, 3))
     manifest["status"] = "complete" if len(store.done_chunks()) == n_chunks else "running"
     manifest["finished"] = now()
     store.write_manifest(manifest)

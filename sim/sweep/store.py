@@ -3,7 +3,7 @@
 Layout (every table is parquet; read a folder of parts with ``pandas.read_parquet(folder)``):
 
 - ``manifest.json``: what produced the store (sweep and scenario files with their sha256, the design,
-  the outcomes, versions), its ``status`` (``running`` or ``complete``) and each session that worked on it;
+  the outcomes, versions), its ``status`` (``running`` or ``complete``) and each start of the command that worked on it;
 - ``sweep.yaml``: a copy of the sweep file as it was run;
 - ``points.parquet``: one row per design point, the parameter values and their unit coordinates;
 - ``runs.parquet``: one row per run: ``run``, ``point``, ``replication``, ``seed`` and every varied
