@@ -26,14 +26,18 @@ DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "repla
 
 
 class GreatGameScenario(MesaScenario):
-    """The model's parameters in Mesa's Scenario form (defaults from sim.parameters)."""
+    """The model's parameters in Mesa's Scenario form.
+
+    Every model parameter (sim.parameters) is declared here with the default None, meaning "as the scenario
+    file sets it, else the documented default"; only values given explicitly override the file.
+    """
 
     scenario_file: str = str(DEFAULT_SCENARIO)
 
 
-for _name, _value in DEFAULTS.items():  # declare every model parameter with its documented default
-    setattr(GreatGameScenario, _name, _value)
-    GreatGameScenario.__annotations__[_name] = float
+for _name in DEFAULTS:  # declare every model parameter; None leaves it to the scenario file
+    setattr(GreatGameScenario, _name, None)
+    GreatGameScenario.__annotations__[_name] = float | None
 GreatGameScenario.__init_subclass__()
 
 
@@ -50,7 +54,7 @@ class GreatGameModel(mesa.Model):
     def __init__(self, scenario_file: str | Path | LoadedScenario = DEFAULT_SCENARIO, seed: int = 0,
                  rng=None, scenario: GreatGameScenario | None = None, **parameters):
         if scenario is not None:  # Mesa's Scenario object: file and parameters in one
-            values = {k: v for k, v in scenario.to_dict().items() if k in DEFAULTS}
+            values = {k: v for k, v in scenario.to_dict().items() if k in DEFAULTS and v is not None}
             scenario_file = getattr(scenario, "scenario_file", scenario_file)
             parameters = {**values, **parameters}
             seed = int(scenario.rng) if scenario.rng is not None else seed

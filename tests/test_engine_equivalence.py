@@ -109,3 +109,14 @@ def test_merge_records_keeps_runs_apart(replay):
     batch = frames(batch_record(replay, [make_params()] * 2, [1, 2]), [1, 2])
     for name in TABLES:
         pd.testing.assert_frame_equal(merged[name], batch[name], check_exact=True, obj=name)
+
+
+def test_a_mesa_scenario_object_keeps_the_scenario_files_parameters(tmp_path):
+    from conftest import write_whatif
+    from sim.model import GreatGameModel, GreatGameScenario
+
+    path = write_whatif(tmp_path, "weights", "parameters: {w_blame: 4.5, noise_sd: 0.01}\n", extends=REPLAY)
+    model = GreatGameModel(scenario=GreatGameScenario(rng=3, scenario_file=str(path), noise_sd=0.02))
+    assert model.param_values["w_blame"] == 4.5  # from the file
+    assert model.param_values["noise_sd"] == 0.02  # set explicitly
+    assert model.seed == 3
