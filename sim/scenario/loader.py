@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from sim.codes import STATES
 from sim.parameters import BY_NAME
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, describe_validation_error
 from sim.scenario.schema import (EVENT_TYPES, HAZARD_TYPES, Scenario, month_index, month_text)
 from sim.scenario.yamlfile import dotted, read_yaml
 
@@ -185,27 +185,7 @@ def _merge(parent: _Doc, child: _Doc, file: str) -> _Doc:
 
 
 def _pydantic_error(err: ValidationError, doc: _Doc, file: str) -> ScenarioError:
-    e = err.errors()[0]
-    loc = list(e["loc"])
-    # a discriminated union puts the event type into the location: drop it
-    path = tuple(x for x in loc if not (isinstance(x, str) and x in EVENT_TYPES and len(loc) > 2))
-    msg = e["msg"]
-    kind = e["type"]
-    if kind == "union_tag_invalid":
-        msg = f"unknown event type; expected one of: {', '.join(sorted(EVENT_TYPES))}"
-        path = path + ("type",) if path[-1:] != ("type",) else path
-    elif kind == "union_tag_not_found":
-        msg = f"an event needs a 'type', one of: {', '.join(sorted(EVENT_TYPES))}"
-    elif kind == "missing":
-        msg = "this field is required but missing"
-    elif kind == "extra_forbidden":
-        msg = f"unknown field {path[-1]!r}"
-    elif kind == "value_error":
-        msg = msg.removeprefix("Value error, ")
-    else:
-        got = e.get("input")
-        if not isinstance(got, (dict, list)):
-            msg = f"{msg}, got {got!r}"
+    path, msg = describe_validation_error(err, EVENT_TYPES, "type", "event")
     return _fail(doc.where, path, msg, file)
 
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from sim.codes import STATES
 from sim.parameters import BY_NAME
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, describe_validation_error
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.scenario.schema import month_index
 from sim.scenario.yamlfile import dotted, read_yaml
@@ -79,28 +79,9 @@ def _fail(lines: dict, path: tuple, message: str, file: str) -> ScenarioError:
 
 
 def _pydantic_error(err: ValidationError, lines: dict, file: str) -> ScenarioError:
-    e = err.errors()[0]
-    loc = list(e["loc"])
-    # a discriminated union puts the outcome kind into the location: drop it
-    path = tuple(x for x in loc if not (isinstance(x, str) and x in OUTCOME_KINDS and len(loc) > 2))
-    msg, kind = e["msg"], e["type"]
-    if kind == "union_tag_invalid":
-        msg = f"unknown outcome kind; expected one of: {', '.join(sorted(OUTCOME_KINDS))}"
-        path = path + ("kind",) if path[-1:] != ("kind",) else path
-    elif kind == "union_tag_not_found":
-        msg = f"an outcome needs a 'kind', one of: {', '.join(sorted(OUTCOME_KINDS))}"
-    elif kind == "missing":
-        msg = "this field is required but missing"
-    elif kind == "extra_forbidden":
-        msg = f"unknown field {path[-1]!r}"
-    elif kind == "value_error":
-        msg = msg.removeprefix("Value error, ")
-    elif kind == "string_pattern_mismatch" and path and path[0] == "outcomes":
+    path, msg = describe_validation_error(err, OUTCOME_KINDS, "kind", "outcome")
+    if err.errors()[0]["type"] == "string_pattern_mismatch" and path and path[0] == "outcomes":
         msg = "an outcome name is lower case letters, digits and _ and starts with a letter"
-    else:
-        got = e.get("input")
-        if not isinstance(got, (dict, list)):
-            msg = f"{msg}, got {got!r}"
     return _fail(lines, path, msg, file)
 
 
