@@ -7,14 +7,17 @@ The procedure, declared in design.yaml:
 1. stage 1: a Latin hypercube of parameter sets over the declared ranges; each set runs the replay with
    the same calibration seeds and is scored (sim.validation.scoring);
 2. later stages: new sets drawn around the best sets found so far (each value moved by a normal step,
-   a share ``step`` of its range, kept in the range), with the step shrinking stage by stage; then a
-   coordinate search from the best set (each parameter in turn tried over its range, the others held);
-3. final: the best candidates of both stages are re-scored with fresh calibration seeds (so the choice
+   a share ``step`` of its range, kept in the range), with the step shrinking stage by stage; sets that
+   redraw two parameters at once over their whole range (interactions a one-at-a-time search misses);
+   then a coordinate search from each of the best distinct sets (each parameter in turn tried over its range,
+   the others held);
+3. final: the best distinct candidates of all stages are re-scored with fresh calibration seeds (so the choice
    does not reward luck with a few seeds), and the best of them is chosen.
 Held-out checkpoints (2005 on) are computed and written for the record but never used to choose.
 Results: calibration/results/stage1.csv, stage2.csv, final.csv and calibration/calibrated.yaml (or, for
 a design with its own ``output`` and ``calibrated`` paths, there). A design may ``extends`` another and
 override its ``split`` (which checkpoints are held out) and ``score``.
+``--final-only`` reuses the stage tables of the last run and redoes only the final choice.
 ``--quick`` runs a tenth of the sets (to try the procedure) and writes to calibration/results/quick/.
 """
 
@@ -69,6 +72,37 @@ def perturb(parents: pd.DataFrame, ranges: dict, n: int, step: float, seed: int)
     return out
 
 
+def subspace(parents: pd.DataFrame, ranges: dict, n: int, dims: int, seed: int) -> list[dict]:
+    """n new sets from the parents (in turn), each with ``dims`` parameters chosen at random redrawn
+    uniformly over their whole range: a search for pairs of parameters that only help together."""
+    rng = np.random.default_rng(seed)
+    names = list(ranges)
+    base = parents[names].to_numpy(dtype=float)
+    out = []
+    for i in range(n):
+        x = dict(zip(names, base[i % len(base)]))
+        for k in rng.choice(names, size=dims, replace=False):
+            x[k] = float(rng.uniform(*ranges[k]))
+        out.append({k: float(round(v, 6)) for k, v in x.items()})
+    return out
+
+
+def distinct(table: pd.DataFrame, ranges: dict, n: int, gap: float = 0.25) -> pd.DataFrame:
+    """The first n rows (best first) that differ from every row already kept by more than ``gap`` of the
+    range in at least one parameter: candidates that are not near-copies of one another."""
+    names = list(ranges)
+    span = np.array([ranges[k][1] - ranges[k][0] for k in names])
+    kept, rows = [], []
+    for i, (_, row) in enumerate(table.iterrows()):
+        x = row[names].to_numpy(dtype=float) / span
+        if all(np.abs(x - y).max() > gap for y in kept):
+            kept.append(x)
+            rows.append(i)
+            if len(rows) == n:
+                break
+    return table.iloc[rows]
+
+
 def coordinate_search(best: dict, ranges: dict, stage: dict, validation, scenario, seeds, score, log, split,
                       name: str) -> pd.DataFrame:
     """Coordinate search from the best set so far: for each parameter in turn, try ``points`` values evenly
@@ -119,6 +153,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--design", default=str(ROOT / "calibration" / "design.yaml"))
     ap.add_argument("--quick", action="store_true", help="a tenth of the sets, results in results/quick/")
+    ap.add_argument("--final-only", action="store_true",
+                    help="reuse the stage tables of the last run (results/stage*.csv) and redo only the final choice")
     args = ap.parse_args(argv)
     design_path = Path(args.design)
     design = read_design(design_path)
@@ -141,17 +177,24 @@ def main(argv=None) -> int:
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
     stages = []
-    for n, stage in enumerate(design["stages"], start=1):
+    if args.final_only:  # the search's tables from the last run, then only the final choice
+        stages = [pd.read_csv(out_dir / f"stage{n}.csv") for n in range(1, len(design["stages"]) + 1)]
+    for n, stage in enumerate(design["stages"] if not args.final_only else [], start=1):
         if stage.get("kind") == "coordinate":
-            start = pd.concat(stages).sort_values("score", ascending=False).iloc[0]
-            table = coordinate_search({k: float(start[k]) for k in ranges}, ranges, stage, validation, scenario,
-                                      seeds, score, log, split, f"stage{n}")
+            starts = distinct(pd.concat(stages).sort_values("score", ascending=False), ranges, int(stage["starts"]))
+            tables = [coordinate_search({k: float(row[k]) for k in ranges}, ranges, stage, validation, scenario,
+                                        seeds, score, log, split, f"stage{n}.{j + 1}")
+                      for j, (_, row) in enumerate(starts.iterrows())]
+            table = pd.concat(tables, ignore_index=True)
             table.to_csv(out_dir / f"stage{n}.csv", index=False, float_format="%.6g")
             stages.append(table)
             continue
         size = max(10, stage["sets"] // shrink)
         if n == 1:
             sets = latin_hypercube(ranges, size, stage["seed"])
+        elif stage.get("kind") == "subspace":
+            parents = distinct(pd.concat(stages).sort_values("score", ascending=False), ranges, int(stage["top"]))
+            sets = subspace(parents, ranges, size, int(stage["dims"]), stage["seed"])
         else:
             parents = pd.concat(stages).sort_values("score", ascending=False).head(max(2, stage["top"] // shrink))
             sets = perturb(parents, ranges, size, stage["step"], stage["seed"])
@@ -160,7 +203,7 @@ def main(argv=None) -> int:
         stages.append(table)
 
     fin = design["final"]
-    both = pd.concat(stages).sort_values("score", ascending=False).head(fin["candidates"])
+    both = distinct(pd.concat(stages).sort_values("score", ascending=False), ranges, int(fin["candidates"]))
     fresh = list(range(first + per_set, first + per_set + int(fin["seeds"])))
     cands = [{k: float(r[k]) for k in ranges} for _, r in both.iterrows()]
     final = run_stage("final", cands, validation, scenario, fresh, score, log, split)

@@ -285,7 +285,10 @@ def load_validation(path: str | Path) -> LoadedValidation:
         spec = ValidationSpec.model_validate(data)
     except ValidationError as err:
         e = err.errors()[0]
-        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x in _KINDS))
+        loc = list(e["loc"])
+        if len(loc) >= 3 and loc[0] == "checkpoints" and loc[2] in _KINDS:
+            del loc[2]  # the discriminated union puts the kind into the location
+        loc = tuple(loc)
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "missing":
             msg = "this field is required but missing"
