@@ -44,7 +44,7 @@ def write_figure(path: Path, out: Outcomes, powers=("USA", "RUS"), years=(1999, 
     for ax in (ax1, ax2):
         ax.axhline(0, color="#999999", lw=0.8)
         ax.axvspan(2004.5, years[1] + 0.5, color="#eeeeee", zorder=0)
-        ax.set_xlabel("year (shaded: held out of the calibration)")
+        ax.set_xlabel("year (shaded: 2005-2008, after Andijan)")
         ax.grid(alpha=0.3)
     ax1.set_ylabel(f"leaning toward {powers[0]} (+) or {powers[1]} (-)")
     ax1.legend(fontsize=8, loc="lower left")
