@@ -28,7 +28,7 @@ def rewrite(text: str, values: dict[str, float], ranges: dict[str, list[float]])
         pattern = re.compile(r'(_P\("' + re.escape(name) + r'", )([-0-9.e]+)(, )')
         if not pattern.search(text):
             raise SystemExit(f"{REGISTRY}: no parameter {name!r}")
-        text = pattern.sub(lambda m: m.group(1) + repr(float(value)) + m.group(3), text, count=1)
+        text = pattern.sub(lambda m, v=value: m.group(1) + repr(float(v)) + m.group(3), text, count=1)
         # the source is the first string after the meaning: find the entry and its source string
         start = text.index(f'_P("{name}"')
         end = text.index("_P(", start + 3) if "_P(" in text[start + 3:] else len(text)

@@ -26,21 +26,21 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
-from scipy.stats import qmc  # noqa: E402
+import numpy as np
+import pandas as pd
+import yaml
+from scipy.stats import qmc
 
-from sim.parameters import BY_NAME  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
-from sim.validation.scoring import score_sets  # noqa: E402
-from sim.validation.spec import Holdout, load_validation  # noqa: E402
+from sim.parameters import BY_NAME
+from sim.scenario import load_scenario
+from sim.validation.scoring import score_sets
+from sim.validation.spec import Holdout, load_validation
 
 CHUNK = 60  # parameter sets per engine batch
 
@@ -174,7 +174,7 @@ def main(argv=None) -> int:
     out_dir = ROOT / "calibration" / design.get("output", "results") / ("quick" if args.quick else "")
     out_dir.mkdir(parents=True, exist_ok=True)
     log = print
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
 
     stages = []
     if args.final_only:  # the search's tables from the last run, then only the final choice
@@ -216,7 +216,7 @@ def main(argv=None) -> int:
         "procedure": f"calibration/calibrate.py --design calibration/{design_path.name} (see docs/validation.md)",
         "held_out": (split or validation.spec.holdout).describe(),
         "started": started,
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seeds": {"search": seeds, "final": [fresh[0], fresh[-1]]},
         "scores_with_final_seeds": {
             "score": round(float(best["score"]), 4),

@@ -27,9 +27,12 @@ from sim.world import CLOSED, OPEN
 class Checker:
     """Evaluates the checkpoints of a validation file on the outcomes of one scenario's runs."""
 
-    def __init__(self, validation: LoadedValidation, setup):
+    def __init__(self, validation: LoadedValidation, setup, absent: frozenset = frozenset()):
+        """absent: ids of requests and offers the judged scenario dropped (a what-if): a base or deal they
+        would have opened never opens, instead of being an error in the checkpoint file."""
         self.v = validation
         self.setup = setup
+        self.absent = absent
 
     # --- codes, checked against the scenario with the file's line in the message ---------------------
     def _code(self, where, code, known, what):
@@ -52,6 +55,8 @@ class Checker:
         p = self.power(where + ("power",), power)
         ks = [k for k, sl in enumerate(self.setup.slots) if sl.state == s and sl.power == p and sl.kind == kind
               and (event is None or sl.event_id == event)]
+        if not ks and self.absent and (event is None or event in self.absent):
+            return []  # judging a what-if that dropped the request: nothing to open
         if not ks:
             what = f"request or offer {event!r}" if event else f"{kind} of {power} in {state}"
             raise self.v.error(where, f"no {what} in the scenario")
@@ -156,9 +161,9 @@ class Checker:
         return happened if check.occurs else ~happened
 
 
-def evaluate_all(validation: LoadedValidation, out: Outcomes) -> dict[str, np.ndarray]:
-    """Pass/fail per run (N,) of every checkpoint, keyed by id, in file order."""
-    checker = Checker(validation, out.setup)
+def evaluate_all(validation: LoadedValidation, out: Outcomes, absent: frozenset = frozenset()) -> dict[str, np.ndarray]:
+    """Pass/fail per run (N,) of every checkpoint, keyed by id, in file order (``absent``: see Checker)."""
+    checker = Checker(validation, out.setup, absent)
     return {c.id: checker.evaluate(i, c, out) for i, c in enumerate(validation.spec.checkpoints)}
 
 

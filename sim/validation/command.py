@@ -71,15 +71,23 @@ def run(args) -> int:
     if not cp_path.exists():
         raise UsageError(f"no checkpoint file {cp_path} for {args.scenario}; give one with --checkpoints FILE")
     validation = load_validation(cp_path)
+    own = Path(args.scenario).resolve() == validation.resolve(validation.spec.scenario)
+    if not own and not args.quiet and validation.spec.counterfactuals and not args.no_counterfactuals:
+        print(f"note: {cp_path} judges {validation.spec.scenario}; its counterfactuals are compared with that "
+              "scenario only, so they are skipped here")
     whatifs = [(cf, load_scenario(validation.resolve(cf.scenario))) for cf in validation.spec.counterfactuals] \
-        if not args.no_counterfactuals else []
+        if own and not args.no_counterfactuals else []
     seeds = list(range(args.seed, args.seed + args.runs))
     out_dir = Path(args.out) if args.out else Path("results") / f"{scenario.spec.name}-validation"
     started = now()
     t0 = time.perf_counter()
 
     outcomes = simulate(scenario, seeds, overrides=overrides)
-    passed = evaluate_all(validation, outcomes)
+    absent = frozenset()
+    if not own:  # a what-if judged by the replay's record: requests it dropped are decisions never taken
+        judged = load_scenario(validation.resolve(validation.spec.scenario))
+        absent = frozenset(e.id for e in judged.spec.events) - frozenset(e.id for e in scenario.spec.events)
+    passed = evaluate_all(validation, outcomes, absent)
     summ = summary(validation, passed)
     checks = report.checkpoint_table(validation, passed)
     spec_years = tuple(validation.spec.un_fit.years)

@@ -12,12 +12,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from sim.codes import STATE_NAMES  # noqa: E402
-from sim.validation.outcomes import Outcomes  # noqa: E402
-from sim.validation.undata import model_lean_array, un_lean_array  # noqa: E402
+from sim.codes import STATE_NAMES
+from sim.validation.outcomes import Outcomes
+from sim.validation.undata import model_lean_array, un_lean_array
 
 STATE_COLORS = {"KAZ": "#1f77b4", "UZB": "#d62728", "TKM": "#2ca02c", "TJK": "#9467bd", "KGZ": "#ff7f0e"}
 

@@ -82,7 +82,7 @@ class Outcomes:
     def is_open(self) -> np.ndarray:
         return self.slot_status == OPEN
 
-    def subset(self, runs: np.ndarray) -> "Outcomes":
+    def subset(self, runs: np.ndarray) -> Outcomes:
         """The outcomes of some runs only (an index array or a boolean mask over runs)."""
         return Outcomes(self.setup, list(np.asarray(self.seeds)[runs]), self.alignment[runs], self.member[runs],
                         self.slot_status[runs], self.stance[runs], self.economy[runs])

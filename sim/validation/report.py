@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -44,7 +46,7 @@ def tidy_csv(validation: LoadedValidation, checks: pd.DataFrame, summary: dict, 
 
 
 def _pct(x: float) -> str:
-    return "n/a" if x != x else f"{100 * x:.0f}%"
+    return "n/a" if math.isnan(x) else f"{100 * x:.0f}%"
 
 
 def markdown(validation: LoadedValidation, scenario_title: str, seeds: list[int], checks: pd.DataFrame,
@@ -52,14 +54,14 @@ def markdown(validation: LoadedValidation, scenario_title: str, seeds: list[int]
              figure: str) -> str:
     spec = validation.spec
     lines = [f"# Validation: {scenario_title}", "",
-             f"Runs: {len(seeds)} (seeds {seeds[0]} to {seeds[-1]}). Checkpoints: `{validation.path}`. "
+             (f"Runs: {len(seeds)} (seeds {seeds[0]} to {seeds[-1]}). Checkpoints: `{validation.path}`. "
              f"Held out of the calibration: {spec.holdout.describe()}, and the fit to the UN data "
-             "(see docs/validation.md).", "",
+             "(see docs/validation.md)."), "",
              "## Summary", "",
-             f"- Checkpoints passed, on average over runs: **{_pct(summary['overall'])}** "
-             f"({len(checks)} checkpoints)",
-             f"- Calibration checkpoints: {_pct(summary['calibration'])} "
-             f"({summary['n_calibration']})",
+             (f"- Checkpoints passed, on average over runs: **{_pct(summary['overall'])}** "
+             f"({len(checks)} checkpoints)"),
+             (f"- Calibration checkpoints: {_pct(summary['calibration'])} "
+             f"({summary['n_calibration']})"),
              f"- Held-out checkpoints: {_pct(summary['held_out'])} ({summary['n_held_out']})"]
     held = [e for e in effects if e.holds]
     if effects:
@@ -75,12 +77,12 @@ def markdown(validation: LoadedValidation, scenario_title: str, seeds: list[int]
         lines.append(f"| `{r.id}` | {r.set.replace('_', '-')} | {r.group} | {r.window} | {_pct(r.pass_rate)} | {r.claim} | "
                      f"{r.source} |")
     lines += ["", "## Fit to UN General Assembly voting", "",
-              f"Leaning between {spec.un_fit.powers[1]} and {spec.un_fit.powers[0]}: in the UN, each state's "
+              (f"Leaning between {spec.un_fit.powers[1]} and {spec.un_fit.powers[0]}: in the UN, each state's "
               "ideal point placed on the axis from Russia (0) to the USA (1); in the model, the yearly mean of "
               f"alignment toward {spec.un_fit.powers[0]} minus toward {spec.un_fit.powers[1]} (mean of the "
               "runs). Both relative to the five states' yearly mean. rank: Spearman correlation across states, "
               "year by year, averaged; pooled: Pearson over all state-years; trend: Pearson of the regional "
-              "mean year by year. Years a state cast no votes are missing.", "",
+              "mean year by year. Years a state cast no votes are missing."), "",
               "| years | states | rank | pooled | trend | state-years |", "|---|---|---|---|---|---|"]
     for label, f in fits.items():
         lines.append(f"| {label} | {f.get('states', 'all five')} | {f['rank']:.2f} | {f['pooled']:.2f} | "
@@ -88,10 +90,10 @@ def markdown(validation: LoadedValidation, scenario_title: str, seeds: list[int]
     lines += ["", f"![UN leaning beside simulated leaning]({figure})", ""]
     if effects:
         lines += ["## Counterfactuals", "",
-                  "Each what-if runs with the replay's seeds and parameters; differences are paired run by run "
-                  "(counterfactual minus replay).", "",
-                  "| counterfactual | measure | expected | replay | counterfactual | difference | seeds with the "
-                  "expected sign | holds |", "|---|---|---|---|---|---|---|---|"]
+                  ("Each what-if runs with the replay's seeds and parameters; differences are paired run by run "
+                  "(counterfactual minus replay)."), "",
+                  ("| counterfactual | measure | expected | replay | counterfactual | difference | seeds with the "
+                  "expected sign | holds |"), "|---|---|---|---|---|---|---|---|"]
         for e in effects:
             exp = {"higher": "higher", "lower": "lower", "none": "zero in every run"}[e.direction]
             lines.append(f"| {counterfactual_titles.get(e.counterfactual, e.counterfactual)} | {e.label} | {exp} | "

@@ -24,7 +24,7 @@ calibration never sees.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -174,8 +174,7 @@ class BoundsCheck(CheckBase):
 
 
 Checkpoint = Annotated[
-    Union[StanceCheck, MembershipCheck, BaseOpenCheck, DecisionCheck, OrderCheck, TopCheck, ChangeCheck,
-          LevelCheck, BoundsCheck],
+    StanceCheck | MembershipCheck | BaseOpenCheck | DecisionCheck | OrderCheck | TopCheck | ChangeCheck | LevelCheck | BoundsCheck,
     Field(discriminator="kind"),
 ]
 
