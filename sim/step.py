@@ -104,20 +104,37 @@ def power_phase(world: World, params, idx=slice(None)) -> dict:
         "stance": stance,
         "stance_months": months,
         "own_threat": th.decay(r.own_threat[..., idx], par("own_threat_decay")),
-        "encroachment": th.decay(r.encroachment[..., idx], par("encroachment_decay")),
+        "encroachment": th.decay(r.encroachment[..., idx], par("encroachment_decay"))
+        + promotion_encroachment(world, params, idx),
     }
 
 
+def promotion_encroachment(world: World, params, idx=slice(None)) -> np.ndarray:
+    """Encroachment a power feels each month from its rivals' democracy promotion (NGOs, support of the
+    opposition, criticism of the regimes it backs):
+
+    promotion_encroachment x sum over rivals q of (q's conditionality x q's attention) x (1 - own conditionality).
+    A power that itself presses for democracy does not see it as an assault.
+    """
+    st, sch, r = world.setup, world.schedule, world.runs
+    k = 0 if isinstance(idx, (int, np.integer)) else 1
+    promotion = pw.toward_rivals(sch.conditionality * r.attention, st.rivals)[..., idx]
+    return per_run(params["promotion_encroachment"], k) * promotion * (1.0 - sch.conditionality[idx])
+
+
 def settle_power(world: World, params, idx=slice(None)) -> dict:
-    """A power at rest at the start: the stance its rule calls for and the attention that stance and the
-    threat it feels settle at."""
+    """A power at rest at the start: the stance its rule calls for, the attention that stance and the
+    threat it feels settle at, and the sense of encroachment its rivals' democracy promotion sustains."""
     sch = world.schedule
     one = isinstance(idx, (int, np.integer))
     sit = stance_situation(world, params, idx)
     attention = pw.attention_target(sch.base_attention[idx], sit["felt"],
                                     per_run(params["threat_attention_gain"], 0 if one else 1), sit["proposal"],
                                     sch.distraction[idx])
-    return {"stance": sit["proposal"], "attention": attention}
+    k = 0 if one else 1
+    steady = promotion_encroachment(world, params, idx) / (1.0 - per_run(params["encroachment_decay"], k))
+    return {"stance": sit["proposal"], "attention": attention,
+            "encroachment": world.runs.encroachment[..., idx] + steady}
 
 
 def settle_stocks(world: World, params, idx=slice(None)) -> dict:
