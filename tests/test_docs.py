@@ -134,6 +134,12 @@ def test_prose_describes_every_state_variable_and_driver(prose):
     assert not missing, f"alignment drivers missing from 7.8: {missing}"
 
 
+def test_code_spans_close_on_their_line(prose):
+    """A span split over two lines would hide its names from the checks above."""
+    odd = [line for line in prose.splitlines() if line.count("`") % 2]
+    assert not odd, f"lines with an unclosed code span: {odd}"
+
+
 def test_odd_sections_are_all_there(prose):
     headings = ["## 1 Purpose and patterns", "## 2 Entities, state variables and scales",
                 "## 3 Process overview and scheduling", "## 4 Design concepts", "## 5 Initialization",
