@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPLAY, ROOT, run_cli
+
 from sim.parameters import DEFAULTS
 from sim.validation.counterfactuals import compare
 from sim.validation.outcomes import simulate

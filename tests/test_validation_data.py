@@ -7,8 +7,8 @@ import importlib.util
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from sim.validation import undata
 from sim.validation.spec import Holdout, load_validation
 
