@@ -124,14 +124,6 @@ class State(mesa.Agent):
         terms = rules.state_pulls(w, self.model.params, self.index)
         w.runs.affinity[self.index] = affinity_at_rest(w.runs.alignment[self.index], terms)
 
-    def settle_mask(self, mask) -> None:
-        from sim.rules.alignment import affinity_at_rest
-
-        w = self.model.world
-        terms = rules.state_pulls(w, self.model.params, self.index)
-        new = affinity_at_rest(w.runs.alignment[self.index], terms)
-        w.runs.affinity[self.index] = np.where(mask[self.index], new, w.runs.affinity[self.index])
-
     def step(self) -> None:
         """Perceive threats, weigh the powers and re-align (reads month t)."""
         self._next = rules.state_phase(self.model.world, self.model.params, self.index)

@@ -30,7 +30,6 @@ from pathlib import Path
 import numpy as np
 
 from sim.parameters import batch_params, single_params
-from sim.rules.arrays import per_run
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.world import RunState, Slot, World, build_schedule, build_setup, initial_run_state
@@ -189,24 +188,20 @@ def _carry_over(r: RunState, prev: RunState, pmap, omap, n_inh: int) -> None:
 
 
 def _settle_new_powers(world: World, params, new_powers: np.ndarray) -> None:
-    """A power new in the continued scenario starts at rest: offers at the level its effort sustains
-    (inflow / (1 - offers_decay)), then each state's leaning toward it such that its initial alignment is the
-    target (logit(alignment) - sum of pulls)."""
+    """A power new in the continued scenario starts at rest, by the same rules as any run's start
+    (sim.step.settle_stocks and settle_power): offers at the level its effort sustains (more for members of
+    the organisations it sponsors), its sense of encroachment at the level its rivals' democracy promotion
+    sustains, then each state's leaning toward it such that its initial alignment is the target."""
     from sim import step as rules
     from sim.rules.alignment import affinity_at_rest
-    from sim.rules.economy import offers_next
-    from sim.rules.powers import EFFORT
 
-    st, sch, r = world.setup, world.schedule, world.runs
-    k = 2 if world.batch_ndim else 1
-    inflow = offers_next(0.0 * r.offers, 0.0, per_run(params["effort_rate"], k),
-                         EFFORT[r.stance][..., None, :], st.capacity[0], r.attention[..., None, :], sch.reach)
-    steady = r.offers + inflow / (1.0 - per_run(params["offers_decay"], k))
-    mask = np.broadcast_to(new_powers, r.offers.shape)
-    r.offers[...] = np.where(mask, steady, r.offers)
-    terms = rules.state_pulls(world, params)
-    rest = affinity_at_rest(r.alignment, terms)
-    r.affinity[...] = np.where(mask, rest, r.affinity)
+    r = world.runs
+    offers = rules.settle_stocks(world, params)["offers"]
+    r.offers[...] = np.where(np.broadcast_to(new_powers, r.offers.shape), offers, r.offers)
+    encroachment = rules.settle_power(world, params)["encroachment"]
+    r.encroachment[...] = np.where(np.broadcast_to(new_powers, r.encroachment.shape), encroachment, r.encroachment)
+    rest = affinity_at_rest(r.alignment, rules.state_pulls(world, params))
+    r.affinity[...] = np.where(np.broadcast_to(new_powers, r.affinity.shape), rest, r.affinity)
 
 
 def _month_after(month: str) -> str:
