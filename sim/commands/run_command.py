@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sim.cli import UsageError
 from sim.outputs import figures, report, tables
-from sim.outputs.manifest import command_line, now, scenario_files, versions
+from sim.outputs.manifest import now, provenance, scenario_files
 from sim.outputs.writer import atomic_folder
 from sim.parameters import BY_NAME, make_params
 from sim.scenario import load_scenario
@@ -84,20 +84,14 @@ def run(args) -> int:
         (tmp / "report.md").write_text(report.build_report(
             scenario.spec.title, scenario.spec.description, ts, drv, dec, evs, pw, seeds, files))
         manifest = {
-            "command": command_line(),
             "scenario": scenario.spec.name,
             "scenario_files": scenario_files(scenario),
             "dropped_events": scenario.dropped,
             "inherited_events_outside_period": scenario.outside_period,
             "period": {"start": scenario.spec.period.start, "end": scenario.spec.period.end},
             "engine": args.engine,
-            "seeds": seeds,
             "parameters": make_params({**scenario.spec.parameters, **overrides}),
-            "parameter_overrides": overrides,
-            "versions": versions(),
-            "started": started,
-            "finished": now(),
-            "simulation_seconds": round(elapsed, 3),
+            **provenance(started, elapsed, seeds, overrides),
             "files": ["timeseries.csv", "states.csv", "powers.csv", "decisions.csv", "events.csv", "drivers.csv",
                       "report.md", "figures/"],
         }

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from sim.cli import UsageError
-from sim.outputs.manifest import command_line, now, scenario_files, versions
+from sim.outputs.manifest import now, provenance, scenario_files
 from sim.outputs.writer import atomic_folder
 from sim.parameters import make_params
 from sim.scenario import load_scenario
@@ -156,20 +156,14 @@ def run(args) -> int:
         figures.write_figures(tmp / "figures", band, runs, marks, probs, top_outcomes)
         (tmp / "compare.md").write_text(text.build(runs, marks, band, probs, ever, tops, files, transients))
         manifest = {
-            "command": command_line(),
             "reference": names[0],
             "scenarios": [{"name": n, "file": f, "title": sc.spec.title, "period": starts[n],
                            "scenario_files": scenario_files(sc), "dropped_events": sc.dropped,
                            "parameters": make_params({**sc.spec.parameters, **overrides})}
                           for n, f, sc in zip(names, files, loaded)],
-            "seeds": seeds,
             "checkpoints": marks,
-            "parameter_overrides": overrides,
             "engine": "batch",
-            "versions": versions(),
-            "started": started,
-            "finished": now(),
-            "simulation_seconds": round(elapsed, 3),
+            **provenance(started, elapsed, seeds, overrides),
             "files": ["compare.md", "bands.csv", "alignment.parquet", "outcomes.csv", "decisions.csv",
                       "differences_alignment.csv", "differences_outcomes.csv", "top_differences.csv",
                       "figures/"],

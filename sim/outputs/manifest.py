@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -26,7 +26,7 @@ def versions() -> dict[str, str]:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def scenario_files(loaded) -> list[dict]:
@@ -43,3 +43,17 @@ def scenario_files(loaded) -> list[dict]:
 
 def command_line() -> str:
     return " ".join([Path(sys.argv[0]).name] + sys.argv[1:])
+
+
+def provenance(started: str, elapsed: float, seeds: list[int], overrides: dict) -> dict:
+    """What every results manifest records about how it was produced: the command, the seeds, the parameter
+    overrides, the package versions and the times."""
+    return {
+        "command": command_line(),
+        "seeds": seeds,
+        "parameter_overrides": overrides,
+        "versions": versions(),
+        "started": started,
+        "finished": now(),
+        "simulation_seconds": round(elapsed, 3),
+    }

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.cli import UsageError
-from sim.outputs.manifest import command_line, now, scenario_files, versions
+from sim.outputs.manifest import now, provenance, scenario_files
 from sim.outputs.writer import atomic_folder
 from sim.parameters import make_params
 from sim.scenario import load_scenario
@@ -122,18 +122,12 @@ def run(args) -> int:
         (tmp / "validation.md").write_text(report.markdown(validation, scenario.spec.title, seeds, checks, summ, fits,
                                                            effects, titles, "un_fit.png"))
         manifest = {
-            "command": command_line(),
             "scenario": scenario.spec.name,
             "scenario_files": scenario_files(scenario),
             "checkpoints": str(cp_path),
             "counterfactuals": {cf.id: scenario_files(sc) for cf, sc in whatifs},
-            "seeds": seeds,
             "parameters": make_params({**scenario.spec.parameters, **overrides}),
-            "parameter_overrides": overrides,
-            "versions": versions(),
-            "started": started,
-            "finished": now(),
-            "simulation_seconds": round(elapsed, 3),
+            **provenance(started, elapsed, seeds, overrides),
             "files": ["validation.md", "validation.csv", "checkpoint_runs.csv", "un_fit.png"],
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
