@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +10,7 @@ import pandas as pd
 DATA = Path(__file__).parent / "data"
 
 
-@lru_cache(maxsize=None)
+@cache
 def trade_shares() -> pd.DataFrame:
     """Correlates of War trade: columns year, state, power, share_of_state_trade (0-1), ..."""
     return pd.read_csv(DATA / "cow_trade_1995_2008.csv")
@@ -25,13 +25,13 @@ def trade_share(state: str, power: str, year: int) -> float | None:
     return float(row.share_of_state_trade.iloc[0])
 
 
-@lru_cache(maxsize=None)
+@cache
 def ideal_points() -> pd.DataFrame:
     """UN General Assembly ideal points: year, country, idealpointall, q5all, q95all."""
     return pd.read_csv(DATA / "unga_idealpoints_1995_2008.csv")
 
 
-@lru_cache(maxsize=None)
+@cache
 def un_agreement() -> pd.DataFrame:
     """UN General Assembly voting agreement: year, state, power, agreement, agree_abstain_half, n_votes."""
     return pd.read_csv(DATA / "unga_agreement_1995_2008.csv")

@@ -91,4 +91,4 @@ def settle_affinity(world: World, params, mask: np.ndarray | None = None) -> Non
     world.runs.affinity[...] = new if mask is None else np.where(mask, new, world.runs.affinity)
 
 
-__all__ = ["BatchEngine", "initial_world", "settle_affinity", "logit"]
+__all__ = ["BatchEngine", "initial_world", "logit", "settle_affinity"]

@@ -156,7 +156,7 @@ class GreatGameModel(mesa.Model):
         for row in decision_rows(self.world, dec, agent.index):
             self.decisions.append({"date": date, **row})
 
-    def run(self) -> "GreatGameModel":
+    def run(self) -> GreatGameModel:
         while self.running:
             self.step()
         return self

@@ -69,7 +69,7 @@ class Setup:
         return len(self.powers)
 
     @property
-    def O(self) -> int:  # noqa: E743
+    def O(self) -> int:
         return len(self.orgs)
 
     def date(self, step: int) -> str:
@@ -92,7 +92,7 @@ class Schedule:
     org_bias: np.ndarray  # (O,)
     org_security: np.ndarray  # (O,)
 
-    def copy(self) -> "Schedule":
+    def copy(self) -> Schedule:
         return copy.deepcopy(self)
 
 
@@ -121,15 +121,15 @@ class RunState:
     slot_status: np.ndarray  # (K,) int
     slot_months: np.ndarray  # (K,)
 
-    def copy(self) -> "RunState":
+    def copy(self) -> RunState:
         return RunState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
-    def take(self, i: int) -> "RunState":
+    def take(self, i: int) -> RunState:
         """Run i of a batch, without the batch axis."""
         return RunState(**{f.name: getattr(self, f.name)[i].copy() for f in fields(self)})
 
     @staticmethod
-    def stack(runs: list["RunState"]) -> "RunState":
+    def stack(runs: list[RunState]) -> RunState:
         return RunState(**{f.name: np.stack([getattr(r, f.name) for r in runs]) for f in fields(RunState)})
 
 

@@ -1,8 +1,8 @@
 """A run's result depends only on its scenario, parameters and seed: not on the engine or the batch."""
 
 import numpy as np
-
 from conftest import REPLAY
+
 from sim.engine import BatchEngine
 from sim.parameters import make_params
 from sim.scenario import load_scenario

@@ -4,8 +4,8 @@ random parameter sets and seeds, whatever the batch size or the run's place in t
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import REPLAY, SCENARIOS
+
 from sim.outputs import tables
 from sim.parameters import PARAMETERS, make_params
 from sim.scenario import load_scenario
@@ -113,6 +113,7 @@ def test_merge_records_keeps_runs_apart(replay):
 
 def test_a_mesa_scenario_object_keeps_the_scenario_files_parameters(tmp_path):
     from conftest import write_whatif
+
     from sim.model import GreatGameModel, GreatGameScenario
 
     path = write_whatif(tmp_path, "weights", "parameters: {w_blame: 4.5, noise_sd: 0.01}\n", extends=REPLAY)

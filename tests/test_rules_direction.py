@@ -5,8 +5,8 @@ the outcome is its effect.
 """
 
 import numpy as np
-
 from conftest import BASE, final_alignment, write_whatif
+
 from sim.codes import STATES
 
 POWERS = ("RUS", "USA", "CHN")

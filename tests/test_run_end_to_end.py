@@ -5,8 +5,8 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import REPLAY, run_cli
+
 from sim.codes import DECISIONS, ORGS, STATES
 
 

@@ -5,8 +5,8 @@ expected: no traceback, and no output folder.
 """
 
 import pytest
-
 from conftest import BASE, REPLAY, run_cli, write_whatif
+
 from sim.scenario import ScenarioError, load_scenario
 
 

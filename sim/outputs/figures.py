@@ -7,11 +7,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from sim.codes import STATE_NAMES  # noqa: E402
+from sim.codes import STATE_NAMES
 
 POWER_COLORS = {"RUS": "#c0392b", "USA": "#2471a3", "CHN": "#d4ac0d", "EU": "#1e8449", "IRN": "#7d3c98",
                 "TUR": "#a04000"}

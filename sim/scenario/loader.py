@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sim.codes import STATES
 from sim.parameters import BY_NAME
 from sim.scenario.errors import ScenarioError, describe_validation_error
-from sim.scenario.schema import (EVENT_TYPES, HAZARD_TYPES, Scenario, month_index, month_text)
+from sim.scenario.schema import EVENT_TYPES, HAZARD_TYPES, Scenario, month_index, month_text
 from sim.scenario.yamlfile import dotted, read_yaml
 
 LIST_SECTIONS = ("events", "hazards")
@@ -206,7 +206,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
 def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
     """Checks the schema cannot express: codes, dates, names and cross-references."""
     spec = sc.spec
-    fail = lambda path, msg: _fail(doc.where, path, msg, file)  # noqa: E731
+    fail = lambda path, msg: _fail(doc.where, path, msg, file)
     start, end = sc.start, sc.end
     if end < start:
         raise fail(("period", "end"), f"the period ends ({spec.period.end}) before it starts ({spec.period.start})")
@@ -326,7 +326,7 @@ def _check_event(ev, path, powers, orgs, series, power, state, org, fail):
             state(path + ("targets", j), c)
     if hasattr(ev, "actor"):
         power(path + ("actor",), ev.actor)
-    if hasattr(ev, "state") and isinstance(getattr(ev, "state"), str):
+    if hasattr(ev, "state") and isinstance(ev.state, str):
         state(path + ("state",), ev.state)
     if hasattr(ev, "blame"):
         for j, c in enumerate(ev.blame):

@@ -8,7 +8,7 @@ note. Codes: states KAZ UZB TKM TJK KGZ; powers RUS USA CHN plus any the scenari
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -196,9 +196,7 @@ class LeaderChange(EventBase):
 
 
 Event = Annotated[
-    Union[TerrorAttack, Incursion, AfghanInsurgency, MilitaryOperation, WarElsewhere, ColorRevolution, Unrest,
-          AidOffer, EnergyDeal, BaseRequest, OrgFounded, OrgDissolved, OrgReformed, PowerPolicy, PriceShock,
-          LeaderChange],
+    TerrorAttack | Incursion | AfghanInsurgency | MilitaryOperation | WarElsewhere | ColorRevolution | Unrest | AidOffer | EnergyDeal | BaseRequest | OrgFounded | OrgDissolved | OrgReformed | PowerPolicy | PriceShock | LeaderChange,
     Field(discriminator="type"),
 ]
 EVENT_CLASSES = (TerrorAttack, Incursion, AfghanInsurgency, MilitaryOperation, WarElsewhere, ColorRevolution,
