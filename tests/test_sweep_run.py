@@ -100,10 +100,10 @@ def test_kill_9_and_restart_loses_nothing(tmp_path):
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(serial, tmp_path, monkeypatch):
     real = chunks.simulate
 
-    def flaky(sweep, params, seeds, keep_series):
+    def flaky(sweep, params, seeds, keep_series, engine="batch"):
         if any(p["alignment_rate"] > 0.14 for p in params):
             raise FloatingPointError("alignment diverged")
-        return real(sweep, params, seeds, keep_series)
+        return real(sweep, params, seeds, keep_series, engine)
 
     monkeypatch.setattr(chunks, "simulate", flaky)
     out = run_sweep(SMALL, workers=1, out=tmp_path / "flaky", progress=False, chunk_size=4)

@@ -28,6 +28,7 @@ class ChunkTask:
     seeds: list[int]
     keep_series: list[int] = field(default_factory=list)  # positions in the chunk whose monthly alignment is kept
     model: str = ""  # the model's code hash where the sweep runs (sim.sweep.provenance)
+    engine: str = "batch"  # "batch": the chunk as one BatchEngine call; "mesa": one GreatGameModel per run
 
 
 @dataclass
@@ -51,14 +52,66 @@ def _sweep(path: str, fingerprint: str):
     return sweep
 
 
-def simulate(sweep, params: list[dict], seeds: list[int], keep_series: list[int]):
-    """Run the batch and return its outcome recorder."""
-    from sim.engine import BatchEngine
+def simulate(sweep, params: list[dict], seeds: list[int], keep_series: list[int], engine: str = "batch"):
+    """Run the chunk and return its outcome recorder.
+
+    engine "batch" runs the chunk as one BatchEngine call; "mesa" runs one GreatGameModel per run (the same
+    numbers, far slower: for checking, teaching, or a model extended only on the Mesa side), feeding the
+    same outcome recorder through a batch-of-one view of each model's world.
+    """
     from sim.sweep.outcomes import OutcomeRecorder
 
-    rec = OutcomeRecorder(sweep.spec.outcomes, keep_series)
-    BatchEngine(sweep.scenario, params, seeds).run(rec)
-    return rec
+    if engine == "batch":
+        from sim.engine import BatchEngine
+
+        rec = OutcomeRecorder(sweep.spec.outcomes, keep_series)
+        BatchEngine(sweep.scenario, params, seeds).run(rec)
+        return rec
+    if engine != "mesa":
+        raise ValueError(f"unknown engine {engine!r}; expected 'batch' or 'mesa'")
+    from sim.model import GreatGameModel
+
+    recs = []
+    for i, (values, seed) in enumerate(zip(params, seeds)):
+        rec = OutcomeRecorder(sweep.spec.outcomes, [0] if i in keep_series else [])
+        model = GreatGameModel(sweep.scenario, seed=seed, **values)
+        model.recorder = _BatchOfOne(rec)
+        model.run()
+        recs.append(rec)
+    return _StackedRecorder(recs, keep_series)
+
+
+class _BatchOfOne:
+    """Feed a single Mesa run to a recorder that expects a leading run axis (a batch of one)."""
+
+    def __init__(self, recorder):
+        self.recorder = recorder
+
+    def record(self, world, drivers, dec, applied) -> None:
+        import dataclasses
+
+        from sim.world import RunState
+
+        runs = RunState(**{f.name: np.asarray(getattr(world.runs, f.name))[None]
+                           for f in dataclasses.fields(RunState)})
+        view = dataclasses.replace(world, runs=runs, batch_ndim=1)
+        flags = {k: (np.asarray(v)[None] if k != "slots" else v) for k, v in dec.items()}
+        self.recorder.record(view, np.asarray(drivers)[None], flags, applied)
+
+
+class _StackedRecorder:
+    """Several single-run outcome recorders read as one chunk's."""
+
+    def __init__(self, recs: list, keep_series: list[int]):
+        self.recs = recs
+        self.setup = recs[0].setup if recs else None
+        kept = [recs[i] for i in keep_series]
+        self.series = [(date, np.concatenate([r.series[t][1] for r in kept]))
+                       for t, (date, _) in enumerate(kept[0].series)] if kept else []
+
+    def values(self) -> dict[str, np.ndarray]:
+        per_run = [r.values() for r in self.recs]
+        return {name: np.concatenate([v[name] for v in per_run]) for name in per_run[0]}
 
 
 def _error_text(exc: BaseException) -> str:
@@ -81,7 +134,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     n = len(task.seeds)
     names = list(sweep.spec.outcomes)
     try:
-        rec = simulate(sweep, task.params, task.seeds, task.keep_series)
+        rec = simulate(sweep, task.params, task.seeds, task.keep_series, task.engine)
         outcomes, failed, errors = rec.values(), np.zeros(n, dtype=bool), [""] * n
         series = _series_rows(rec, task, task.keep_series)
     except Exception:  # noqa: BLE001 - isolate the failing runs below
@@ -90,7 +143,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         for i in range(n):
             keep = [0] if i in task.keep_series else []
             try:
-                rec = simulate(sweep, [task.params[i]], [task.seeds[i]], keep)
+                rec = simulate(sweep, [task.params[i]], [task.seeds[i]], keep, task.engine)
             except Exception as exc:  # noqa: BLE001 - a failing run is recorded, the sweep goes on
                 failed[i], errors[i] = True, _error_text(exc)
                 continue

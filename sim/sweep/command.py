@@ -22,6 +22,9 @@ def configure(p) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDR",
                    help="address of a running Dask scheduler, e.g. tcp://scheduler-host:8786 (with --executor dask); "
                         "without it a LocalCluster is started on 127.0.0.1")
+    p.add_argument("--engine", choices=["batch", "mesa"], default="batch",
+                   help="batch: each chunk as one batch-engine call (default); mesa: one Mesa model per run "
+                        "(the same results to the bit, hundreds of times slower)")
     p.add_argument("--out", default=None, help="result folder (default results/<sweep name>/)")
     p.add_argument("--chunk-size", type=int, default=None, metavar="RUNS",
                    help="runs per chunk (default: about 32 chunks of 50 to 2000 runs); fixed for a result folder")
@@ -49,7 +52,7 @@ def run(args) -> int:
     try:
         folder = run_sweep(args.sweep, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
                            out=args.out, progress=not args.quiet, chunk_size=args.chunk_size,
-                           retry_failed=args.retry_failed)
+                           retry_failed=args.retry_failed, engine=args.engine)
     except StoreError as e:
         raise UsageError(str(e)) from None
     except ConnectionError as e:

@@ -57,7 +57,7 @@ def base_parameters(sweep: LoadedSweep) -> dict[str, float]:
 
 
 def tasks(sweep: LoadedSweep, runs: pd.DataFrame, chunk_size: int, chunks: list[int], fingerprint: str,
-          keep_runs: int):
+          keep_runs: int, engine: str = "batch"):
     """The chunk tasks, built lazily (one chunk's parameter dicts at a time)."""
     base = base_parameters(sweep)
     names = sweep.names
@@ -68,7 +68,7 @@ def tasks(sweep: LoadedSweep, runs: pd.DataFrame, chunk_size: int, chunks: list[
         params = [{**base, **{name: float(cols[name][r]) for name in names}} for r in range(lo, hi)]
         keep = [r - lo for r in range(lo, min(hi, keep_runs))]
         yield ChunkTask(str(sweep.path.resolve()), fingerprint, i, np.arange(lo, hi, dtype=np.int64), params,
-                        [int(s) for s in seeds[lo:hi]], keep, model_hash())
+                        [int(s) for s in seeds[lo:hi]], keep, model_hash(), engine)
 
 
 def build_manifest(sweep: LoadedSweep, points: pd.DataFrame, runs: pd.DataFrame, chunk_size: int) -> dict:
@@ -113,7 +113,8 @@ def build_manifest(sweep: LoadedSweep, points: pd.DataFrame, runs: pd.DataFrame,
 
 
 def run_sweep(sweep_path, executor: str = "local", workers: int | None = None, scheduler: str | None = None,
-              out=None, progress: bool = True, chunk_size: int | None = None, retry_failed: bool = False) -> Path:
+              out=None, progress: bool = True, chunk_size: int | None = None, retry_failed: bool = False,
+              engine: str = "batch") -> Path:
     """Run (or continue) the sweep declared in ``sweep_path``; return its result folder.
 
     A folder left by an interrupted start of the same sweep is continued: only the chunks not stored yet
@@ -130,13 +131,15 @@ def run_sweep(sweep_path, executor: str = "local", workers: int | None = None, s
     else:
         ex = make_executor(executor, workers, scheduler)  # before the folder: a bad address leaves nothing
     try:
-        return _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler, progress, retry_failed)
+        return _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler, progress, retry_failed,
+                    engine)
     finally:
         if ex is not None:
             ex.close()
 
 
-def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler, progress, retry_failed) -> Path:
+def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler, progress, retry_failed,
+         engine="batch") -> Path:
     folder = store.folder
     resumed = store.open(manifest, sweep.path.read_text(encoding="utf-8"), points, runs)
     manifest = store.manifest()
@@ -154,7 +157,7 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
     pending = [i for i in range(n_chunks) if i not in done]
     manifest["model_code"] = model_hash()
     runs_before, _ = store.count_status()
-    start = {"started": now(), "command": command_line(), "executor": executor, "workers": workers,
+    start = {"started": now(), "command": command_line(), "executor": executor, "engine": engine, "workers": workers,
                "scheduler": scheduler, "resumed": resumed, "chunks_to_run": len(pending)}
     manifest["starts"].append(start)
     manifest["status"] = "running"
@@ -174,7 +177,7 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
         try:
             for task, result, error in ex.map_unordered(run_chunk, tasks(sweep, runs, manifest["chunk_size"], pending,
                                                                          manifest["fingerprint"],
-                                                                         manifest["timeseries_runs"])):
+                                                                         manifest["timeseries_runs"], engine)):
                 if error is not None:
                     result = lost_chunk(task, names, error)
                 store.write_chunk(result, names)
