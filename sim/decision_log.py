@@ -35,3 +35,20 @@ def decision_rows(world: World, dec: dict, state_idx=None, run: int | None = Non
                 decision = base_word if sl.kind == "base" else deal_word
                 rows.append(dict(state=code, counterpart=power, decision=decision, detail=sl.name))
     return rows
+
+
+def refusal_rows(world: World, dec: dict, run: int | None = None) -> list[dict]:
+    """Requests and offers a state let lapse this month: a base request or an energy deal whose window
+    closed without the state granting or signing it. Not a decision of the decisions.csv vocabulary, but
+    part of the story (Turkmenistan's neutrality, say)."""
+    st = world.setup
+    pick = (lambda x: x) if run is None else (lambda x: x[run])
+    if "refused" not in dec:
+        return []
+    rows = []
+    for j, k in enumerate(dec["slots"]):
+        if bool(np.asarray(pick(dec["refused"]))[..., j]):
+            sl = st.slots[k]
+            rows.append(dict(state=st.states[sl.state], counterpart=st.powers[sl.power],
+                             request="base request" if sl.kind == "base" else "energy deal", detail=sl.name))
+    return rows

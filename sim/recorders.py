@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.decision_log import decision_rows
+from sim.decision_log import decision_rows, refusal_rows
 from sim.world import World
 
 
@@ -25,6 +25,7 @@ class FullRecorder:
         self.members: list[np.ndarray] = []  # (N, S, O)
         self.bases_open: list[np.ndarray] = []  # (N, K)
         self.decisions: list[dict] = []  # run, date, state, counterpart, decision, detail
+        self.refusals: list[dict] = []  # run, date, state, counterpart, request, detail
         self.events: list[dict] = []  # run, date, event
         self.setup = None
 
@@ -72,6 +73,8 @@ class FullRecorder:
         for run in range(n):
             for row in decision_rows(world, dec, None, run if batch else None):
                 self.decisions.append({"run": run, "date": date, **row})
+            for row in refusal_rows(world, dec, run if batch else None):
+                self.refusals.append({"run": run, "date": date, **row})
         for ev, mask in applied:
             for run in range(n):
                 if mask is None or bool(np.asarray(mask).reshape(-1)[run if batch else 0]):

@@ -56,5 +56,6 @@ def merge_records(recs: list[FullRecorder]) -> FullRecorder:
         setattr(out, attr, d)
     for i, r in enumerate(recs):
         out.decisions += [{**row, "run": i} for row in r.decisions]
+        out.refusals += [{**row, "run": i} for row in r.refusals]
         out.events += [{**row, "run": i} for row in r.events]
     return out

@@ -82,7 +82,8 @@ def run(args) -> int:
         drv.to_csv(tmp / "drivers.csv", index=False, float_format="%.9f")
         figures.write_figures(tmp / "figures", ts, evs, dec, scenario.spec.title)
         (tmp / "report.md").write_text(report.build_report(
-            scenario.spec.title, scenario.spec.description, ts, drv, dec, evs, pw, seeds, files))
+            scenario.spec.title, scenario.spec.description, ts, drv, dec, evs, pw, seeds, files,
+            tables.refusals(rec, seeds)))
         manifest = {
             "scenario": scenario.spec.name,
             "scenario_files": scenario_files(scenario),

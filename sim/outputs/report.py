@@ -172,7 +172,8 @@ def explain_move(drv: pd.DataFrame, top: int = 3, events: list[dict] | None = No
 
 
 def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.DataFrame, decisions: pd.DataFrame,
-                 events: pd.DataFrame, powers: pd.DataFrame, seeds: list[int], files: list[str]) -> str:
+                 events: pd.DataFrame, powers: pd.DataFrame, seeds: list[int], files: list[str],
+                 refusals: pd.DataFrame | None = None) -> str:
     runs = ts.run.nunique()
     lines = [f"# {title}", "", description.strip(), ""]
     lines += [f"Runs: {runs} (seeds {seeds[0]}" + (f" to {seeds[-1]})" if runs > 1 else ")")
@@ -207,6 +208,13 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
     else:
         lines.append("No state changed any commitment.")
     lines.append("")
+    if refusals is not None and len(refusals):
+        lines += ["Requests and offers the states let lapse (the window closed without a yes):", ""]
+        g = refusals.groupby(["state", "counterpart", "request", "detail"], sort=False)
+        for (state, cp, request, detail), grp in g:
+            lines.append(f"- {_name(state)} turned down a {request} from {_name(cp)} ({detail}) in "
+                         f"{grp.run.nunique() / runs:.0%} of runs, typically in {sorted(grp.date)[len(grp) // 2]}.")
+        lines.append("")
     # --- stances -------------------------------------------------------------------------------------
     lines += ["## The powers' stances (run 0)", ""]
     for power, spans in stance_periods(powers, 0).items():

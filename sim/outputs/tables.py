@@ -87,6 +87,13 @@ def decisions(rec: FullRecorder, seeds: list[int]) -> pd.DataFrame:
     return _sorted(df, ["run", "date"]) if len(df) else df
 
 
+def refusals(rec: FullRecorder, seeds: list[int]) -> pd.DataFrame:
+    """Requests and offers that lapsed unanswered: run, seed, date, state, counterpart, request, detail."""
+    cols = ["run", "seed", "date", "state", "counterpart", "request", "detail"]
+    df = pd.DataFrame([{**d, "seed": seeds[d["run"]]} for d in rec.refusals], columns=cols)
+    return _sorted(df, ["run", "date"]) if len(df) else df
+
+
 def describe_event(ev) -> str:
     """A short description of an event's targets and size."""
     t = ev.type
