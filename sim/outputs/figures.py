@@ -39,11 +39,13 @@ def plot_state(ax, ts: pd.DataFrame, state: str, events: pd.DataFrame | None, de
             ax.fill_between(x, q[0.1].values, q[0.9].values, color=color(power), alpha=0.18, lw=0)
     if events is not None and len(events):
         shown = events[events.run == events.run.min()].drop_duplicates("id")
-        for _, ev in shown.iterrows():
-            xd = pd.Timestamp(ev.date + "-01")
+        for date, ids in shown.groupby("date", sort=True).id:  # one line and one label per month
+            xd = pd.Timestamp(date + "-01")
             ax.axvline(xd, color="#999999", lw=0.6, ls="--", zorder=0)
             if label_events:
-                ax.text(xd, 1.01, ev.id, rotation=90, fontsize=6, va="bottom", ha="center", color="#555555",
+                ids = list(ids)
+                label = ids[0] if len(ids) == 1 else f"{ids[0]} (+{len(ids) - 1})"
+                ax.text(xd, 1.01, label, rotation=90, fontsize=6, va="bottom", ha="center", color="#555555",
                         transform=ax.get_xaxis_transform())
     if decisions is not None and len(decisions):
         d = decisions[(decisions.state == state) & (decisions.run == decisions.run.min())]
@@ -55,7 +57,8 @@ def plot_state(ax, ts: pd.DataFrame, state: str, events: pd.DataFrame | None, de
                     va="bottom", ha="center", color=c)
     ax.set_ylim(0, 1)
     ax.set_ylabel("alignment (0-1)")
-    ax.set_title(STATE_NAMES.get(state, state), fontsize=10, pad=42 if label_events else 4)
+    if not label_events:  # in the overview; a single state's figure names it in its suptitle
+        ax.set_title(STATE_NAMES.get(state, state), fontsize=10, pad=4)
     ax.grid(alpha=0.25)
 
 
