@@ -112,21 +112,9 @@ class Checker:
             after = self.score(where + ("score",), check.score, out, w)
             before = self.score(where + ("score",), check.score, out, out.window(check.before.start,
                                                                                  check.before.end))
-            d = after - before
-            ok = np.ones(d.shape, dtype=bool)
-            if check.at_least is not None:
-                ok &= d >= check.at_least
-            if check.at_most is not None:
-                ok &= d <= check.at_most
-            return ok
+            return _within(after - before, check)
         if kind == "level":
-            v = self.score(where + ("score",), check.score, out, w)
-            ok = np.ones(v.shape, dtype=bool)
-            if check.at_least is not None:
-                ok &= v >= check.at_least
-            if check.at_most is not None:
-                ok &= v <= check.at_most
-            return ok
+            return _within(self.score(where + ("score",), check.score, out, w), check)
         if kind == "bounds":
             ss = self.states(where + ("state",), check.state)
             ps = [self.power(where + ("powers",), c) for c in (check.powers or self.setup.powers)]
@@ -179,3 +167,13 @@ def summary(validation: LoadedValidation, results: dict[str, np.ndarray], holdou
         "n_calibration": len(cal),
         "n_held_out": len(held),
     }
+
+
+def _within(values: np.ndarray, check) -> np.ndarray:
+    """Runs whose value lies within the check's bounds (at_least, at_most; either may be absent)."""
+    ok = np.ones(np.shape(values), dtype=bool)
+    if check.at_least is not None:
+        ok &= values >= check.at_least
+    if check.at_most is not None:
+        ok &= values <= check.at_most
+    return ok
