@@ -20,8 +20,6 @@ _K_STREAM = np.uint64(0xABC98388FB8FAC03)
 # Named streams keep the draws of different rules independent of one another.
 STREAM_ALIGNMENT_NOISE = 1
 STREAM_HAZARD = 2
-STREAM_HAZARD_MAGNITUDE = 3
-STREAM_SUCCESSION = 4
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

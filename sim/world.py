@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.codes import STANCES, STATES
 from sim.data_sources import trade_share
+from sim.rules.powers import capacity as power_capacity
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import month_index
 
@@ -180,7 +181,7 @@ def build_setup(sc: LoadedScenario) -> Setup:
             j = names.index(sname)
             log_sum[:, p] += elasticity * np.log(series[:, j] / refs[j])
     cap0 = np.array([spec.powers[c].capacity for c in powers])
-    capacity = cap0[None, :] * np.exp(log_sum)
+    capacity = power_capacity(cap0[None, :], log_sum)  # the rule, once per scenario: it depends on series only
     trade0 = np.zeros((S, P))
     for s, sc_code in enumerate(states):
         st = spec.states[sc_code]

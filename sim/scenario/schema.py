@@ -154,7 +154,8 @@ class OrgFounded(EventBase):
 
 
 class OrgDissolved(EventBase):
-    """An organisation ends (or merges ``into`` another); its members leave it."""
+    """An organisation ends (or merges ``into`` another); its members leave it. ``into`` is recorded for the
+    story only: whether former members join the other organisation is their own decision."""
     type: Literal["org_dissolved"]
     org: CODE
     into: CODE | None = None
