@@ -83,7 +83,3 @@ class FullRecorder:
     # arrays with the time axis first -------------------------------------------------------------------
     def stacked(self, name: str) -> np.ndarray:
         return np.stack(getattr(self, name))
-
-
-class MesaRecorder(FullRecorder):
-    """Record a Mesa model run with the same tables as the batch engine (used by ``--engine mesa``)."""

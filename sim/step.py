@@ -36,12 +36,9 @@ def events_phase(world: World, params) -> list[tuple]:
     for ev in world.setup.events_by_step[world.step]:
         apply_event(world, ev, params)
         applied.append((ev, None))
-    month = world.setup.start + world.step
-    for k, hz in enumerate(world.setup.hazards):
-        from sim.scenario.schema import month_index
-
-        if month_index(hz.start) <= month <= month_index(hz.end):
-            mask = hazard_mask(world, k, world.step, hz.probability)
+    for k, (first, last) in enumerate(world.setup.hazard_steps):
+        if first <= world.step <= last:
+            mask = hazard_mask(world, k, world.step, world.setup.hazards[k].probability)
             if np.any(mask):
                 apply_event(world, world.setup.hazard_events[k], params, mask)
                 applied.append((world.setup.hazard_events[k], mask))

@@ -9,7 +9,6 @@ military operations, wars elsewhere, the powers' conditions and attention, the o
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -60,6 +59,7 @@ class Setup:
     events_by_step: list[list]  # step -> events (schema objects) dated that month
     hazards: list  # schema Hazard objects with parsed events
     hazard_events: list
+    hazard_steps: list[tuple[int, int]]  # each hazard's first and last step (month index from the start)
 
     @property
     def S(self) -> int:
@@ -93,8 +93,6 @@ class Schedule:
     org_bias: np.ndarray  # (O,)
     org_security: np.ndarray  # (O,)
 
-    def copy(self) -> Schedule:
-        return copy.deepcopy(self)
 
 
 @dataclass
@@ -121,9 +119,6 @@ class RunState:
     stance_months: np.ndarray  # (P,)
     slot_status: np.ndarray  # (K,) int
     slot_months: np.ndarray  # (K,)
-
-    def copy(self) -> RunState:
-        return RunState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
     def take(self, i: int) -> RunState:
         """Run i of a batch, without the batch axis."""
@@ -221,6 +216,7 @@ def build_setup(sc: LoadedScenario) -> Setup:
         series_names=names, series=series, trade0=trade0, rivals=_rivals(sc), slots=slots,
         events_by_step=events_by_step,
         hazards=list(spec.hazards), hazard_events=hazard_events,
+        hazard_steps=[(month_index(h.start) - sc.start, month_index(h.end) - sc.start) for h in spec.hazards],
     )
 
 
