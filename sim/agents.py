@@ -27,6 +27,7 @@ class Power(mesa.Agent):
         self.code = code
         self.name = POWER_NAMES.get(code, code)
         self._next: dict | None = None
+        self._policy: dict | None = None
 
     # what a student inspects
     @property
@@ -46,17 +47,28 @@ class Power(mesa.Agent):
     def conditionality(self) -> float:
         return float(self.model.world.schedule.conditionality[self.index])
 
+    @property
+    def controller(self):
+        """Who chooses this power's asks and offers (sim.controllers): its rules, a script, or a team."""
+        return self.model.controllers[self.index]
+
     def settle(self) -> None:
-        """Start at rest: the stance the rule calls for and the attention the situation settles at."""
-        self._next = rules.settle_power(self.model.world, self.model.params, self.index)
+        """Start at rest: the stance the rule calls for, the attention the situation settles at, and the
+        spread of its help; no asks yet."""
+        w, params = self.model.world, self.model.params
+        self._next = rules.settle_power(w, params, self.index)
+        self._policy = rules.settle_policy(w, params, self.model.controllers, self.index)
 
     def step(self) -> None:
-        """Choose attention and stance from the situation at month t."""
-        self._next = rules.power_phase(self.model.world, self.model.params, self.index)
+        """Choose attention and stance, and what to ask and offer, from the situation at month t."""
+        w, params = self.model.world, self.model.params
+        self._next = rules.power_phase(w, params, self.index)
+        self._policy = rules.policy_phase(w, params, self.model.controllers, self.index)
 
     def advance(self) -> None:
         rules.commit(self.model.world, self._next, {}, {}, power_idx=self.index)
-        self._next = None
+        rules.commit_policy(self.model.world, self.model.params, self._policy)
+        self._next = self._policy = None
 
     def __repr__(self) -> str:
         return f"Power({self.code}, stance={self.stance}, attention={self.attention:.2f})"

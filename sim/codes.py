@@ -19,4 +19,5 @@ ORG_NAMES = {
     "CACO": "the Central Asian Cooperation Organisation",
 }
 STANCES: tuple[str, ...] = ("integrate", "cooperate", "counterbalance")
-DECISIONS: tuple[str, ...] = ("base_opened", "base_closed", "joined", "left", "deal_signed", "deal_ended")
+DECISIONS: tuple[str, ...] = ("base_opened", "base_closed", "joined", "left", "deal_signed", "deal_ended",
+                              "base_requested", "deal_offered")

@@ -45,7 +45,8 @@ RUNSTATE_LAYOUT: dict[str, str] = {
     "afghan_threat": "scalar",
     "own_threat": "power", "encroachment": "power", "attention": "power", "stance": "power",
     "stance_months": "power",
-    "slot_status": "slot", "slot_months": "slot",
+    "slot_status": "slot", "slot_months": "slot", "slot_taste": "slot", "slot_asked": "slot",
+    "member_taste": "state_org", "clients": "power", "aid_share": "state_power",
 }
 SCHEDULE_POWER_FIELDS = ("operations", "distraction", "conditionality", "base_attention", "reach")
 

@@ -29,6 +29,9 @@ def decision_rows(world: World, dec: dict, state_idx=None, run: int | None = Non
     for j, k in enumerate(dec["slots"]):
         sl = st.slots[k]
         code, power = st.states[sl.state], st.powers[sl.power]
+        if "asked" in dec and bool(np.asarray(pick(dec["asked"]))[..., j]):
+            decision = "base_requested" if sl.kind == "base" else "deal_offered"
+            rows.append(dict(state=code, counterpart=power, decision=decision, detail=sl.name))
         for flag, base_word, deal_word in (("opened", "base_opened", "deal_signed"),
                                            ("closed", "base_closed", "deal_ended")):
             if bool(np.asarray(pick(dec[flag]))[..., j]):

@@ -20,13 +20,14 @@ from sim.world import RunState, World, build_schedule, build_setup, initial_run_
 
 
 class BatchEngine:
-    def __init__(self, scenario: LoadedScenario, param_rows: list[dict], seeds: list[int]):
+    def __init__(self, scenario: LoadedScenario, param_rows: list[dict], seeds: list[int], controllers=None):
         if len(param_rows) != len(seeds):
             raise ValueError("one parameter set per seed is needed")
         self.scenario = scenario
         self.params = batch_params(param_rows)
         self.seeds = [int(s) for s in seeds]
-        self.world = initial_world(scenario, param_rows, self.seeds)
+        self.world = initial_world(scenario, param_rows, self.seeds, controllers)
+        self.controllers = self.world.extra["controllers"]
 
     @property
     def n(self) -> int:
@@ -36,9 +37,11 @@ class BatchEngine:
         w, p = self.world, self.params
         applied = st.events_phase(w, p)
         power_new = st.power_phase(w, p)
+        policy = st.policy_phase(w, p, self.controllers)
         state_new = st.state_phase(w, p)
         env_new = st.environment_phase(w, p)
         st.commit(w, power_new, state_new, env_new)
+        st.commit_policy(w, p, policy)
         dec = st.decision_phase(w, p)
         st.commit_decisions(w, dec)
         if recorder is not None:
@@ -51,21 +54,29 @@ class BatchEngine:
         return recorder
 
 
-def initial_world(scenario: LoadedScenario, param_rows: list[dict], seeds: list[int]) -> World:
+def initial_world(scenario: LoadedScenario, param_rows: list[dict], seeds: list[int], controllers=None) -> World:
     """The batch's world at the start of the period: the scenario's initial conditions, or, for a scenario
-    that ``continues`` another, each run's own end state of that scenario (same parameters and seed)."""
+    that ``continues`` another, each run's own end state of that scenario (same parameters and seed).
+    ``controllers`` (one per power, sim.controllers) default to those the scenario's powers declare."""
+    from sim.controllers import default_controllers
+
     if scenario.spec.continues:
         from sim.continuation import continued_world
 
-        return continued_world(scenario, param_rows, seeds)
+        world = continued_world(scenario, param_rows, seeds)
+        world.extra["controllers"] = controllers or default_controllers(world.setup)
+        return world
     setup = build_setup(scenario)
     schedule = build_schedule(scenario)
     runs = _tile(initial_run_state(scenario, setup, 0), seeds)
     world = World(setup, schedule, runs, step=0, batch_ndim=1)
+    world.extra["controllers"] = controllers = controllers or default_controllers(setup)
     params = batch_params(param_rows)
     st.commit(world, st.settle_power(world, params), {}, {})
+    st.commit_policy(world, params, st.settle_policy(world, params, controllers))
     st.commit(world, {}, st.settle_stocks(world, params), {})
     settle_affinity(world, params)
+    st.settle_tastes(world, params)
     return world
 
 

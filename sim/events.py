@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.arrays import per_run
-from sim.rules.blame import blame_shares
+from sim.rules.blame import crisis_credit, inferred_blame, named_shares, visibility
 from sim.rules.threats import contagion_weight
-from sim.world import NOT_YET, PENDING, World
+from sim.world import NOT_YET, World
 
 
 def _where(mask, new, old):
@@ -58,11 +58,14 @@ def apply_event(world: World, ev, params, mask=None) -> None:
             i = S.index(code)
             r.offers[..., i, p] = _where(mask, r.offers[..., i, p] + ev.magnitude, r.offers[..., i, p])
     elif t in ("energy_deal", "base_request"):
+        from sim.step import commit_policy
+
         for k, slot in enumerate(st.slots):
             if slot.event_id == ev.id:
                 arrive = r.slot_status[..., k] == NOT_YET
-                r.slot_status[..., k] = np.where(arrive, PENDING, r.slot_status[..., k])
-                r.slot_months[..., k] = np.where(arrive, 0, r.slot_months[..., k])
+                if mask is not None:
+                    arrive = arrive & np.asarray(mask)
+                commit_policy(world, params, {"asks": {k: arrive}, "aid": {}})
     elif t == "org_founded":
         sch.org_active[st.orgs.index(ev.org)] = True
     elif t == "org_dissolved":
@@ -96,11 +99,13 @@ def apply_event(world: World, ev, params, mask=None) -> None:
 
 
 def _upheaval(world: World, ev, params, mask) -> None:
-    """A color revolution or unrest: regimes alike to the one shaken fear for themselves and blame the powers
-    the event names (or the blame rule's); powers that back regimes feel encroached on by those blamed.
-    The blame rule speaks for the regimes that fear the same fate: where a revolution has overthrown the
-    government, the new rulers fear for their hold on power but blame no one for the revolution that brought
-    them in, unless the event names whom they blame."""
+    """A color revolution or unrest: regimes alike to the one shaken fear for themselves; those that
+    survive it blame the powers they see working against them and credit those that back them
+    (sim.rules.blame); powers that back regimes feel encroached on by the rivals the regimes blame."""
+    from sim.rules.alignment import regime_fear, regime_support
+    from sim.rules.powers import toward_rivals
+    from sim.step import bases_present
+
     st, sch, r = world.setup, world.schedule, world.runs
     S, powers = st.states, st.powers
     contagion = per_run(params["contagion"], 1)
@@ -114,19 +119,29 @@ def _upheaval(world: World, ev, params, mask) -> None:
     if home is not None:
         weight = weight.copy()
         weight[..., home] = 1.0
-    shares = blame_shares(_named(ev.blame, powers), sch.conditionality, r.attention)  # (..., P)
     shock = ev.magnitude * weight  # (..., S)
-    blamed = shock
-    if ev.type == "color_revolution" and home is not None and not ev.blame:
-        blamed = shock.copy()
-        blamed[..., home] = 0.0  # the new rulers hold no one to blame for the revolution that brought them in
+    # the regimes that blame: all those shaken, except one a revolution has just overthrown
+    blaming = shock
+    if ev.type == "color_revolution" and home is not None:
+        blaming = shock.copy()
+        blaming[..., home] = 0.0
+    fear = regime_fear(r.openness, r.regime_threat)  # (..., S), before the shock
+    pwr = (lambda v: v) if world.batch_ndim == 0 else (lambda v: v[..., None, :])
+    if ev.blame:  # a what-if forcing the culprit
+        blamed = blaming[..., None] * named_shares(_named(ev.blame, powers))
+    else:
+        vis = visibility(sch.conditionality, pwr(r.attention), bases_present(world))
+        blamed = inferred_blame(blaming, fear, vis)
+    capacity = st.capacity[min(world.step, st.months - 1)]
+    support = regime_support(capacity, pwr(r.attention), sch.reach, sch.conditionality)
+    credit = crisis_credit(blaming, fear, support, per_run(params["crisis_credit"], 2))
     r.regime_threat[...] = _where(mask, r.regime_threat + shock, r.regime_threat)
-    r.blame[...] = _where(mask, r.blame + blamed[..., None] * shares[..., None, :], r.blame)
-    # a power that backs regimes (low conditionality) sees the upheaval as an assault by those blamed
-    from sim.rules.powers import toward_rivals
-
-    others = toward_rivals(shares, st.rivals)
-    r.encroachment[...] = _where(mask, r.encroachment + ev.magnitude * others * (1.0 - sch.conditionality),
+    r.blame[...] = _where(mask, r.blame + blamed, r.blame)
+    r.offers[...] = _where(mask, r.offers + credit, r.offers)
+    # a power that backs regimes (low conditionality) sees the upheaval as an assault by the powers
+    # promoting democracy against them: its rivals' conditionality x attention, times the shock
+    promoters = toward_rivals(sch.conditionality * r.attention, st.rivals)
+    r.encroachment[...] = _where(mask, r.encroachment + ev.magnitude * promoters * (1.0 - sch.conditionality),
                                  r.encroachment)
     if ev.type == "color_revolution" and home is not None:
         if ev.new_openness is not None:

@@ -48,11 +48,13 @@ class GreatGameModel(mesa.Model):
         scenario_file: path of a scenario YAML file (or an already loaded scenario).
         seed: the run's seed (every random draw is keyed by it, the month and the agent).
         rng: Mesa's seed argument (``mesa.batch_run`` passes it); an integer here is the run's seed.
+        controllers: one policy controller per power (sim.controllers); by default those the scenario's
+            powers declare (their rules, or the scenario's script).
         **parameters: overrides of model parameters (names as in docs/odd.md), e.g. ``w_blame=4``.
     """
 
     def __init__(self, scenario_file: str | Path | LoadedScenario = DEFAULT_SCENARIO, seed: int = 0,
-                 rng=None, scenario: GreatGameScenario | None = None, **parameters):
+                 rng=None, scenario: GreatGameScenario | None = None, controllers=None, **parameters):
         if scenario is not None:  # Mesa's Scenario object: file and parameters in one
             values = {k: v for k, v in scenario.to_dict().items() if k in DEFAULTS and v is not None}
             scenario_file = getattr(scenario, "scenario_file", scenario_file)
@@ -70,6 +72,10 @@ class GreatGameModel(mesa.Model):
         self.params = single_params(values)
         self.world = self._initial_world()
         setup = self.world.setup
+        from sim.controllers import default_controllers
+
+        self.controllers = controllers or default_controllers(setup)  # one per power (sim.controllers)
+        self.world.extra["controllers"] = self.controllers
         self.power_agents = [Power(self, i, c) for i, c in enumerate(setup.powers)]
         self.state_agents = [State(self, i, c) for i, c in enumerate(setup.states)]
         if not self.loaded.spec.continues:
@@ -81,6 +87,7 @@ class GreatGameModel(mesa.Model):
                 agent.settle_stocks()
             for agent in self.state_agents:
                 agent.settle()
+            rules.settle_tastes(self.world, self.params)
         self.recorder = None  # an optional sim.recorders recorder, fed each month like the batch engine's
         self.decisions: list[dict] = []  # every decision taken: date, state, counterpart, decision, detail
         self.applied_events: list[dict] = []
@@ -164,18 +171,19 @@ class GreatGameModel(mesa.Model):
 
 def _merge_decisions(world: World, per_state: list[dict]) -> dict:
     """The five states' decision flags of a month, in the layout the batch engine produces."""
-    slots, opened, closed, refused = [], [], [], []
+    slots, opened, closed, refused, asked = [], [], [], [], []
     for dec in per_state:
         slots += dec["slots"]
         if dec["slots"]:
             opened.append(dec["opened"])
             closed.append(dec["closed"])
             refused.append(dec["refused"])
+            asked.append(dec["asked"])
     order = np.argsort(slots, kind="stable")
     cat = (lambda xs: np.concatenate(xs)[order]) if slots else (lambda xs: np.zeros(0, dtype=bool))
     return {
         "joined": np.stack([d["joined"] for d in per_state]),
         "left": np.stack([d["left"] for d in per_state]),
         "slots": [slots[i] for i in order],
-        "opened": cat(opened), "closed": cat(closed), "refused": cat(refused),
+        "opened": cat(opened), "closed": cat(closed), "refused": cat(refused), "asked": cat(asked),
     }

@@ -20,6 +20,8 @@ _K_STREAM = np.uint64(0xABC98388FB8FAC03)
 # Named streams keep the draws of different rules independent of one another.
 STREAM_ALIGNMENT_NOISE = 1
 STREAM_HAZARD = 2
+STREAM_SLOT_TASTE = 3
+STREAM_MEMBER_TASTE = 4
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -59,3 +61,11 @@ def normal(seed, month, agent, stream) -> np.ndarray:
     u1 = uniform(seed, month, agent, 1000 + 2 * np.asarray(stream))
     u2 = uniform(seed, month, agent, 1001 + 2 * np.asarray(stream))
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def logistic_noise(seed, month, agent, stream) -> np.ndarray:
+    """Standard logistic numbers (the random-utility taste of a logit choice): log(u / (1 - u)) of a
+    uniform draw u, kept inside (0, 1)."""
+    u = uniform(seed, month, agent, stream)
+    u = np.minimum(np.maximum(u, 2.0**-53), 1.0 - 2.0**-53)
+    return np.log(u / (1.0 - u))

@@ -21,10 +21,11 @@ from sim.events import apply_event, hazard_mask
 from sim.rules import alignment as al
 from sim.rules import decisions as dc
 from sim.rules import economy as ec
+from sim.rules import policy as pl
 from sim.rules import powers as pw
 from sim.rules import threats as th
 from sim.rules.arrays import per_run
-from sim.world import OPEN, World
+from sim.world import CLOSED, NOT_YET, OPEN, PENDING, REFUSED, World
 
 
 def events_phase(world: World, params) -> list[tuple]:
@@ -96,14 +97,31 @@ def power_phase(world: World, params, idx=slice(None)) -> dict:
     target = pw.attention_target(sch.base_attention[idx], sit["felt"], par("threat_attention_gain"),
                                  r.stance[..., idx], sch.distraction[idx])
     attention = r.attention[..., idx] + par("attention_rate") * (target - r.attention[..., idx])
+    clients_now = power_clients(world)[..., idx]
     return {
         "attention": attention,
         "stance": stance,
         "stance_months": months,
         "own_threat": th.decay(r.own_threat[..., idx], par("own_threat_decay")),
         "encroachment": th.decay(r.encroachment[..., idx], par("encroachment_decay"))
-        + promotion_encroachment(world, params, idx),
+        + promotion_encroachment(world, params, idx) + war_encroachment(world, params, idx)
+        + pw.client_loss(r.clients[..., idx], clients_now, par("client_loss")),
+        "clients": clients_now,
     }
+
+
+def power_clients(world: World) -> np.ndarray:
+    """Each power's clients this month (..., P): memberships of the blocs it leads plus its bases."""
+    return pl.clients(world.runs.member, world.schedule.org_weights, bases_present(world))
+
+
+def war_encroachment(world: World, params, idx=slice(None)) -> np.ndarray:
+    """Encroachment a power feels each month from its rivals' wars beyond the region (Iraq, say):
+    war_encroachment x sum over rivals q of the attention q's wars absorb x (1 - own conditionality)."""
+    st, sch = world.setup, world.schedule
+    k = 0 if isinstance(idx, (int, np.integer)) else 1
+    wars = pw.toward_rivals(sch.distraction, st.rivals)[idx]
+    return per_run(params["war_encroachment"], k) * wars * (1.0 - sch.conditionality[idx])
 
 
 def promotion_encroachment(world: World, params, idx=slice(None)) -> np.ndarray:
@@ -131,7 +149,8 @@ def settle_power(world: World, params, idx=slice(None)) -> dict:
     k = 0 if one else 1
     steady = promotion_encroachment(world, params, idx) / (1.0 - per_run(params["encroachment_decay"], k))
     return {"stance": sit["proposal"], "attention": attention,
-            "encroachment": world.runs.encroachment[..., idx] + steady}
+            "encroachment": world.runs.encroachment[..., idx] + steady,
+            "clients": power_clients(world)[..., idx]}
 
 
 def settle_stocks(world: World, params, idx=slice(None)) -> dict:
@@ -147,8 +166,7 @@ def settle_stocks(world: World, params, idx=slice(None)) -> dict:
     pwr = (lambda v: v) if one else (lambda v: v[..., None, :])
     inflow = ec.offers_next(0.0 * r.offers[..., idx, :], 0.0, per_run(params["effort_rate"], k),
                             pwr(pw.EFFORT[r.stance]), capacity, pwr(r.attention), sch.reach,
-                            ec.membership_share(r.member[..., idx, :], sch.org_weights,
-                                                per_run(params["membership_benefit"], k)))
+                            r.aid_share[..., idx, :])
     pressure = th.democracy_pressure(sch.conditionality, pwr(r.attention), r.openness[..., idx],
                                      per_run(params["democracy_pressure"], k - 1))
     return {
@@ -262,8 +280,7 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
         "blame": th.decay(r.blame[..., idx, :], par("blame_decay")),
         "economy": ec.economy_next(r.economy[..., idx, :], target, par("economy_rate")),
         "offers": ec.offers_next(r.offers[..., idx, :], par("offers_decay"), par("effort_rate"), pwr(effort),
-                                 x["capacity"], pwr(r.attention), sch.reach,
-                                 ec.membership_share(x["member"], sch.org_weights, par("membership_benefit"))),
+                                 x["capacity"], pwr(r.attention), sch.reach, r.aid_share[..., idx, :]),
     }
 
 
@@ -292,8 +309,43 @@ def commit(world: World, power_new: dict, state_new: dict, env_new: dict, power_
         getattr(r, name)[...] = value
 
 
+def slot_utility(world: World, params, ks: list[int]) -> np.ndarray:
+    """The public case for granting each of the slots ks (..., len(ks)), before the state's own taste.
+
+    base: alignment - neutrality_weight x neutrality - veto_weight x bloc veto
+          + base_security_weight x the power's military operations x the state's security threat
+          - base_blame_weight x the blame the state holds against the power;
+    deal: alignment + half the deal's value.
+    """
+    st, sch, r = world.setup, world.schedule, world.runs
+
+    def par(name):
+        return per_run(params[name], 1)
+
+    sidx = np.array([st.slots[k].state for k in ks], dtype=np.int64)
+    pidx = np.array([st.slots[k].power for k in ks], dtype=np.int64)
+    hostility = hostility_matrix(world, params)
+    veto = dc.bloc_hostility(r.member, sch.org_security, sch.org_weights,
+                             hostility[..., None, :, :])  # (..., S, P)
+    a_k, veto_k, neut_k = r.alignment[..., sidx, pidx], veto[..., sidx, pidx], st.neutrality[sidx]
+    blame_k = r.blame[..., sidx, pidx]
+    is_deal = np.array([st.slots[k].kind == "deal" for k in ks])
+    value = np.array([st.slots[k].value for k in ks])
+    threat_k = r.local_threat[..., sidx] + st.exposure[sidx] * r.afghan_threat[..., None]
+    ops_k = sch.operations[pidx]
+    base_u = dc.base_utility(a_k, neut_k, veto_k, par("neutrality_weight"), par("veto_weight")) \
+        + par("base_security_weight") * ops_k * threat_k \
+        - par("base_blame_weight") * blame_k
+    deal_u = a_k + 0.5 * value
+    return np.where(is_deal, deal_u, base_u)
+
+
 def decision_phase(world: World, params, idx=slice(None)) -> dict:
-    """States decide with their new scores: organisations, then bases and deals. Returns the flags."""
+    """States decide with their new scores: organisations, then bases and deals. Returns the flags.
+
+    Each choice is a random-utility (logit) choice with hysteresis: the public utility plus the state's own
+    taste for the item (logistic, of spread choice_scale, drawn once per organisation and once per ask)
+    must rise above the upper threshold to join or grant, and fall below the lower one to leave or evict."""
     st, sch, r = world.setup, world.schedule, world.runs
     one = isinstance(idx, (int, np.integer))
 
@@ -302,44 +354,84 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
 
     a = r.alignment[..., idx, :]
     neutrality = st.neutrality[idx] if one else st.neutrality
+    conflict = dc.bloc_conflict(r.member[..., idx, :], sch.org_security, sch.org_weights)
     util = dc.membership_utility(a, sch.org_weights, sch.org_bias, np.asarray(neutrality),
-                                 par("neutrality_weight", 1 if one else 2))
+                                 par("neutrality_weight", 1 if one else 2)) \
+        - par("bloc_conflict", 1 if one else 2) * conflict + r.member_taste[..., idx, :]
     member, months, joined, left = dc.membership_next(
         r.member[..., idx, :], r.member_months[..., idx, :], util, sch.org_active,
         par("join_threshold", 1 if one else 2), par("leave_threshold", 1 if one else 2),
         par("min_dwell", 1 if one else 2))
-    hostility = hostility_matrix(world, params)
-    veto = dc.bloc_hostility(r.member[..., idx, :], sch.org_security, sch.org_weights,
-                             hostility if one else hostility[..., None, :, :])
     # slots belonging to the chosen state(s)
     ks = [k for k, sl in enumerate(st.slots) if (not one or sl.state == idx)]
     out = {"member": member, "member_months": months, "joined": joined, "left": left, "slots": ks}
     if ks:
-        sidx = np.array([st.slots[k].state for k in ks])
-        pidx = np.array([st.slots[k].power for k in ks])
-        if one:
-            a_k, veto_k, neut_k = a[..., pidx], veto[..., pidx], np.asarray(st.neutrality[idx])
-            blame_k = r.blame[..., idx, pidx]
-        else:
-            a_k, veto_k, neut_k = a[..., sidx, pidx], veto[..., sidx, pidx], st.neutrality[sidx]
-            blame_k = r.blame[..., sidx, pidx]
         is_deal = np.array([st.slots[k].kind == "deal" for k in ks])
-        value = np.array([st.slots[k].value for k in ks])
         window = np.array([st.slots[k].window for k in ks])
-        afghan = r.afghan_threat[..., None]
-        threat_k = r.local_threat[..., sidx] + st.exposure[sidx] * afghan
-        ops_k = sch.operations[pidx]
-        base_u = dc.base_utility(a_k, neut_k, veto_k, par("neutrality_weight", 1), par("veto_weight", 1)) \
-            + par("base_security_weight", 1) * ops_k * threat_k \
-            - par("base_blame_weight", 1) * blame_k
-        deal_u = a_k + 0.5 * value
-        utility = np.where(is_deal, deal_u, base_u)
+        utility = slot_utility(world, params, ks) + r.slot_taste[..., ks]
         grant = np.where(is_deal, par("deal_accept", 1), par("base_grant", 1))
         revoke = np.where(is_deal, par("deal_end", 1), par("base_revoke", 1))
         status, smonths, opened, closed, refused = dc.slot_next(
             r.slot_status[..., ks], r.slot_months[..., ks], utility, window, grant, revoke, par("min_dwell", 1))
-        out.update(slot_status=status, slot_months=smonths, opened=opened, closed=closed, refused=refused)
+        asked = r.slot_asked[..., ks] == st.start + world.step  # the powers' asks that arrived this month
+        out.update(slot_status=status, slot_months=smonths, opened=opened, closed=closed, refused=refused,
+                   asked=asked)
     return out
+
+
+def policy_phase(world: World, params, controllers, idx=slice(None)) -> dict:
+    """The powers' asks, offers and the spread of their help for the month, each from its controller
+    (sim.controllers): {"asks": {slot index: mask over runs}, "aid": {power: priority over states}}."""
+    powers = [idx] if isinstance(idx, (int, np.integer)) else range(world.setup.P)
+    asks: dict[int, np.ndarray] = {}
+    aid: dict[int, np.ndarray] = {}
+    for p in powers:
+        choice = controllers[p].decide(world, params, int(p))
+        asks.update(choice["asks"])
+        aid[int(p)] = choice["aid"]
+    return {"asks": asks, "aid": aid}
+
+
+def askable(world: World, params, ks: list[int]) -> np.ndarray:
+    """Slots a power may ask (again) for (..., len(ks)): never asked, or refused or closed at least
+    ask_cooldown months ago."""
+    r = world.runs
+    status, months = r.slot_status[..., ks], r.slot_months[..., ks]
+    again = ((status == REFUSED) | (status == CLOSED)) & (months >= per_run(params["ask_cooldown"], 1))
+    return (status == NOT_YET) | again
+
+
+def commit_policy(world: World, params, policy: dict) -> None:
+    """Store the month's asks (pending from now, with the state's taste for each drawn now) and each
+    power's split of its help over the states."""
+    r, st = world.runs, world.setup
+    month = st.start + world.step
+    scale = per_run(params["choice_scale"], 0)
+    for k, ask in policy["asks"].items():
+        taste = scale * rng.logistic_noise(r.seed, month, k, rng.STREAM_SLOT_TASTE)
+        r.slot_status[..., k] = np.where(ask, PENDING, r.slot_status[..., k])
+        r.slot_months[..., k] = np.where(ask, 0, r.slot_months[..., k])
+        r.slot_asked[..., k] = np.where(ask, month, r.slot_asked[..., k])
+        r.slot_taste[..., k] = np.where(ask, taste, r.slot_taste[..., k])
+    for p, priority in policy["aid"].items():
+        r.aid_share[..., :, p] = pl.aid_allocation(priority[..., None])[..., 0]
+
+
+def settle_policy(world: World, params, controllers, idx=slice(None)) -> dict:
+    """At the start, powers spread their help as their controllers would, but ask for nothing yet."""
+    policy = policy_phase(world, params, controllers, idx)
+    return {"asks": {}, "aid": policy["aid"]}
+
+
+def settle_tastes(world: World, params) -> None:
+    """Each state's own taste for each organisation, drawn once per run at the start (logistic, of spread
+    choice_scale): what makes states with equal scores choose differently across runs."""
+    r, st = world.runs, world.setup
+    S, O = r.member.shape[-2:]
+    agents = np.arange(S)[:, None] * O + np.arange(O)
+    seed = r.seed if world.batch_ndim == 0 else r.seed.reshape(r.seed.shape + (1, 1))
+    z = rng.logistic_noise(seed, st.start, agents, rng.STREAM_MEMBER_TASTE)
+    r.member_taste[...] = per_run(params["choice_scale"], 2) * z
 
 
 def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:

@@ -29,11 +29,13 @@ class Slot:
     kind: str  # "base" or "deal"
     state: int
     power: int
-    month: int  # step index at which the request or offer arrives (-1: in place at the start)
+    month: int  # step index at which a scenario's forced request or offer arrives (-1: none scheduled)
     window: int
     name: str
     value: float = 0.0
     event_id: str = ""
+    source: str = "event"  # "start" (in place at the start), "event" (a what-if's forced ask), "rule"
+    askable: bool = False  # the power's rule controller may ask (again) for this slot
 
 
 @dataclass
@@ -51,10 +53,15 @@ class Setup:
     power_exposure: np.ndarray  # (P,)
     capacity: np.ndarray  # (T, P) capacity of each power each month (series and shocks applied)
     capacity_ratio: np.ndarray  # (T, P) capacity relative to the first month
+    means_index: np.ndarray  # (T, P) capacity relative to its level at the series' reference values
+    basing: np.ndarray  # (P,) how much the power projects power through bases abroad
     series_names: tuple[str, ...]
     series: np.ndarray  # (T, n_series) after price shocks
     trade0: np.ndarray  # (S, P) initial trade and energy ties
     rivals: np.ndarray  # (P, P) 1 where power p (row) contests the region with power q (column)
+    hydrocarbons: np.ndarray  # (S,) oil and gas export potential
+    energy_interest: np.ndarray  # (P,) how much each power seeks the region's oil and gas
+    rule_powers: np.ndarray  # (P,) bool: powers whose asks and offers come from their rules
     slots: list[Slot]
     events_by_step: list[list]  # step -> events (schema objects) dated that month
     hazards: list  # schema Hazard objects with parsed events
@@ -119,6 +126,11 @@ class RunState:
     stance_months: np.ndarray  # (P,)
     slot_status: np.ndarray  # (K,) int
     slot_months: np.ndarray  # (K,)
+    slot_taste: np.ndarray  # (K,) the state's own idiosyncratic taste for the slot, drawn when it is asked
+    slot_asked: np.ndarray  # (K,) int: step of the latest ask or offer (-1: never)
+    member_taste: np.ndarray  # (S, O) each state's own idiosyncratic taste for each organisation
+    clients: np.ndarray  # (P,) the power's clients last month: memberships of its blocs plus its bases
+    aid_share: np.ndarray  # (S, P) each state's share of each power's help (the shares of a power sum to S)
 
     def take(self, i: int) -> RunState:
         """Run i of a batch, without the batch axis."""
@@ -187,12 +199,11 @@ def build_setup(sc: LoadedScenario) -> Setup:
                 v = trade_share(sc_code, pc, st.trade_from_data)
                 trade0[s, p] = 0.0 if v is None else v
             trade0[s, p] = min(1.0, trade0[s, p] + st.energy.get(pc, 0.0))
-    slots: list[Slot] = []
-    for s, sc_code in enumerate(states):
-        for pc, names_ in spec.states[sc_code].bases.items():
-            for nm in names_:
-                slots.append(Slot("base", s, powers.index(pc), -1, 0, nm))
     default_window = int(spec.parameters.get("request_window", 6))
+    rule_powers = np.array([spec.powers[c].controller == "rule" for c in powers], dtype=bool)
+    hydro = np.array([spec.states[c].hydrocarbons for c in states], dtype=float)
+    interest = np.array([spec.powers[c].energy_interest for c in powers], dtype=float)
+    slots = _standing_slots(spec, states, powers, rule_powers, hydro, interest, default_window)
     events_by_step: list[list] = [[] for _ in range(T)]
     for ev in spec.events:
         k = month_index(ev.date) - sc.start
@@ -212,12 +223,41 @@ def build_setup(sc: LoadedScenario) -> Setup:
         exposure=np.array([spec.states[c].afghan_exposure for c in states]),
         neutrality=np.array([spec.states[c].neutrality for c in states]),
         power_exposure=np.array([spec.powers[c].afghan_exposure for c in powers]),
-        capacity=capacity, capacity_ratio=capacity / capacity[:1],
-        series_names=names, series=series, trade0=trade0, rivals=_rivals(sc), slots=slots,
+        capacity=capacity, capacity_ratio=capacity / capacity[:1], means_index=np.exp(log_sum),
+        basing=np.array([spec.powers[c].basing for c in powers], dtype=float),
+        series_names=names, series=series, trade0=trade0, rivals=_rivals(sc), hydrocarbons=hydro,
+        energy_interest=interest, rule_powers=rule_powers, slots=slots,
         events_by_step=events_by_step,
         hazards=list(spec.hazards), hazard_events=hazard_events,
         hazard_steps=[(month_index(h.start) - sc.start, month_index(h.end) - sc.start) for h in spec.hazards],
     )
+
+
+def _standing_slots(spec, states, powers, rule_powers, hydro, interest, window) -> list[Slot]:
+    """The bases in place at the start, then what each rule-driven power may ask for or offer in a state:
+    one base (at the site the state's data names, or "a base") and, where the state exports oil or gas
+    and the power seeks them, one energy contract worth deal_size x the state's hydrocarbons."""
+    from sim.codes import POWER_NAMES
+
+    slots: list[Slot] = []
+    for s, sc_code in enumerate(states):
+        for pc, names_ in spec.states[sc_code].bases.items():
+            for nm in names_:
+                p = powers.index(pc)
+                slots.append(Slot("base", s, p, -1, window, nm, source="start", askable=bool(rule_powers[p])))
+    for s, sc_code in enumerate(states):
+        st = spec.states[sc_code]
+        for p, pc in enumerate(powers):
+            if not rule_powers[p]:
+                continue
+            pname = spec.powers[pc].name or POWER_NAMES.get(pc, pc)
+            if not any(sl.state == s and sl.power == p and sl.kind == "base" for sl in slots):
+                site = st.base_sites.get(pc, f"a base for {pname}")
+                slots.append(Slot("base", s, p, -1, window, site, source="rule", askable=True))
+            if hydro[s] > 0 and interest[p] > 0:
+                slots.append(Slot("deal", s, p, -1, window, f"energy contract with {pname}",
+                                  float(spec.powers[pc].deal_size * hydro[s]), source="rule", askable=True))
+    return slots
 
 
 def _rivals(sc: LoadedScenario) -> np.ndarray:
@@ -258,7 +298,7 @@ def initial_run_state(sc: LoadedScenario, setup: Setup, seed: int) -> RunState:
     S, P, O, K = setup.S, setup.P, setup.O, len(setup.slots)
     a = np.array([[spec.states[s].alignment[p] for p in setup.powers] for s in setup.states])
     member = np.array([[o in spec.states[s].members for o in setup.orgs] for s in setup.states], dtype=bool)
-    status = np.array([OPEN if sl.month < 0 else NOT_YET for sl in setup.slots], dtype=np.int64)
+    status = np.array([OPEN if sl.source == "start" else NOT_YET for sl in setup.slots], dtype=np.int64)
     return RunState(
         seed=np.asarray(seed, dtype=np.uint64),
         alignment=a.astype(float),
@@ -280,4 +320,9 @@ def initial_run_state(sc: LoadedScenario, setup: Setup, seed: int) -> RunState:
         stance_months=np.full(P, 999, dtype=np.int64),
         slot_status=status,
         slot_months=np.full(K, 999, dtype=np.int64),
+        slot_taste=np.zeros(K),
+        slot_asked=np.full(K, -1, dtype=np.int64),
+        member_taste=np.zeros((S, O)),
+        clients=np.zeros(P),
+        aid_share=np.ones((S, P)),
     )

@@ -75,3 +75,26 @@ def slot_next(status, months, utility, window, grant, revoke, dwell):
     new = np.where(opened, OPEN, np.where(refused, REFUSED, np.where(closed, CLOSED, status)))
     changed = opened | refused | closed
     return new, np.where(changed, 0, months + 1), opened, closed, refused
+
+
+def bloc_conflict(member, org_security, org_weights):
+    """For each organisation (..., O), how much joining or staying in it clashes with the state's other
+    memberships: the sum, over pairs of its organisations, of the weight one sets against the patron who
+    leads the other as a security bloc (a single patron: weight above 0.5, and a security role). A member of Russia's security bloc
+    pays for joining a grouping set against Russia (GUUAM), and a member of that grouping for joining the bloc.
+    """
+    O, P = org_weights.shape
+    led = ((org_security[:, None] > 0) & (org_weights > 0.5)).astype(float)  # (O, P)
+    against = np.maximum(-org_weights, 0.0)  # (O, P)
+    out = np.zeros(member.shape[:-1] + (O,))
+    for o in range(O):
+        total = 0.0 * out[..., o]
+        for other in range(O):
+            if other == o:
+                continue
+            clash = 0.0
+            for q in range(P):
+                clash = clash + against[o, q] * led[other, q] + led[o, q] * against[other, q]
+            total = total + member[..., other] * clash
+        out[..., o] = total
+    return out

@@ -76,3 +76,11 @@ def toward_rivals(x, rivals):
             total = total + rivals[p, q] * x[..., q]
         out[..., p] = total
     return out
+
+
+def client_loss(before, now, weight):
+    """Encroachment from losing clients: weight x the clients lost since last month (none for gains).
+
+    A client is a state's membership of a bloc the power leads, or a base it keeps; a state that leaves the
+    power's bloc or evicts its base tells the power that its rivals are winning."""
+    return weight * np.maximum(0.0, before - now)

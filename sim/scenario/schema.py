@@ -106,22 +106,26 @@ class ColorRevolution(EventBase):
     place: CODE
     openness: float | None = Field(None, ge=0, le=1)
     magnitude: float = Field(ge=0, le=3)
-    blame: list[CODE] = Field(default_factory=list)
+    blame: list[CODE] = Field(default_factory=list,
+                              description="What-ifs only: powers the regimes are made to blame, instead of the "
+                                          "blame they infer from what they see of each power.")
     new_openness: float | None = Field(None, ge=0, le=1)
     affinity_shift: dict[CODE, float] = Field(default_factory=dict)
 
 
 class Unrest(EventBase):
-    """Unrest or an uprising inside a state; the regime blames the named powers (or the blame rule's)."""
+    """Unrest or an uprising inside a state; the regime blames the powers it suspects (the blame rule)."""
     type: Literal["unrest"]
     state: CODE
     magnitude: float = Field(ge=0, le=3)
-    blame: list[CODE] = Field(default_factory=list)
+    blame: list[CODE] = Field(default_factory=list,
+                              description="What-ifs only: powers the regime is made to blame, instead of the "
+                                          "blame it infers.")
     contagion_share: float = Field(0.3, ge=0, le=1)
 
 
 class AidOffer(EventBase):
-    """A power offers aid, credit or security help to states."""
+    """A power is made to offer aid, credit or security help (a what-if: powers' own aid follows their rules)."""
     type: Literal["aid_offer"]
     actor: CODE
     targets: list[CODE] = Field(min_length=1)
@@ -129,7 +133,8 @@ class AidOffer(EventBase):
 
 
 class EnergyDeal(EventBase):
-    """A power offers an energy deal (contract, pipeline); the state signs it or not."""
+    """A power is made to offer an energy deal (a what-if: powers offer deals by their rules); the state signs
+    it or not."""
     type: Literal["energy_deal"]
     actor: CODE
     state: CODE
@@ -139,7 +144,8 @@ class EnergyDeal(EventBase):
 
 
 class BaseRequest(EventBase):
-    """A power asks a state for a military base; the state grants it or not."""
+    """A power is made to ask a state for a military base (a what-if: powers ask by their rules); the state
+    grants it or not."""
     type: Literal["base_request"]
     actor: CODE
     state: CODE
@@ -233,6 +239,11 @@ class StateSpec(Strict):
                                                   "added to the trade tie.")
     members: list[CODE] = Field(default_factory=list)
     bases: dict[CODE, list[str]] = Field(default_factory=dict, description="Bases hosted at the start, by power.")
+    base_sites: dict[CODE, str] = Field(default_factory=dict,
+                                        description="The site a power would ask for (an airfield, a garrison), by "
+                                                    "power: a name for the story, not a decision.")
+    hydrocarbons: float = Field(0.0, ge=0, le=1, description="Oil and gas export potential, 0 (none) to 1 "
+                                                               "(an exporter whose economy rests on it).")
     regime_threat: float = Field(0.0, ge=0, le=3)
     local_threat: float = Field(0.0, ge=0, le=3)
 
@@ -258,6 +269,16 @@ class PowerSpec(Strict):
     stance: Literal["integrate", "cooperate", "counterbalance"] = Field(
         "integrate", description="Stance before the first month; at the start the stance rule sets it.")
     rivals: list[CODE] | None = Field(None, description="Powers it contests the region with (default: all others).")
+    energy_interest: float = Field(0.0, ge=0, le=1, description="How much the power seeks the region's oil and gas "
+                                                                 "(contracts, pipelines), 0-1.")
+    basing: float = Field(1.0, ge=0, le=1, description="How much the power projects power through military "
+                                                       "bases abroad, 0 (none) to 1: scales its wish for bases "
+                                                       "when it counterbalances.")
+    deal_size: float = Field(0.1, ge=0, le=0.5, description="Share of a full exporter's ties a contract of this "
+                                                            "power moves (scaled by the state's hydrocarbons).")
+    controller: Literal["rule", "scripted"] = Field(
+        "rule", description="Who chooses its asks and offers: 'rule' (its rules, the default) or 'scripted' (only "
+                            "the scenario's base_request, energy_deal and aid_offer events, for what-ifs).")
 
 
 class OrgSpec(Strict):

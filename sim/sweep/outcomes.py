@@ -91,7 +91,8 @@ class _DecisionFlags(_Outcome):
             self.orgs = [o for o, c in enumerate(setup.orgs) if spec.counterpart in (None, c)]
         else:
             kind = "base" if d.startswith("base") else "deal"
-            self.flag = "opened" if d in ("base_opened", "deal_signed") else "closed"
+            self.flag = ("opened" if d in ("base_opened", "deal_signed")
+                         else "asked" if d in ("base_requested", "deal_offered") else "closed")
             self.slots = _slots(setup, kind, spec.state, spec.counterpart, spec.name)
 
     def flags(self, dec) -> np.ndarray:

@@ -141,7 +141,9 @@ class Checker:
                     ks += self.slots(where, s, c, kind, check.event)
             now = out.slot_status[:, start:w.stop][:, :, ks]
             before = out.slot_status[:, start - 1:w.stop - 1][:, :, ks]
-            if check.decision in ("base_opened", "deal_signed"):
+            if check.decision in ("base_requested", "deal_offered"):
+                flag = out.slot_asked[:, start:w.stop][:, :, ks] != out.slot_asked[:, start - 1:w.stop - 1][:, :, ks]
+            elif check.decision in ("base_opened", "deal_signed"):
                 flag = (now == OPEN) & (before != OPEN)
             else:
                 flag = (now == CLOSED) & (before == OPEN)

@@ -26,6 +26,7 @@ class OutcomeRecorder:
         self.alignment: list[np.ndarray] = []
         self.member: list[np.ndarray] = []
         self.slot_status: list[np.ndarray] = []
+        self.slot_asked: list[np.ndarray] = []
         self.stance: list[np.ndarray] = []
         self.economy: list[np.ndarray] = []
 
@@ -34,6 +35,7 @@ class OutcomeRecorder:
         self.alignment.append(r.alignment.copy())
         self.member.append(r.member.copy())
         self.slot_status.append(r.slot_status.copy())
+        self.slot_asked.append(r.slot_asked.copy())
         self.stance.append(r.stance.copy())
         self.economy.append(r.economy.copy())
 
@@ -50,6 +52,7 @@ class Outcomes:
     alignment: np.ndarray
     member: np.ndarray
     slot_status: np.ndarray
+    slot_asked: np.ndarray
     stance: np.ndarray
     economy: np.ndarray
 
@@ -85,7 +88,7 @@ class Outcomes:
     def subset(self, runs: np.ndarray) -> Outcomes:
         """The outcomes of some runs only (an index array or a boolean mask over runs)."""
         return Outcomes(self.setup, list(np.asarray(self.seeds)[runs]), self.alignment[runs], self.member[runs],
-                        self.slot_status[runs], self.stance[runs], self.economy[runs])
+                        self.slot_status[runs], self.slot_asked[runs], self.stance[runs], self.economy[runs])
 
 
 def simulate(scenario: LoadedScenario, seeds: list[int], param_rows: list[dict] | None = None,
@@ -102,4 +105,5 @@ def simulate(scenario: LoadedScenario, seeds: list[int], param_rows: list[dict] 
     rec.snapshot(eng.world)
     eng.run(rec)
     return Outcomes(eng.world.setup, list(seeds), *(np.stack(getattr(rec, k), axis=1) for k in
-                                                    ("alignment", "member", "slot_status", "stance", "economy")))
+                                                    ("alignment", "member", "slot_status", "slot_asked", "stance",
+                                                     "economy")))

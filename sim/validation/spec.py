@@ -34,7 +34,8 @@ from sim.scenario.yamlfile import dotted, read_yaml
 
 CODE = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,11}$")]
 SCORE = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,11}(-[A-Z][A-Z0-9_]{1,11})?$")]
-DECISIONS = ("joined", "left", "base_opened", "base_closed", "deal_signed", "deal_ended")
+DECISIONS = ("joined", "left", "base_opened", "base_closed", "deal_signed", "deal_ended", "base_requested",
+             "deal_offered")
 
 
 class Strict(BaseModel):

@@ -1,0 +1,110 @@
+"""The powers' policies as pluggable controllers: what a power asks and offers each month.
+
+One interface, ``decide(world, params, p)``: given the world at month t as power p sees it (the states'
+public scores, threats, memberships, bases; never a state's private taste), a controller returns the
+power's asks and offers for the month and how it spreads its help:
+
+    {"asks": {slot index: mask over runs (or a bool for one run)}, "aid": priority of each state (..., S)}
+
+A slot is a base the power may ask a state for, or an energy contract it may offer (sim.world.Slot).
+The power's stance and attention follow the stance rule (sim.rules.powers) whatever its controller, and
+its pressure on human rights is its conditionality, which the scenario's ``power_policy`` events set.
+
+- ``RuleController`` (the default): the rules of sim.rules.policy.
+- ``ScriptedController``: replays a list of asks and aid priorities by month; a scenario power with
+  ``controller: scripted`` uses an empty list, so it asks only what the scenario's ``base_request`` and
+  ``energy_deal`` events force (what-ifs), as a classroom team's choices will be replayed.
+
+Both engines call the same controller objects with the same world, so they stay bit-identical.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rules import policy as pl
+from sim.rules.arrays import per_run
+from sim.rules.powers import COUNTERBALANCE, toward_rivals
+
+
+class Controller:
+    """The interface: a power's asks, offers and help for the month."""
+
+    def decide(self, world, params, p: int) -> dict:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def rule_aid_priority(world, params, p: int) -> np.ndarray:
+    """The rule's priorities for power p's help (..., S): members of its organisations and hosts of its
+    bases first (sim.rules.policy.aid_priority)."""
+    from sim.step import bases_present
+
+    r, sch = world.runs, world.schedule
+    weight = pl.patron_weights(r.member, sch.org_weights)[..., p]  # (..., S)
+    has_base = np.minimum(1.0, bases_present(world)[..., p])
+    return pl.aid_priority(weight, has_base, per_run(params["membership_benefit"], 1),
+                           per_run(params["host_aid"], 1))
+
+
+class RuleController(Controller):
+    """A power that follows its rules: it asks for bases where its war or its rivalry gives it a motive
+    and the state is likely to say yes, offers energy contracts as its means grow, and helps its members
+    and hosts first (see sim.rules.policy)."""
+
+    def decide(self, world, params, p: int) -> dict:
+        from sim.step import askable, bases_present, slot_utility
+
+        st, sch, r = world.setup, world.schedule, world.runs
+        asks: dict[int, np.ndarray] = {}
+        t = min(world.step, st.months - 1)
+        present = bases_present(world)  # (..., S, P)
+        rival_bases = toward_rivals(present, st.rivals)[..., p]  # (..., S)
+        counterbalancing = (r.stance[..., p] == COUNTERBALANCE).astype(float)
+        scale = per_run(params["choice_scale"], 1)
+        for kind in ("base", "deal"):
+            ks = [k for k, sl in enumerate(st.slots) if sl.power == p and sl.kind == kind and sl.askable]
+            if not ks:
+                continue
+            sidx = np.array([st.slots[k].state for k in ks], dtype=np.int64)
+            utility = slot_utility(world, params, ks)
+            if kind == "base":
+                threshold = per_run(params["base_grant"], 1)
+                motive = pl.base_motive(sch.operations[p], st.exposure[sidx],
+                                        st.basing[p] * counterbalancing[..., None],
+                                        per_run(params["counter_base_drive"], 1), rival_bases[..., sidx])
+            else:
+                threshold = per_run(params["deal_accept"], 1)
+                motive = pl.deal_motive(st.energy_interest[p], st.means_index[t, p], st.hydrocarbons[sidx])
+                motive = motive + 0.0 * utility
+            score = motive * pl.acceptance(utility, threshold, scale)
+            chosen = pl.pick_best(score, askable(world, params, ks), per_run(params["ask_threshold"], 0))
+            for j, k in enumerate(ks):
+                asks[k] = chosen[..., j]
+        return {"asks": asks, "aid": rule_aid_priority(world, params, p)}
+
+
+class ScriptedController(Controller):
+    """Replays a list of choices: ``asks`` maps a step (months from the period's start) to the slot
+    indices asked that month, ``aid`` maps a step to the priority of each state for the power's help
+    (kept until the next entry; equal priorities before the first)."""
+
+    def __init__(self, asks: dict[int, list[int]] | None = None, aid: dict[int, list[float]] | None = None):
+        self.asks = {int(k): [int(x) for x in v] for k, v in (asks or {}).items()}
+        self.aid = {int(k): np.asarray(v, dtype=float) for k, v in (aid or {}).items()}
+
+    def decide(self, world, params, p: int) -> dict:
+        from sim.step import askable
+
+        st, r = world.setup, world.runs
+        asks: dict[int, np.ndarray] = {}
+        for k in self.asks.get(world.step, []):
+            if st.slots[k].power == p:
+                asks[k] = askable(world, params, [k])[..., 0]
+        past = [s for s in self.aid if s <= world.step]
+        base = self.aid[max(past)] if past else np.ones(st.S)
+        return {"asks": asks, "aid": base + 0.0 * r.alignment[..., :, p]}
+
+
+def default_controllers(setup) -> list[Controller]:
+    """The controllers a scenario's powers declare: their rules, or the scenario's script."""
+    return [RuleController() if setup.rule_powers[p] else ScriptedController() for p in range(setup.P)]

@@ -1,0 +1,97 @@
+"""Policy: what a power asks of the states and offers them, by its own rules.
+
+Each month a power whose policy follows its rules (``sim.controllers.RuleController``) may make one new
+base request and one new energy offer (its diplomatic bandwidth: an ask in one place is an ask not made
+elsewhere), and spreads its help (aid, arms, credit) over the states from a fixed budget.
+
+- Why ask for a base (the motive): a power fighting in Afghanistan needs access and transit near the
+  front, operations x the state's exposure to Afghanistan; a power that counterbalances its rivals wants
+  presence of its own where they are, basing x (counter_base_drive + the rival bases in the state), with
+  basing how much the power projects power through bases abroad at all (data).
+- Why offer an energy contract: a power that seeks the region's oil and gas (energy_interest) offers more
+  as its means grow past their reference level (the oil price for Russia's, growth for China's),
+  energy_interest x (means index - 1) x the state's hydrocarbons.
+- Where: among the states it may still ask, the power weighs each motive by its estimate that the state
+  says yes (``acceptance``) and asks where motive x acceptance is largest, if that exceeds its threshold.
+  It cannot see a state's own idiosyncratic taste, only the public scores.
+- Help: a power's monthly help is split over the states in proportion to its priorities: 1, plus
+  membership_benefit per unit of its patron weight in the organisations a state belongs to, plus
+  host_aid where the state hosts one of its bases (the rent and aid that come with a base).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rules.arrays import logistic, sum_last
+
+
+def acceptance(utility, threshold, scale):
+    """A power's estimate that a state accepts: logistic((utility - threshold) / scale), the share of
+    states with these public scores whose idiosyncratic taste (logistic, of spread ``scale``) lets them."""
+    return logistic((utility - threshold) / scale)
+
+
+def base_motive(operations, exposure, counterbalancing, drive, rival_bases):
+    """How much a power wants a base in a state: operations x exposure (access near the front of its war)
+    + counterbalancing (0 or 1) x (drive + rival bases in the state) (presence where its rivals are)."""
+    return operations * exposure + counterbalancing * (drive + rival_bases)
+
+
+def deal_motive(interest, means_index, hydrocarbons):
+    """How much a power wants an energy contract with a state:
+    interest x max(0, means index - 1) x the state's hydrocarbons, where the means index is the power's
+    capacity relative to its level at the reference values of the series that drive it."""
+    return interest * np.maximum(0.0, means_index - 1.0) * hydrocarbons
+
+
+def pick_best(score, eligible, threshold):
+    """One ask: a mask (..., K) true at the eligible entry with the largest score (the first on ties),
+    provided that score exceeds ``threshold``; all false otherwise."""
+    masked = np.where(eligible, score, -np.inf)
+    best = np.argmax(masked, axis=-1)
+    top = np.take_along_axis(masked, best[..., None], axis=-1)[..., 0]
+    chosen = np.arange(score.shape[-1]) == best[..., None]
+    return chosen & (top > threshold)[..., None]
+
+
+def aid_priority(patron_weight, has_base, membership_benefit, host_aid):
+    """Where a power's help goes first: 1 + membership_benefit x its patron weight summed over the
+    organisations the state belongs to + host_aid x (1 if the state hosts its base)."""
+    return 1.0 + membership_benefit * patron_weight + host_aid * has_base
+
+
+def aid_allocation(priority):
+    """The budget split: each state's share of a power's help, priority / mean priority over the states
+    (..., S, P), so the shares of one power sum to the number of states whatever its priorities."""
+    S = priority.shape[-2]
+    total = priority[..., 0, :].copy()
+    for s in range(1, S):
+        total = total + priority[..., s, :]
+    return priority * (S / total)[..., None, :]
+
+
+def patron_weights(member, org_weights):
+    """For each power, its patron weight summed over the organisations the state belongs to (a negative
+    weight, an organisation set against the power, counts as 0). member (..., O); org_weights (O, P)."""
+    total = 0.0 * member[..., :1] * org_weights[0]
+    for o in range(org_weights.shape[0]):
+        total = total + member[..., o:o + 1] * np.maximum(org_weights[o], 0.0)
+    return total
+
+
+def clients(member, org_weights, base_open_sp):
+    """A power's clients: memberships of states in organisations it leads (weight >= 0.5) plus the bases
+    it keeps. member (..., S, O); base_open_sp (..., S, P) counts of open bases. Returns (..., P)."""
+    led = (org_weights >= 0.5).astype(float)  # (O, P)
+    S = member.shape[-2]
+    total = 0.0 * base_open_sp[..., 0, :]
+    for s in range(S):
+        for o in range(org_weights.shape[0]):
+            total = total + member[..., s, o:o + 1] * led[o]
+        total = total + base_open_sp[..., s, :]
+    return total
+
+
+__all__ = ["acceptance", "aid_allocation", "aid_priority", "base_motive", "clients", "deal_motive",
+           "patron_weights", "pick_best", "sum_last"]
