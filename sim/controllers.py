@@ -68,16 +68,16 @@ class RuleController(Controller):
             sidx = np.array([st.slots[k].state for k in ks], dtype=np.int64)
             utility = slot_utility(world, params, ks)
             if kind == "base":
-                threshold = per_run(params["base_grant"], 1)
+                threshold, bar = per_run(params["base_grant"], 1), per_run(params["ask_threshold"], 0)
                 motive = pl.base_motive(sch.operations[p], st.exposure[sidx],
                                         st.basing[p] * counterbalancing[..., None],
                                         per_run(params["counter_base_drive"], 1), rival_bases[..., sidx])
             else:
-                threshold = per_run(params["deal_accept"], 1)
+                threshold, bar = per_run(params["deal_accept"], 1), per_run(params["offer_threshold"], 0)
                 motive = pl.deal_motive(st.energy_interest[p], st.means_index[t, p], st.hydrocarbons[sidx])
                 motive = motive + 0.0 * utility
             score = motive * pl.acceptance(utility, threshold, scale)
-            chosen = pl.pick_best(score, askable(world, params, ks), per_run(params["ask_threshold"], 0))
+            chosen = pl.pick_best(score, askable(world, params, ks), bar)
             for j, k in enumerate(ks):
                 asks[k] = chosen[..., j]
         return {"asks": asks, "aid": rule_aid_priority(world, params, p)}

@@ -120,9 +120,10 @@ def _upheaval(world: World, ev, params, mask) -> None:
         weight = weight.copy()
         weight[..., home] = 1.0
     shock = ev.magnitude * weight  # (..., S)
-    # the regimes that blame: all those shaken, except one a revolution has just overthrown
+    # the regimes that blame: all those shaken, except one a revolution has just overthrown (a what-if that
+    # forces the culprit makes every shaken regime, the new rulers included, blame it)
     blaming = shock
-    if ev.type == "color_revolution" and home is not None:
+    if ev.type == "color_revolution" and home is not None and not ev.blame:
         blaming = shock.copy()
         blaming[..., home] = 0.0
     fear = regime_fear(r.openness, r.regime_threat)  # (..., S), before the shock

@@ -125,6 +125,9 @@ def _add_slot(model, ev) -> None:
                                                            dtype=r.slot_status.dtype)], axis=-1)
     r.slot_months = np.concatenate([r.slot_months, np.zeros(r.slot_months.shape[:-1] + (1,),
                                                             dtype=r.slot_months.dtype)], axis=-1)
+    r.slot_taste = np.concatenate([r.slot_taste, np.zeros(r.slot_taste.shape[:-1] + (1,))], axis=-1)
+    r.slot_asked = np.concatenate([r.slot_asked, np.full(r.slot_asked.shape[:-1] + (1,), -1,
+                                                         dtype=r.slot_asked.dtype)], axis=-1)
 
 
 def _price_shock(model, ev) -> None:

@@ -58,8 +58,8 @@ def test_figures_report_and_manifest(results):
     assert figs == sorted([f"alignment_{s}.png" for s in STATES] + ["alignment_all.png"])
     report = (out / "report.md").read_text()
     assert "## Month by month" in report and "2005-05" in report and "andijan" in report
-    # neutral Turkmenistan lets the US request lapse: the report says so
-    assert "Turkmenistan turned down a base request from the United States" in report
+    # the powers' asks come from their rules, and the report says who asked whom
+    assert "- Ask: the United States asked Uzbekistan for Karshi-Khanabad (K2)." in report
     man = json.loads((out / "manifest.json").read_text())
     assert man["seeds"] == [5, 6, 7]
     top = man["scenario_files"][0]

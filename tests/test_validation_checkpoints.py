@@ -39,7 +39,7 @@ def blank(setup, n=2) -> Outcomes:
     T = setup.months + 1
     return Outcomes(setup, list(range(n)), np.full((n, T, setup.S, setup.P), 0.5),
                     np.zeros((n, T, setup.S, setup.O), dtype=bool), np.zeros((n, T, len(setup.slots)), dtype=int),
-                    np.zeros((n, T, setup.P), dtype=int), np.zeros((n, T, setup.S, setup.P)))
+                    np.full((n, T, len(setup.slots)), -1, dtype=int), np.zeros((n, T, setup.P), dtype=int), np.zeros((n, T, setup.S, setup.P)))
 
 
 def check(tmp_path, setup, body, out):

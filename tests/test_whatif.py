@@ -79,7 +79,7 @@ def test_a_granted_energy_offer_adds_its_tie():
     signed = [d for d in m.decisions if d["detail"] == "RUS energy deal (what-if)"]
     # Kazakhstan leans to Russia (about 0.7): it signs within the window, and the tie target grows
     assert m.world.runs.slot_status[k] == OPEN
-    assert [d["decision"] for d in signed] == ["deal_signed"]
+    assert [d["decision"] for d in signed] == ["deal_offered", "deal_signed"]  # the offer, then the answer
     assert m.world.runs.deal_gain[0, 0] >= 0.4
 
 

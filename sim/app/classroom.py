@@ -202,13 +202,14 @@ class ClassroomModel(GreatGameModel):
         i, j = st.states.index(state), st.powers.index(power)
         name = POWER_NAMES.get(power, power)
         if kind in ("base_opened", "deal_signed"):
-            slot = next((sl for sl in st.slots if sl.name == decision.get("detail") and sl.state == i
-                         and sl.power == j and sl.month >= 0), None)
-            if slot is None:
+            asks = [d for d in self.decisions if d["state"] == state and d["counterpart"] == power
+                    and d["detail"] == decision.get("detail") and d["date"] <= decision["date"]
+                    and d["decision"] in ("base_requested", "deal_offered")]
+            if not asks:
                 return ""
-            what = "request" if slot.kind == "base" else "offer"
+            what = "request" if asks[-1]["decision"] == "base_requested" else "offer"
             owner = f"{name}'" if name.endswith("s") else f"{name}'s"
-            return (f"answering {owner} {what} of {st.date(slot.month)} "
+            return (f"answering {owner} {what} of {asks[-1]['date']} "
                     f"(alignment {self.history[k]['alignment'][i, j]:.2f})")
         lo = max(1, k - months + 1)
         total = sum(self.history[m]["drivers"][i, j] for m in range(lo, k + 1))

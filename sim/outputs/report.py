@@ -241,6 +241,11 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
                 items.append(f"- Event **{ev.id}** ({ev.summary}). Source: {ev.source}")
         if len(dec0):
             for _, dc in dec0[dec0.date == date].iterrows():
+                if dc.decision in ("base_requested", "deal_offered"):  # a power's ask, by its rules
+                    verb = "asked" if dc.decision == "base_requested" else "offered"
+                    what = "for " if dc.decision == "base_requested" else "an "
+                    items.append(f"- Ask: {_name(dc.counterpart)} {verb} {_name(dc.state)} {what}{dc.detail}.")
+                    continue
                 items.append(f"- Decision: {_name(dc.state)} {dc.decision.replace('_', ' ')} "
                              f"({dc.counterpart}: {dc.detail}).")
         if date != wide.index[0]:

@@ -12,7 +12,8 @@ elsewhere), and spreads its help (aid, arms, credit) over the states from a fixe
   as its means grow past their reference level (the oil price for Russia's, growth for China's),
   energy_interest x (means index - 1) x the state's hydrocarbons.
 - Where: among the states it may still ask, the power weighs each motive by its estimate that the state
-  says yes (``acceptance``) and asks where motive x acceptance is largest, if that exceeds its threshold.
+  says yes (``acceptance``) and asks where motive x acceptance is largest, if that exceeds its threshold
+  (ask_threshold for bases, offer_threshold for contracts).
   It cannot see a state's own idiosyncratic taste, only the public scores.
 - Help: a power's monthly help is split over the states in proportion to its priorities: 1, plus
   membership_benefit per unit of its patron weight in the organisations a state belongs to, plus
