@@ -1,12 +1,13 @@
 """The generated parts of docs/odd.md, so the model's description never drifts from its code.
 
-Four blocks of the document are written from the code and data, each between a pair of marker comments:
+Five blocks of the document are written from the code and data, each between a pair of marker comments:
 - ``parameters``: every model parameter of ``sim.parameters.PARAMETERS`` with its meaning, unit, range,
   default, source and group;
 - ``events``: every event type of the scenario schema (``sim.scenario.schema.EVENT_TYPES``) with its fields,
   their kinds, allowed ranges and defaults;
 - ``initial-world``: the states, powers and organisations of January 1999 (scenarios/base/central_asia_1999.yaml);
-- ``replay-events``: the dated events of the 1999-2008 replay (scenarios/replay_1999_2008.yaml).
+- ``replay-events``: the dated events of the 1999-2008 replay (scenarios/replay_1999_2008.yaml);
+- ``trade-fit``: the recorded fit of the trade shares to the COW data (calibration/trade_fit.yaml).
 Everything outside the markers is prose and is left exactly as it is.
 
     python -m sim.docs_gen            # rewrite the blocks of docs/odd.md and say whether they changed
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ODD_PATH = ROOT / "docs" / "odd.md"
 BASE_SCENARIO = ROOT / "scenarios" / "base" / "central_asia_1999.yaml"
 REPLAY_SCENARIO = ROOT / "scenarios" / "replay_1999_2008.yaml"
+TRADE_FIT = ROOT / "calibration" / "trade_fit.yaml"
 COMMON_EVENT_FIELDS = ("id", "date", "type", "source", "note", "requires")
 
 
@@ -230,6 +232,25 @@ def render_initial_world(path: Path = BASE_SCENARIO) -> str:
     for code, org in spec.organisations.items():
         lines.append(f"| {code} | {_mapping(org.weights)} | {number(org.bias)} | {number(org.security)} | "
                      f"{'yes' if org.active else 'no'} |")
+    eco = spec.economy
+    if eco is not None:
+        partners = tuple(powers) + (eco.rest_of_world,)
+        lines += [
+            "",
+            ("| state | distance km " + " / ".join(partners) + " | borders | hydrocarbon share | commodity share "
+             "| export routes in service | routes signed |"),
+            "|---|---|---|---|---|---|---|",
+        ]
+        for code in STATES:
+            st = spec.states[code]
+            lines.append(f"| {code} | " + " / ".join(number(float(st.distance[p])) for p in partners)
+                         + f" | {' '.join(st.borders) or '-'} | {number(st.hydrocarbon_share)} | "
+                         f"{number(st.commodity_share)} | {_mapping(st.routes)} | "
+                         f"{_mapping(st.routes_signed or st.routes)} |")
+        lines += ["", (f"Trade partners: the powers and `{eco.rest_of_world}` (the rest of the world); masses "
+                       + ", ".join(f"{p} `{m}`" for p, m in eco.mass.items())
+                       + f"; hydrocarbons priced by `{eco.price}`; legacy {_mapping(eco.legacy)}; "
+                       f"transit {_mapping(eco.transit)}.")]
     lines += ["", "| series | unit | reference | values |", "|---|---|---|---|"]
     for name, series in spec.series.items():
         values = ", ".join(f"{m}: {number(v)}" for m, v in series.values.items())
@@ -270,11 +291,44 @@ def render_replay_events(path: Path = REPLAY_SCENARIO) -> str:
     return "\n".join(lines)
 
 
+def render_trade_fit(path: Path = TRADE_FIT) -> str:
+    """The recorded fit of the trade shares (calibration/trade_fit.yaml): its parameters and its errors."""
+    import yaml
+
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    mae = doc["mae"]
+    partners = list(next(iter(mae.values())))
+    rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    lines = [
+        f"<!-- Generated from {rel} by `python -m sim.docs_gen`; rerun calibration/fit_trade.py, not this table. -->",
+        "",
+        "Fitted: " + ", ".join(f"`{k}` = {number(float(v))}" for k, v in doc["parameters"].items())
+        + "; fixed: " + ", ".join(f"`{k}` = {number(float(v))}" for k, v in doc["fixed"].items()) + ".",
+        "",
+        ("Mean absolute error of the yearly trade shares 1995-2008 against the Correlates of War data (the rest "
+         "of the world against 1 minus the powers' shares):"),
+        "",
+        "| state | " + " | ".join(partners) + " |",
+        "|---|" + "---|" * len(partners),
+    ]
+    for code, row in mae.items():
+        lines.append(f"| {code} | " + " | ".join(f"{float(row[p]):.3f}" for p in partners) + " |")
+    lines += ["", (f"Mean over the states and powers {float(doc['mae_overall_powers']):.3f}; worst of all "
+                   f"{float(doc['mae_worst']):.3f}."), "",
+              "China's share of each state's trade, 1999 and 2008:", "",
+              "| state | model 1999 | model 2008 | data 1999 | data 2008 |", "|---|---|---|---|---|"]
+    for code, row in doc["china_share"].items():
+        lines.append(f"| {code} | " + " | ".join(f"{float(row[k]):.3f}" for k in
+                                                 ("model_1999", "model_2008", "data_1999", "data_2008")) + " |")
+    return "\n".join(lines)
+
+
 RENDERERS: dict[str, typing.Callable[[], str]] = {
     "parameters": render_parameter_table,
     "events": render_event_table,
     "initial-world": render_initial_world,
     "replay-events": render_replay_events,
+    "trade-fit": render_trade_fit,
 }
 
 

@@ -196,6 +196,43 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Elasticity of a state's trade tie with a power to that power's economic capacity.",
        "calibrated (calibration/calibrated.yaml, over [0.0, 2.0]); "
        "seed 001 §Control over hydrocarbons: China overtaking Russia as trade partner", "economy"),
+    # --- trade: shares of trade and energy exports (sim/rules/trade.py) --------------------------------
+    _P("trade_mass_elasticity", 1.2543, 0.0, 3.0, "-",
+       "Elasticity of a partner's gravity weight in a state's ordinary trade to the partner's GDP at the "
+       "reference year (the cross-section of partners).",
+       "fitted (calibration/trade_fit.yaml, to the COW shares 1995-2008); gravity models of trade find "
+       "about 1 (Anderson and van Wincoop 2003)", "trade"),
+    _P("trade_growth_elasticity", 2.1551, 0.0, 4.0, "-",
+       "Elasticity of a partner's gravity weight to the growth of its real GDP since the reference year (1999).",
+       "fitted (calibration/trade_fit.yaml, to the COW shares 1995-2008); world trade grew about twice as fast "
+       "as world output in the 1990s and 2000s (a long-run income elasticity of trade near 2)", "trade"),
+    _P("trade_distance_decay", 0.2348, 0.0, 2.0, "1/(1000 km)",
+       "How fast a partner's gravity weight falls with distance: exp(-decay x distance in 1000 km).",
+       "fitted (calibration/trade_fit.yaml, to the COW shares 1995-2008); trade falls with distance in "
+       "every gravity study", "trade"),
+    _P("trade_legacy", 4.1664, 0.0, 6.0, "log weight",
+       "Extra log weight of the trade links the Soviet economy left (rail, suppliers, Russian buyers) with a "
+       "partner whose legacy is 1 (Russia).",
+       "fitted (calibration/trade_fit.yaml, to the COW shares 1995-2008); seed 001 §Control over "
+       "hydrocarbons", "trade"),
+    _P("trade_border", 1.3851, 0.0, 4.0, "log weight",
+       "Extra log weight of a partner that shares a land border with the state (border trade, bazaars).",
+       "fitted (calibration/trade_fit.yaml, to the COW shares 1995-2008); contiguity in gravity models",
+       "trade"),
+    _P("oil_value_elasticity", 1.2837, 0.0, 2.0, "-",
+       "Elasticity of the value of a state's hydrocarbon exports (relative to its other trade) to the oil price.",
+       "fitted (calibration/trade_fit.yaml, to the COW shares 1995-2008); 1 when volumes stay put", "trade"),
+    _P("transit_share", 1.0, 0.0, 1.0, "0-1",
+       "Share of the hydrocarbons a state exports through a transit network (Russia's pipelines) that buyers "
+       "beyond it (Europe, Ukraine) buy.",
+       "fitted (calibration/trade_fit.yaml, to the COW shares 1995-2008); seed 001 §Control over "
+       "hydrocarbons", "trade"),
+    _P("route_rate", 0.028, 0.005, 0.2, "1/month",
+       "Share of the gap between a state's export route capacity in service and the capacity signed that "
+       "is built each month.",
+       "assumption: first oil or gas came 26 to 44 months after the agreement (CPC 1998-2001, "
+       "Atasu-Alashankou 2004-2006, Central Asia-China 2006-2009): a time constant of about three years",
+       "trade"),
     # --- decisions ----------------------------------------------------------------------------------
     _P("base_grant", 0.3503, 0.3, 0.9, "alignment units",
        "Score above which a state grants a base a power has asked for.", "calibrated (calibration/calibrated.yaml, over [0.4, 0.8]); "

@@ -270,6 +270,7 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
             raise fail(("parameters", name), f"expected a value from {p.low} to {p.high} ({p.unit}), got {value}")
         if p.integer and float(value) != int(value):
             raise fail(("parameters", name), f"expected a whole number of {p.unit}, got {value}")
+    _check_economy(spec, powers, series, fail)
     if spec.continues is not None:
         declaring = Path(doc.where.get(("continues",), (file, None))[0])
         target = declaring.parent / spec.continues
@@ -312,6 +313,51 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
             e = err.errors()[0]
             raise fail(path + ("event",) + tuple(e["loc"]), e["msg"]) from None
         _check_event(parsed, path + ("event",), powers, orgs, series, power, state, org, fail)
+
+
+def _check_economy(spec, powers, series, fail) -> None:
+    """The trade data name known partners (the powers and the rest of the world) and known series; a state's
+    distances cover every partner with a mass series (a power without one does not trade in the model); its
+    commodity shares leave room for ordinary trade."""
+    eco = spec.economy
+    partners = set(powers) | ({eco.rest_of_world} if eco is not None else set())
+    listed = ", ".join(sorted(partners))
+
+    def partner(path, code):
+        if code not in partners:
+            raise fail(path, f"unknown trade partner {code!r}; expected one of {listed}"
+                             + ("" if eco is not None else " (declare the rest of the world under 'economy')"))
+
+    if eco is not None:
+        if eco.rest_of_world in powers:
+            raise fail(("economy", "rest_of_world"), f"{eco.rest_of_world!r} is a power; the rest of the world "
+                                                      "needs a code of its own")
+        for code, name in eco.mass.items():
+            partner(("economy", "mass", code), code)
+            if name not in series:
+                raise fail(("economy", "mass", code),
+                           f"unknown series {name!r}; expected one of {', '.join(sorted(series))}")
+        if eco.rest_of_world not in eco.mass:
+            raise fail(("economy", "mass"), f"no mass series for the rest of the world ({eco.rest_of_world})")
+        if eco.price not in series:
+            raise fail(("economy", "price"), f"unknown series {eco.price!r}; expected one of "
+                                             f"{', '.join(sorted(series))}")
+        for key in ("legacy", "transit"):
+            for code in getattr(eco, key):
+                partner(("economy", key, code), code)
+    for code, st in spec.states.items():
+        for key in ("distance", "routes", "routes_signed"):
+            for p in getattr(st, key):
+                partner(("states", code, key, p), p)
+        for i, p in enumerate(st.borders):
+            partner(("states", code, "borders", i), p)
+        if st.hydrocarbon_share + st.commodity_share > 1.0:
+            raise fail(("states", code, "commodity_share"),
+                       "hydrocarbon_share and commodity_share add up to more than 1")
+        if eco is not None:
+            missing = sorted(set(eco.mass) - set(st.distance))
+            if missing:
+                raise fail(("states", code, "distance"), f"no distance to {', '.join(missing)}")
 
 
 def _check_event(ev, path, powers, orgs, series, power, state, org, fail):

@@ -246,6 +246,23 @@ class StateSpec(Strict):
                                                                "(an exporter whose economy rests on it).")
     regime_threat: float = Field(0.0, ge=0, le=3)
     local_threat: float = Field(0.0, ge=0, le=3)
+    # --- trade and energy shares (sim/rules/trade.py); all optional ---
+    distance: dict[CODE, float] = Field(default_factory=dict,
+                                        description="Distance in km to each trade partner (every power and the "
+                                                    "rest of the world), capital to capital.")
+    borders: list[CODE] = Field(default_factory=list, description="Trade partners sharing a land border.")
+    hydrocarbon_share: float = Field(0.0, ge=0, le=1,
+                                     description="Share of the state's trade that is hydrocarbon exports, at "
+                                                 "the oil price's reference value.")
+    commodity_share: float = Field(0.0, ge=0, le=1,
+                                   description="Share of the state's trade that is other commodities sold on "
+                                               "world markets (metals, gold, cotton).")
+    routes: dict[CODE, float] = Field(default_factory=dict,
+                                      description="Hydrocarbon export route capacity in service toward each "
+                                                  "partner at the start (the state's 1999 exports = 1).")
+    routes_signed: dict[CODE, float] = Field(default_factory=dict,
+                                             description="Route capacity signed toward each partner, built or "
+                                                         "not (default: the routes in service).")
 
     @field_validator("alignment", "trade")
     @classmethod
@@ -253,6 +270,22 @@ class StateSpec(Strict):
         for k, x in v.items():
             if not 0.0 <= float(x) <= 1.0:
                 raise ValueError(f"{k}: expected a number from 0 to 1, got {x}")
+        return v
+
+    @field_validator("distance")
+    @classmethod
+    def _positive_distance(cls, v):
+        for k, x in v.items():
+            if not 0.0 < float(x) <= 40000.0:
+                raise ValueError(f"{k}: expected a distance in km above 0 and at most 40000, got {x}")
+        return v
+
+    @field_validator("routes", "routes_signed")
+    @classmethod
+    def _route_capacity(cls, v):
+        for k, x in v.items():
+            if not 0.0 <= float(x) <= 10.0:
+                raise ValueError(f"{k}: expected a route capacity from 0 to 10, got {x}")
         return v
 
 
@@ -296,6 +329,30 @@ class SeriesSpec(Strict):
     source: str = Field(min_length=1)
 
 
+class EconomySpec(Strict):
+    """The trade partners' data for the gravity shares (sim/rules/trade.py)."""
+    rest_of_world: CODE = Field("ROW", description="Code of the partner that stands for everyone else.")
+    mass: dict[CODE, str] = Field(min_length=1,
+                                  description="Partner (each power and the rest of the world) -> the series "
+                                              "of its economic mass (GDP).")
+    price: str = Field("oil_price", description="The series that prices hydrocarbon exports.")
+    legacy: dict[CODE, float] = Field(default_factory=dict,
+                                      description="Partner -> strength of the trade links the Soviet economy "
+                                                  "left with it, 0-1.")
+    transit: dict[CODE, float] = Field(default_factory=dict,
+                                       description="Partner -> 1 when its pipelines carry exports on to buyers "
+                                                   "elsewhere, 0-1.")
+    source: str = Field(min_length=1)
+
+    @field_validator("legacy", "transit")
+    @classmethod
+    def _unit_interval(cls, v):
+        for k, x in v.items():
+            if not 0.0 <= float(x) <= 1.0:
+                raise ValueError(f"{k}: expected a number from 0 to 1, got {x}")
+        return v
+
+
 class Period(Strict):
     start: Month
     end: Month
@@ -317,6 +374,7 @@ class Scenario(Strict):
     powers: dict[CODE, PowerSpec] = Field(default_factory=dict)
     organisations: dict[CODE, OrgSpec] = Field(default_factory=dict)
     series: dict[str, SeriesSpec] = Field(default_factory=dict)
+    economy: EconomySpec | None = Field(None, description="Trade partners' masses and ties (trade shares).")
     parameters: dict[str, float] = Field(default_factory=dict)
     events: list[Event] = Field(default_factory=list)
     hazards: list[Hazard] = Field(default_factory=list)
