@@ -292,3 +292,19 @@ def test_validate_reports_every_score_section(tmp_path):
     early = df[(df.section == "score") & (df.id == "early_calibration_later_checkpoints")].value.iloc[0]
     assert 0 <= early <= 1
     assert "k2_opens_2001" in set(df[df.section == "margin"].id)
+
+
+def test_a_point_calibration_can_be_written_into_the_registry_and_back():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("apply_calibration", ROOT / "calibration" / "apply.py")
+    apply = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(apply)
+    text = apply.REGISTRY.read_text()
+    new = apply.rewrite(text, {"w_blame": 2.5}, {"w_blame": [0.2, 6.0]}, "calibration/point.yaml")
+    assert '_P("w_blame", 2.5, ' in new and "calibrated (calibration/point.yaml, over [0.2, 6.0]); " in new
+    assert apply.rewrite(new, {"w_blame": 2.5}, {"w_blame": [0.2, 6.0]}, "calibration/point.yaml") == new
+    record = yaml.safe_load((ROOT / "calibration" / "calibrated.yaml").read_text())
+    design = yaml.safe_load((ROOT / "calibration" / "design.yaml").read_text())
+    assert apply.rewrite(new, {"w_blame": record["parameters"]["w_blame"]},
+                         {"w_blame": design["parameters"]["w_blame"]}) == text
