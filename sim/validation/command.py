@@ -173,7 +173,7 @@ def run(args) -> int:
         print_summary(scenario.spec.title, len(seeds), checks, summ, fits["all years"], effects, out_dir, elapsed)
         for r in score_table:
             v = r["value"]
-            print(f"  {r['id']}: " + (r["description"] if np.isnan(v) else f"{v:.3f} ({r['description']})"))
+            print(f"  {r['id']}: " + (r["description"] if np.isnan(v) else f"{v:.3g} ({r['description']})"))
         fragile = sorted({r["id"] for r in robust if not r["survives"]})
         print(f"decisions that do not survive +-10% on some free parameter: {len(fragile)} of "
               f"{len(decision_margins)}" + (f" ({', '.join(fragile)})" if fragile else ""))
