@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Write the chosen calibration (calibration/calibrated.yaml) into the defaults of sim/parameters.py.
 
-    .venv/bin/python calibration/apply.py [--check]
+    .venv/bin/python calibration/apply.py [--check] [--point calibration/point.yaml]
 
 For every calibrated parameter, the default value in the registry becomes the calibrated one and its
 source starts with "calibrated (calibration/calibrated.yaml, over [low, high])", followed by the reading
-of the sources that set its range. ``--check`` changes nothing and exits 1 when the registry differs.
+of the sources that set its range. ``--point FILE`` takes the values of a CMA-ES point calibration
+(calibration/point.py) instead, with the prior ranges of calibration/free_parameters.yaml, and names that
+file in the sources. ``--check`` changes nothing and exits 1 when the registry differs.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = ROOT / "sim" / "parameters.py"
-PREFIX = "calibrated (calibration/calibrated.yaml, over [{lo}, {hi}]); "
+PREFIX = "calibrated ({file}, over [{lo}, {hi}]); "
 
 
-def rewrite(text: str, values: dict[str, float], ranges: dict[str, list[float]]) -> str:
+def rewrite(text: str, values: dict[str, float], ranges: dict[str, list[float]],
+            file: str = "calibration/calibrated.yaml") -> str:
     for name, value in values.items():
         # _P("name", default, low, high, "unit",
         pattern = re.compile(r'(_P\("' + re.escape(name) + r'", )([-0-9.e]+)(, )')
@@ -36,9 +39,9 @@ def rewrite(text: str, values: dict[str, float], ranges: dict[str, list[float]])
         src = _source_span(entry)
         old = entry[src[0]:src[1]]
         body = old.strip()
-        body = re.sub(r'^"calibrated \(calibration/calibrated\.yaml, over \[[^\]]*\]\); "\s*', '', body)
+        body = re.sub(r'^"calibrated \([^,()]+, over \[[^\]]*\]\); "\s*', '', body)
         lo, hi = ranges[name]
-        new_body = '"' + PREFIX.format(lo=lo, hi=hi) + '"\n       ' + body
+        new_body = '"' + PREFIX.format(file=file, lo=lo, hi=hi) + '"\n       ' + body
         text = text[:start] + entry[:src[0]] + new_body + entry[src[1]:] + text[end:]
     return text
 
@@ -76,11 +79,27 @@ def _source_span(entry: str) -> tuple[int, int]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="only check that the registry holds the calibration")
+    ap.add_argument("--point", metavar="FILE", help="a point calibration (calibration/point.py) to apply instead")
     args = ap.parse_args(argv)
-    record = yaml.safe_load((ROOT / "calibration" / "calibrated.yaml").read_text())
-    design = yaml.safe_load((ROOT / "calibration" / "design.yaml").read_text())
     text = REGISTRY.read_text()
-    new = rewrite(text, record["parameters"], design["parameters"])
+    if args.point:
+        sys.path.insert(0, str(ROOT))
+        from sim.free_parameters import load_free_parameters
+
+        record = yaml.safe_load(Path(args.point).read_text())
+        ranges = {p.name: [p.low, p.high] for p in load_free_parameters().free}
+        unknown = sorted(set(record["parameters"]) - set(ranges))
+        if unknown:
+            print(f"error: {args.point}: not free in calibration/free_parameters.yaml: {', '.join(unknown)}",
+                  file=sys.stderr)
+            return 2
+        where = Path(args.point).resolve()
+        name = str(where.relative_to(ROOT)) if where.is_relative_to(ROOT) else where.name
+        new = rewrite(text, record["parameters"], ranges, name)
+    else:
+        record = yaml.safe_load((ROOT / "calibration" / "calibrated.yaml").read_text())
+        design = yaml.safe_load((ROOT / "calibration" / "design.yaml").read_text())
+        new = rewrite(text, record["parameters"], design["parameters"])
     if args.check:
         print("sim/parameters.py holds the calibration" if new == text else "sim/parameters.py differs")
         return 0 if new == text else 1

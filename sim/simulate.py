@@ -9,16 +9,18 @@ from sim.scenario.loader import LoadedScenario
 
 
 def run_scenario(scenario: LoadedScenario, seeds: list[int], overrides: dict | None = None,
-                 engine: str = "batch", progress=None) -> FullRecorder:
+                 engine: str = "batch", progress=None, param_rows: list[dict] | None = None) -> FullRecorder:
     """Run the scenario once per seed and return the record of every month of every run.
 
     engine: "batch" (all runs at once as arrays) or "mesa" (one GreatGameModel per seed); both give the
-    same numbers to the bit.
+    same numbers to the bit. param_rows: one complete parameter dict per run (e.g. drawn from a posterior);
+    otherwise every run has the defaults with the scenario's parameters and ``overrides``.
     """
     values = make_params({**scenario.spec.parameters, **(overrides or {})})
+    rows = param_rows if param_rows is not None else [values] * len(seeds)
     if engine == "batch":
         rec = FullRecorder()
-        eng = BatchEngine(scenario, [values] * len(seeds), seeds)
+        eng = BatchEngine(scenario, rows, seeds)
         for _ in range(eng.world.setup.months):
             eng.step(rec)
             if progress:
@@ -28,9 +30,10 @@ def run_scenario(scenario: LoadedScenario, seeds: list[int], overrides: dict | N
         from sim.model import GreatGameModel
 
         recs = []
-        for seed in seeds:
+        for seed, row in zip(seeds, rows):
             rec = FullRecorder()
-            model = GreatGameModel(scenario, seed=seed, **(overrides or {}))
+            own = (overrides or {}) if param_rows is None else dict(row)
+            model = GreatGameModel(scenario, seed=seed, **own)
             model.recorder = rec
             model.run()
             recs.append(rec)

@@ -44,7 +44,8 @@ def test_validation_csv_is_long_and_consistent_with_the_runs(validated):
     out, _ = validated
     df = pd.read_csv(out / "validation.csv")
     assert list(df.columns) == ["section", "id", "set", "metric", "value", "description", "source"]
-    assert set(df.section) == {"summary", "checkpoint", "un_fit", "counterfactual"}
+    assert set(df.section) == {"summary", "checkpoint", "un_fit", "counterfactual", "score", "by_construction",
+                               "margin", "robustness"}
     runs = pd.read_csv(out / "checkpoint_runs.csv")
     assert list(runs.columns) == ["run", "seed", "checkpoint", "passed"] and set(runs.seed) == {2, 3, 4, 5}
     rates = runs.groupby("checkpoint").passed.mean()

@@ -23,6 +23,9 @@ def configure(p) -> None:
                    help="batch: all runs at once as arrays (default); mesa: one Mesa model per run (same results)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a model parameter, e.g. --set w_blame=4 (repeatable)")
+    p.add_argument("--posterior", nargs="?", const="calibration/posterior.csv", metavar="FILE",
+                   help="draw each run's free parameters from a posterior ensemble (default FILE: "
+                        "calibration/posterior.csv); --set still applies on top")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -46,6 +49,7 @@ def parse_overrides(items: list[str]) -> dict[str, float]:
 
 
 def run(args) -> int:
+    from sim.posterior import posterior_rows
     from sim.simulate import run_scenario
 
     if args.runs < 1:
@@ -56,6 +60,7 @@ def run(args) -> int:
     scenario = load_scenario(args.scenario)
     out = Path(args.out) if args.out else Path("results") / scenario.spec.name
     seeds = list(range(args.seed, args.seed + args.runs))
+    rows, drawn = posterior_rows(args.posterior, scenario, seeds, overrides)
     started = now()
     t0 = time.perf_counter()
     bar = None
@@ -63,7 +68,8 @@ def run(args) -> int:
         from tqdm import tqdm
 
         bar = tqdm(total=args.runs, unit="run", delay=1.0, desc=scenario.spec.name, leave=False)
-    rec = run_scenario(scenario, seeds, overrides, engine=args.engine, progress=bar.update if bar else None)
+    rec = run_scenario(scenario, seeds, overrides, engine=args.engine, progress=bar.update if bar else None,
+                       param_rows=rows)
     if bar:
         bar.close()
     elapsed = time.perf_counter() - t0
@@ -93,6 +99,7 @@ def run(args) -> int:
             "engine": args.engine,
             "parameters": make_params({**scenario.spec.parameters, **overrides}),
             **provenance(started, elapsed, seeds, overrides),
+            **drawn,
             "files": ["timeseries.csv", "states.csv", "powers.csv", "decisions.csv", "events.csv", "drivers.csv",
                       "report.md", "figures/"],
         }

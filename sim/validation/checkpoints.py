@@ -122,6 +122,39 @@ class Checker:
             return ((a >= check.at_least) & (a <= check.at_most)).all(axis=(1, 2, 3))
         raise ValueError(kind)  # pragma: no cover - the schema admits no other kind
 
+    def margin(self, i: int, check, out: Outcomes) -> np.ndarray | None:
+        """How far each run is from the checkpoint's bound, signed (positive: passes by that much), in the
+        checkpoint's own unit: alignment units for order, level and change; a share of the window's months for
+        stance, membership and base_open. None for the kinds that have no distance (decision, top, bounds)."""
+        where = ("checkpoints", i)
+        w = out.window(check.window.start, check.window.end)
+        kind = check.kind
+        if kind == "stance":
+            p = self.power(where + ("power",), check.power)
+            return (out.stance[:, w, p] == STANCES.index(check.stance)).mean(axis=1) - check.share
+        if kind == "membership":
+            ss = self.states(where + ("state",), check.state)
+            orgs = [check.org] if isinstance(check.org, str) else check.org
+            m = out.member[:, w][:, :, ss][:, :, :, [self.org(where + ("org",), o) for o in orgs]].any(axis=3)
+            held = m if check.member else ~m
+            return (held.mean(axis=1) - check.share).min(axis=1)
+        if kind == "base_open":
+            ks = self.slots(where, check.state, check.power, "base", check.event)
+            is_open = (out.slot_status[:, w][:, :, ks] == OPEN).any(axis=2)
+            return (is_open if check.open else ~is_open).mean(axis=1) - check.share
+        if kind == "order":
+            return (self.score(where + ("higher",), check.higher, out, w)
+                    - self.score(where + ("lower",), check.lower, out, w) - check.margin)
+        if kind in ("change", "level"):
+            value = self.score(where + ("score",), check.score, out, w)
+            if kind == "change":
+                value = value - self.score(where + ("score",), check.score, out,
+                                           out.window(check.before.start, check.before.end))
+            gaps = [value - check.at_least] if check.at_least is not None else []
+            gaps += [check.at_most - value] if check.at_most is not None else []
+            return np.min(gaps, axis=0)
+        return None
+
     def _decision(self, where, check, out: Outcomes, w: slice) -> np.ndarray:
         ss = self.states(where + ("state",), check.state)
         counterparts = [check.counterpart] if isinstance(check.counterpart, str) else check.counterpart

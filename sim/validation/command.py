@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.cli import UsageError
-from sim.outputs.manifest import now, provenance, scenario_files
+from sim.outputs.manifest import now, provenance, scenario_files, sha256
 from sim.outputs.writer import atomic_folder
 from sim.parameters import make_params
 from sim.scenario import load_scenario
@@ -37,6 +37,19 @@ def configure(p) -> None:
     p.add_argument("--no-counterfactuals", action="store_true", help="skip the counterfactual runs")
     p.add_argument("--fail-under", type=float, metavar="SHARE",
                    help="exit with code 1 when the mean checkpoint pass rate is below SHARE (0-1)")
+    p.add_argument("--posterior", nargs="?", const="calibration/posterior.csv", metavar="FILE",
+                   help="draw each run's free parameters from a posterior ensemble (default FILE: "
+                        "calibration/posterior.csv), counterfactuals and robustness runs included")
+    p.add_argument("--early", metavar="FILE",
+                   help="the early calibration (calibration/point_early.yaml): also score the later checkpoints "
+                        "with its parameters")
+    p.add_argument("--free-parameters", metavar="FILE",
+                   help="the free parameters (default calibration/free_parameters.yaml): their priors for the "
+                        "by-construction runs and the +-10%% robustness table")
+    p.add_argument("--null-runs", type=int, default=50,
+                   help="null-world runs with parameters drawn from the priors (by construction); default 50")
+    p.add_argument("--robustness-runs", type=int, default=20,
+                   help="runs (the first seeds) per +-10%% variant of each free parameter; default 20")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -52,7 +65,10 @@ def default_checkpoints(scenario_path: Path) -> Path:
 
 def run(args) -> int:
     from sim.commands.run_command import parse_overrides
-    from sim.validation import report, undata
+    from sim.free_parameters import DEFAULT_FILE as FREE_FILE
+    from sim.free_parameters import load_free_parameters
+    from sim.posterior import posterior_rows
+    from sim.validation import construction, margins, report, scores, trade, undata
     from sim.validation.checkpoints import evaluate_all, summary
     from sim.validation.counterfactuals import compare
     from sim.validation.figure import write_figure
@@ -65,8 +81,12 @@ def run(args) -> int:
         raise UsageError(f"--seed {args.seed}: expected a seed of 0 or more")
     if args.fail_under is not None and not 0 <= args.fail_under <= 1:
         raise UsageError(f"--fail-under {args.fail_under}: expected a share from 0 to 1")
+    for name in ("null_runs", "robustness_runs"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name.replace('_', '-')} {getattr(args, name)}: expected a whole number, 1 or more")
     overrides = parse_overrides(args.set)
     scenario = load_scenario(args.scenario)
+    free = load_free_parameters(args.free_parameters or FREE_FILE)
     cp_path = Path(args.checkpoints) if args.checkpoints else default_checkpoints(Path(args.scenario))
     if not cp_path.exists():
         raise UsageError(f"no checkpoint file {cp_path} for {args.scenario}; give one with --checkpoints FILE")
@@ -82,7 +102,10 @@ def run(args) -> int:
     started = now()
     t0 = time.perf_counter()
 
-    outcomes = simulate(scenario, seeds, overrides=overrides)
+    base = make_params({**scenario.spec.parameters, **overrides})
+    rows, drawn = posterior_rows(args.posterior, scenario, seeds, overrides)
+    rows = rows or [base] * len(seeds)
+    outcomes, utilities = margins.simulate_utilities(scenario, seeds, rows)
     absent = frozenset()
     if not own:  # a what-if judged by the replay's record: requests it dropped are decisions never taken
         judged = load_scenario(validation.resolve(validation.spec.scenario))
@@ -104,8 +127,17 @@ def run(args) -> int:
     titles = {}
     for i, (cf, sc) in enumerate(whatifs):
         titles[cf.id] = sc.spec.title
-        alt = simulate(sc, seeds, overrides=overrides)
+        alt_rows, _ = posterior_rows(args.posterior, sc, seeds, overrides)
+        alt = simulate(sc, seeds, param_rows=alt_rows, overrides=overrides)
         effects += compare(validation, validation.spec.counterfactuals.index(cf), outcomes, alt)
+    early = scores.early_score(validation, scenario, seeds, base, args.early) if args.early else None
+    construction_rates = construction.by_construction(validation, scenario, free, args.null_runs, args.seed)
+    decision_margins = margins.decision_margins(validation, outcomes, utilities)
+    few = seeds[:args.robustness_runs]
+    robust = margins.robustness(validation, scenario, few, rows[:len(few)], free.names)
+    trade_error = trade.trade_share_error(outcomes)
+    score_table = scores.score_rows(summ, early, fits["all years"]["rank"], trade_error, construction_rates,
+                                    construction.SHARE)
     elapsed = time.perf_counter() - t0
 
     runs_table = pd.DataFrame({
@@ -116,11 +148,14 @@ def run(args) -> int:
     })
     with atomic_folder(out_dir) as tmp:
         write_figure(tmp / "un_fit.png", outcomes, powers, spec_years, fits["all years"])
-        report.tidy_csv(validation, checks, summ, fits, effects).to_csv(tmp / "validation.csv", index=False,
-                                                                         float_format="%.6f")
+        tidy = report.tidy_csv(validation, checks, summ, fits, effects)
+        extra = report.score_rows(score_table, construction_rates, decision_margins, robust)
+        pd.concat([tidy, extra], ignore_index=True).to_csv(tmp / "validation.csv", index=False, float_format="%.6f")
         runs_table.to_csv(tmp / "checkpoint_runs.csv", index=False)
-        (tmp / "validation.md").write_text(report.markdown(validation, scenario.spec.title, seeds, checks, summ, fits,
-                                                           effects, titles, "un_fit.png"))
+        (tmp / "validation.md").write_text(
+            report.markdown(validation, scenario.spec.title, seeds, checks, summ, fits, effects, titles, "un_fit.png")
+            + "\n".join(scores.markdown(score_table, construction_rates, construction.SHARE, decision_margins, robust,
+                                        args.null_runs, len(few))) + "\n")
         manifest = {
             "scenario": scenario.spec.name,
             "scenario_files": scenario_files(scenario),
@@ -128,11 +163,20 @@ def run(args) -> int:
             "counterfactuals": {cf.id: scenario_files(sc) for cf, sc in whatifs},
             "parameters": make_params({**scenario.spec.parameters, **overrides}),
             **provenance(started, elapsed, seeds, overrides),
+            **drawn,
+            "early_calibration": {"file": str(args.early), "sha256": sha256(Path(args.early))} if args.early else None,
+            "free_parameters": {"file": str(free.path), "sha256": sha256(free.path)},
             "files": ["validation.md", "validation.csv", "checkpoint_runs.csv", "un_fit.png"],
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     if not args.quiet:
         print_summary(scenario.spec.title, len(seeds), checks, summ, fits["all years"], effects, out_dir, elapsed)
+        for r in score_table:
+            v = r["value"]
+            print(f"  {r['id']}: " + (r["description"] if np.isnan(v) else f"{v:.3g} ({r['description']})"))
+        fragile = sorted({r["id"] for r in robust if not r["survives"]})
+        print(f"decisions that do not survive +-10% on some free parameter: {len(fragile)} of "
+              f"{len(decision_margins)}" + (f" ({', '.join(fragile)})" if fragile else ""))
     if args.fail_under is not None and summ["overall"] < args.fail_under:
         return 1
     return 0

@@ -101,3 +101,23 @@ def markdown(validation: LoadedValidation, scenario_title: str, seeds: list[int]
                          f"{_pct(e.share_expected_sign)} | {'yes' if e.holds else '**no**'} |")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def score_rows(scores: list[dict], construction: dict[str, float], margins: list[dict],
+               robust: list[dict]) -> pd.DataFrame:
+    """The scores, by-construction pass rates, decision margins and +-10% robustness as rows of validation.csv."""
+    rows = [{"section": "score", "id": r["id"], "set": "", "metric": "value", "value": r["value"],
+             "description": r["description"], "source": ""} for r in scores]
+    rows += [{"section": "by_construction", "id": k, "set": "null_world", "metric": "pass_rate", "value": v,
+              "description": "pass rate in the null world with parameters drawn from the priors",
+              "source": "scenarios/base/central_asia_1999.yaml"} for k, v in construction.items()]
+    for m in margins:
+        for metric in ("share", "median_margin"):
+            rows.append({"section": "margin", "id": m["id"], "set": m["window"], "metric": metric, "value": m[metric],
+                         "description": m["claim"], "source": ""})
+    for r in robust:
+        for metric in ("pass_minus_10", "pass_plus_10", "survives"):
+            rows.append({"section": "robustness", "id": r["id"], "set": r["parameter"], "metric": metric,
+                         "value": float(r[metric]), "description": "decision pass rate with the parameter at 0.9 / "
+                         "1.1 times its value; survives: both at least 0.5", "source": ""})
+    return pd.DataFrame(rows)

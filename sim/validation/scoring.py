@@ -54,3 +54,64 @@ def score_sets(validation: LoadedValidation, scenario: LoadedScenario, sets: lis
             **{f"pass_{c.id}": float(passed[c.id].reshape(len(sets), R)[i].mean()) for c in checks},
         })
     return result
+
+
+# --- the calibration's objective (calibration/point.py, calibration/posterior.py) ---------------------------
+
+MARGIN_WEIGHT = 0.1  # weight of the mean shortfall beside the share of checkpoints failed
+
+
+def calibration_checkpoints(validation: LoadedValidation, until: int | None = None) -> list[int]:
+    """Indices of the checkpoints a calibration scores: those of the groups the file does not hold out
+    (the UN orderings are held out) and, with ``until``, only those dated (end of window) up to that year."""
+    out = []
+    for i, c in enumerate(validation.spec.checkpoints):
+        if c.group in validation.spec.holdout.groups:
+            continue
+        if until is not None and int(c.dated[:4]) > until:
+            continue
+        out.append(i)
+    return out
+
+
+def run_checkpoints(validation: LoadedValidation, scenario: LoadedScenario, rows: list[dict], seeds: list[int],
+                    checks: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Run one batch (one complete parameter dict and one seed per run) and judge the chosen checkpoints.
+
+    Returns passed (N, C) bool and shortfall (N, C): how far a run falls short of a checkpoint's bound (0 when
+    it passes or when the kind has no distance; see Checker.margin)."""
+    from sim.validation.checkpoints import Checker
+
+    out = simulate(scenario, seeds, param_rows=rows)
+    checker = Checker(validation, out.setup)
+    cps = validation.spec.checkpoints
+    passed = np.stack([checker.evaluate(i, cps[i], out) for i in checks], axis=1)
+    short = np.zeros(passed.shape)
+    for j, i in enumerate(checks):
+        m = checker.margin(i, cps[i], out)
+        if m is not None:
+            short[:, j] = np.where(passed[:, j], 0.0, np.clip(-m, 0.0, 1.0))
+    return passed, short
+
+
+def objective(validation: LoadedValidation, scenario: LoadedScenario, sets: list[dict], seeds: list[int],
+              checks: list[int]) -> list[dict]:
+    """Score parameter sets (complete dicts), all sets x seeds in ONE batch of the engine.
+
+    A set's objective is the share of the checkpoints it fails, smoothed by using each checkpoint's pass rate
+    over the seeds (1 - mean pass rate), plus MARGIN_WEIGHT x the mean shortfall of the failing runs (so that
+    of two sets failing as often, the one nearer the bounds scores better). Lower is better; 0 passes every
+    checkpoint in every seed."""
+    R = len(seeds)
+    rows = [s for s in sets for _ in range(R)]
+    passed, short = run_checkpoints(validation, scenario, rows, [sd for _ in sets for sd in seeds], checks)
+    passed = passed.reshape(len(sets), R, -1)
+    short = short.reshape(len(sets), R, -1)
+    result = []
+    for i in range(len(sets)):
+        rate = passed[i].mean(axis=0)
+        failed = float(1.0 - rate.mean())
+        shortfall = float(short[i].mean())
+        result.append({"objective": failed + MARGIN_WEIGHT * shortfall, "failed_share": failed,
+                       "shortfall": shortfall, "pass_rates": rate})
+    return result
