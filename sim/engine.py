@@ -17,6 +17,7 @@ from sim.parameters import batch_params
 from sim.rules.arrays import logit
 from sim.scenario.loader import LoadedScenario
 from sim.world import RunState, World, build_schedule, build_setup, initial_run_state
+from sim.world_checks import check_finite
 
 
 class BatchEngine:
@@ -41,6 +42,7 @@ class BatchEngine:
         st.commit(w, power_new, state_new, env_new)
         dec = st.decision_phase(w, p)
         st.commit_decisions(w, dec)
+        check_finite(w)  # no NaN or infinity ever reaches a recorder
         if recorder is not None:
             recorder.record(w, state_new["drivers"], dec, applied)
         w.step += 1

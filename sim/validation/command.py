@@ -52,6 +52,8 @@ def default_checkpoints(scenario_path: Path) -> Path:
 
 def run(args) -> int:
     from sim.commands.run_command import parse_overrides
+    from sim.limits import check_runs
+    from sim.outputs.folders import check_destination
     from sim.validation import report, undata
     from sim.validation.checkpoints import evaluate_all, summary
     from sim.validation.counterfactuals import compare
@@ -59,10 +61,7 @@ def run(args) -> int:
     from sim.validation.outcomes import simulate
     from sim.validation.spec import load_validation
 
-    if args.runs < 1:
-        raise UsageError(f"--runs {args.runs}: expected a whole number of runs, 1 or more")
-    if args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: expected a seed of 0 or more")
+    check_runs(args.runs, args.seed)
     if args.fail_under is not None and not 0 <= args.fail_under <= 1:
         raise UsageError(f"--fail-under {args.fail_under}: expected a share from 0 to 1")
     overrides = parse_overrides(args.set)
@@ -78,7 +77,7 @@ def run(args) -> int:
     whatifs = [(cf, load_scenario(validation.resolve(cf.scenario))) for cf in validation.spec.counterfactuals] \
         if own and not args.no_counterfactuals else []
     seeds = list(range(args.seed, args.seed + args.runs))
-    out_dir = Path(args.out) if args.out else Path("results") / f"{scenario.spec.name}-validation"
+    out_dir = check_destination(Path(args.out) if args.out else Path("results") / f"{scenario.spec.name}-validation")
     started = now()
     t0 = time.perf_counter()
 
