@@ -48,6 +48,9 @@ def atomic_folder(dest: str | Path, checked: bool = False):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if dest.exists() and _exchange(tmp, dest):  # one atomic step: dest is old or new, never absent
+        shutil.rmtree(tmp, ignore_errors=True)  # now the old results, under the temporary name
+        return
     old = None
     if dest.exists():
         old = make_temporary(dest, "old")
@@ -56,3 +59,20 @@ def atomic_folder(dest: str | Path, checked: bool = False):
     os.replace(tmp, dest)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE); False where that is unavailable."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0

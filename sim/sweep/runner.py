@@ -165,7 +165,7 @@ def run_sweep(sweep_path, executor: str = "local", workers: int | None = None, s
     size = chunk_size or _stored_chunk_size(folder, sweep) or default_chunk_size(len(runs))
     manifest = build_manifest(sweep, points, runs, size)
     store = SweepStore(folder)
-    if store.complete(manifest["fingerprint"]) and not retry_failed:
+    if store.complete(manifest["fingerprint"]) and not retry_failed and not store.check_parts(len(runs), size):
         ex = None  # nothing to run: no cluster to start
     else:
         ex = make_executor(executor, workers, scheduler)  # before the folder: a bad address leaves nothing
