@@ -51,14 +51,24 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    from sim.outputs.folders import OutputFolderError
+    from sim.world_checks import NonFiniteState
+
     try:
         return int(modules[args.command].run(args) or 0)
-    except ScenarioError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except UsageError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (ScenarioError, UsageError, OutputFolderError, NonFiniteState) as e:
+        error(str(e))
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def error(message: str) -> None:
+    """Print ``error: message`` to stderr, whatever the bytes of the file names in it (a name that is not
+    UTF-8 is shown with backslash escapes instead of raising)."""
+    text = f"error: {message}".encode("utf-8", "backslashreplace").decode("utf-8")
+    try:
+        print(text, file=sys.stderr)
+    except UnicodeEncodeError:
+        print(text.encode("ascii", "backslashreplace").decode("ascii"), file=sys.stderr)

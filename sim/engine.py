@@ -17,6 +17,7 @@ from sim.parameters import batch_params
 from sim.rules.arrays import logit
 from sim.scenario.loader import LoadedScenario
 from sim.world import RunState, World, build_schedule, build_setup, initial_run_state
+from sim.world_checks import check_finite
 
 
 class BatchEngine:
@@ -44,6 +45,7 @@ class BatchEngine:
         st.commit_policy(w, p, policy)
         dec = st.decision_phase(w, p)
         st.commit_decisions(w, dec)
+        check_finite(w)  # no NaN or infinity ever reaches a recorder
         if recorder is not None:
             recorder.record(w, state_new["drivers"], dec, applied)
         w.step += 1

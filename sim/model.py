@@ -21,6 +21,7 @@ from sim.codes import STANCES
 from sim.parameters import DEFAULTS, make_params, single_params
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.world import World, build_schedule, build_setup, initial_run_state
+from sim.world_checks import check_finite
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "replay_1999_2008.yaml"
 
@@ -148,6 +149,7 @@ class GreatGameModel(mesa.Model):
         rules.commit(w, {}, {}, env)
         self.last_drivers = np.stack([a.drivers for a in self.state_agents])
         month_decisions = [agent.decide() for agent in self.state_agents]
+        check_finite(w)  # no NaN or infinity ever reaches a recorder
         for agent, dec in zip(self.state_agents, month_decisions):
             self._log_decisions(date, agent, dec)
         if self.recorder is not None:

@@ -7,11 +7,14 @@ import time
 from pathlib import Path
 
 from sim.cli import UsageError
+from sim.limits import check_runs
 from sim.outputs import figures, report, tables
+from sim.outputs.folders import check_destination
 from sim.outputs.manifest import now, provenance, scenario_files
 from sim.outputs.writer import atomic_folder
 from sim.parameters import BY_NAME, make_params
 from sim.scenario import load_scenario
+from sim.scenario.values import check_value
 
 
 def configure(p) -> None:
@@ -30,21 +33,27 @@ def configure(p) -> None:
 
 
 def parse_overrides(items: list[str]) -> dict[str, float]:
+    """``--set NAME=VALUE`` pairs, each checked exactly as a ``parameters:`` entry of a scenario file is
+    (sim.parameters.check_value: a finite number in the parameter's range, whole for a whole-number one)."""
+    from sim.scenario.errors import suggest
+
     out = {}
     for item in items:
         name, sep, value = item.partition("=")
+        name = name.strip()
         if not sep:
             raise UsageError(f"--set {item!r}: expected NAME=VALUE")
         if name not in BY_NAME:
-            raise UsageError(f"--set {item!r}: unknown parameter {name!r}; see docs/odd.md for the list")
+            raise UsageError(f"--set {item!r}: unknown parameter {name!r}{suggest(name, BY_NAME)}; see docs/odd.md "
+                             "for the list")
         try:
             v = float(value)
         except ValueError:
             raise UsageError(f"--set {item!r}: expected a number, got {value!r}") from None
-        p = BY_NAME[name]
-        if not p.low <= v <= p.high:
-            raise UsageError(f"--set {item!r}: expected a value from {p.low} to {p.high} ({p.unit})")
-        out[name] = v
+        problem = check_value(name, v)
+        if problem:
+            raise UsageError(f"--set {item!r}: {problem}")
+        out[name] = int(v) if BY_NAME[name].integer else v
     return out
 
 
@@ -52,13 +61,10 @@ def run(args) -> int:
     from sim.posterior import posterior_rows
     from sim.simulate import run_scenario
 
-    if args.runs < 1:
-        raise UsageError(f"--runs {args.runs}: expected a whole number of runs, 1 or more")
-    if args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: expected a seed of 0 or more")
+    check_runs(args.runs, args.seed)
     overrides = parse_overrides(args.set)
     scenario = load_scenario(args.scenario)
-    out = Path(args.out) if args.out else Path("results") / scenario.spec.name
+    out = check_destination(Path(args.out) if args.out else Path("results") / scenario.spec.name)
     seeds = list(range(args.seed, args.seed + args.runs))
     rows, drawn = posterior_rows(args.posterior, scenario, seeds, overrides)
     started = now()
@@ -68,7 +74,7 @@ def run(args) -> int:
         from tqdm import tqdm
 
         bar = tqdm(total=args.runs, unit="run", delay=1.0, desc=scenario.spec.name, leave=False)
-    rec = run_scenario(scenario, seeds, overrides, engine=args.engine, progress=bar.update if bar else None,
+    rec = run_scenario(scenario, seeds, overrides, engine=args.engine, progress=WholeRuns(bar) if bar else None,
                        param_rows=rows)
     if bar:
         bar.close()
@@ -79,7 +85,7 @@ def run(args) -> int:
     evs = tables.events(rec, seeds)
     pw = tables.powers(rec, seeds)
     files = [str(f) for f in scenario.files]
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, checked=False) as tmp:
         ts.to_csv(tmp / "timeseries.csv", index=False, float_format="%.6f")
         tables.states(rec, seeds).to_csv(tmp / "states.csv", index=False, float_format="%.6f")
         pw.to_csv(tmp / "powers.csv", index=False, float_format="%.6f")
@@ -120,3 +126,18 @@ def print_summary(scenario, ts, dec, out: Path, runs: int, elapsed: float) -> No
         print(f"decisions in run 0: {len(d0)} ("
               + ", ".join(f"{k} {v}" for k, v in d0.decision.value_counts().items()) + ")")
     print(f"results written to {out}/ (report.md, figures/, timeseries.csv, decisions.csv, drivers.csv, ...)")
+
+
+class WholeRuns:
+    """Feed a progress bar whole runs: the batch engine reports fractions of runs (every run advances a
+    month at a time), which the bar would print as 179.99999999999986/200."""
+
+    def __init__(self, bar):
+        self.bar, self.done, self.shown = bar, 0.0, 0
+
+    def __call__(self, runs: float) -> None:
+        self.done += runs
+        whole = min(int(self.done + 1e-6), int(self.bar.total))
+        if whole > self.shown:
+            self.bar.update(whole - self.shown)
+            self.shown = whole

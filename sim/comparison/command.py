@@ -103,10 +103,10 @@ def run(args) -> int:
         mixed = ", ".join(str(p) for p, d in zip(paths, dirs) if d)
         raise UsageError(f"{mixed}: a folder among scenario files; give either scenario files or sweep "
                          "result folders, not both")
-    if args.runs < 1:
-        raise UsageError(f"--runs {args.runs}: expected a whole number of runs, 1 or more")
-    if args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: expected a seed of 0 or more")
+    from sim.limits import check_runs
+    from sim.outputs.folders import check_destination
+
+    check_runs(args.runs, args.seed)
     overrides = parse_overrides(args.set)  # applied to every scenario alike, over the files' own values
     loaded = [load_scenario(p) for p in paths]
     names = collect.unique_names(loaded)
@@ -116,7 +116,7 @@ def run(args) -> int:
         periods = "; ".join(f"{n} {a} to {b}" for n, (a, b) in starts.items())
         raise UsageError(f"the scenarios have no month in common ({periods}): "
                          "compare needs overlapping periods")
-    out = Path(args.out) if args.out else default_out(names)
+    out = check_destination(Path(args.out) if args.out else default_out(names))
     seeds = list(range(args.seed, args.seed + args.runs))
     started = now()
     t0 = time.perf_counter()

@@ -49,6 +49,7 @@ def provenance(started: str, elapsed: float, seeds: list[int], overrides: dict) 
     """What every results manifest records about how it was produced: the command, the seeds, the parameter
     overrides, the package versions and the times."""
     return {
+        "producer": "greatgame",
         "command": command_line(),
         "seeds": seeds,
         "parameter_overrides": overrides,

@@ -19,7 +19,9 @@ from pydantic import ValidationError
 from sim.codes import STATES
 from sim.parameters import BY_NAME
 from sim.scenario.errors import ScenarioError, describe_validation_error
+from sim.scenario.errors import suggest as _suggest
 from sim.scenario.schema import EVENT_TYPES, HAZARD_TYPES, Scenario, month_index, month_text
+from sim.scenario.values import check_value
 from sim.scenario.yamlfile import dotted, read_yaml
 
 LIST_SECTIONS = ("events", "hazards")
@@ -67,37 +69,60 @@ class _Doc:
 
 
 def _fail(where: dict, path: tuple, message: str, default_file: str) -> ScenarioError:
-    """Build an error at the deepest known prefix of ``path``."""
+    """Build an error at the deepest known prefix of ``path``, named as in the file it comes from.
+
+    ``where`` maps a path of the merged document to (file, line, path in that file): an event that an
+    extending file adds is ``events[33]`` of the merged scenario but ``events[2]`` of the user's file."""
     for k in range(len(path), -1, -1):
         if path[:k] in where:
-            file, line = where[path[:k]]
-            return ScenarioError(file, message, line=line, field=dotted(path) or None)
+            file, line, local = where[path[:k]]
+            return ScenarioError(file, message, line=line, field=dotted(local + path[k:]) or None)
     return ScenarioError(default_file, message, field=dotted(path) or None)
 
 
+
+
 def _read(path: Path, chain: tuple[Path, ...]) -> _Doc:
-    path = path.resolve() if path.exists() else path
+    from sim.limits import MAX_EVENTS, MAX_EXTENDS
+
+    path = _resolve(path)
     if path in chain:
         cycle = " -> ".join(p.name for p in chain + (path,))
         raise ScenarioError(str(chain[-1]), f"'extends' makes a cycle: {cycle}")
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(str(chain[-1]), f"the chain of 'extends' is longer than {MAX_EXTENDS} files "
+                                            f"(from {chain[0].name}); refused (see docs/limits.md)")
     data, lines = read_yaml(path)
     file = str(path)
     if not isinstance(data, dict):
         raise ScenarioError(file, f"expected a mapping of fields at the top, got a {type(data).__name__}", line=1)
-    where = {p: (file, ln) for p, ln in lines.items()}
+    where = {p: (file, ln, p) for p, ln in lines.items()}
     for key in data:
         if key not in TOP_KEYS:
-            raise ScenarioError(file, f"unknown field {key!r}; expected one of {', '.join(sorted(TOP_KEYS))}",
-                                line=lines.get((key,)), field=str(key))
+            raise ScenarioError(file, f"unknown field {key!r}{_suggest(key, TOP_KEYS)} (the fields are "
+                                      f"{', '.join(sorted(TOP_KEYS))})", line=lines.get((key,)), field=str(key))
     for section in LIST_SECTIONS:
         items = data.get(section)
         if items is None:
             continue
         if not isinstance(items, list):
             raise _fail(where, (section,), f"expected a list of {section}", file)
+        if len(items) > MAX_EVENTS:
+            raise _fail(where, (section,), f"{len(items):,} {section}; at most {MAX_EVENTS:,} are accepted "
+                                           "(see docs/limits.md)", file)
         seen: dict[str, int] = {}
         for i, item in enumerate(items):
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
+            if not isinstance(item, dict):
+                raise _fail(where, (section, i), f"expected a mapping of fields (id, date, type, ...), got "
+                                                 f"{_kind(item)}", file)
+            if "id" in item and not isinstance(item["id"], str):
+                raise _fail(where, (section, i, "id"), f"expected an id written as text (lower case letters, "
+                                                       f"digits, _ and -), got {_kind(item['id'])}", file)
+            for key in ("requires",) if section == "events" else ():
+                req = item.get(key)
+                if req is not None and not (isinstance(req, list) and all(isinstance(r, str) for r in req)):
+                    raise _fail(where, (section, i, key), "expected a list of event ids", file)
+            if isinstance(item.get("id"), str):
                 if item["id"] in seen:
                     raise _fail(where, (section, i, "id"),
                                 f"duplicate id {item['id']!r} (also {section}[{seen[item['id']]}])", file)
@@ -111,8 +136,27 @@ def _read(path: Path, chain: tuple[Path, ...]) -> _Doc:
         raise _fail(where, ("extends",), "expected the path of another scenario file", file)
     if "name" not in data:
         raise ScenarioError(file, "a scenario that extends another needs its own 'name'", line=1, field="name")
-    parent = _read(path.parent / parent_ref, chain + (path,))
+    target = path.parent / parent_ref
+    if not target.exists():
+        raise _fail(where, ("extends",), f"no scenario file {parent_ref!r} to extend (looked for {target}; the "
+                                         "path is relative to this file)", file)
+    parent = _read(target, chain + (path,))
     return _merge(parent, _Doc(data, where, [path], []), file)
+
+
+def _resolve(path: Path) -> Path:
+    try:
+        return path.resolve() if path.exists() else path
+    except (OSError, RuntimeError):  # a loop of symbolic links, a name too long
+        return path
+
+
+def _kind(x) -> str:
+    if isinstance(x, dict):
+        return "a mapping"
+    if isinstance(x, list):
+        return "a list"
+    return f"{x!r}"
 
 
 def _merge_dict(base: dict, over: dict) -> dict:
@@ -136,14 +180,16 @@ def _merge(parent: _Doc, child: _Doc, file: str) -> _Doc:
             known = ", ".join(sorted(x for x in parent_ids if isinstance(x, str)))
             raise _fail(child.where, ("drop_events", i), f"no event {d!r} to drop; the parent has: {known}", file)
     # dropping an event drops every event that requires it, transitively
-    dropped = set(drops)
-    changed = True
-    while changed:
-        changed = False
-        for e in parent.data.get("events", []) or []:
-            if isinstance(e, dict) and e.get("id") not in dropped and set(e.get("requires") or []) & dropped:
-                dropped.add(e["id"])
-                changed = True
+    needed_by: dict[str, list[str]] = {}
+    for e in parent.data.get("events", []) or []:
+        for r in e.get("requires") or []:
+            needed_by.setdefault(r, []).append(e.get("id"))
+    dropped, todo = set(drops), list(drops)
+    while todo:
+        for eid in needed_by.get(todo.pop(), []):
+            if isinstance(eid, str) and eid not in dropped:
+                dropped.add(eid)
+                todo.append(eid)
 
     data = {k: v for k, v in parent.data.items() if k not in ("extends", "drop_events", *LIST_SECTIONS)}
     where = {p: w for p, w in parent.where.items() if p and p[0] not in ("extends", "drop_events", *LIST_SECTIONS)}
@@ -176,7 +222,7 @@ def _merge(parent: _Doc, child: _Doc, file: str) -> _Doc:
                 origin.append((child, j))
         if merged or section in cdata or section in parent.data:
             data[section] = merged
-            where[(section,)] = child.where.get((section,), parent.where.get((section,), (file, None)))
+            where[(section,)] = child.where.get((section,), parent.where.get((section,), (file, None, (section,))))
             for i, (doc, j) in enumerate(origin):
                 for p, w in doc.where.items():
                     if len(p) >= 2 and p[0] == section and p[1] == j:
@@ -185,22 +231,47 @@ def _merge(parent: _Doc, child: _Doc, file: str) -> _Doc:
 
 
 def _pydantic_error(err: ValidationError, doc: _Doc, file: str) -> ScenarioError:
-    path, msg = describe_validation_error(err, EVENT_TYPES, "type", "event")
+    path, msg = describe_validation_error(err, EVENT_TYPES, "type", "event", Scenario)
     return _fail(doc.where, path, msg, file)
 
 
-def load_scenario(path: str | Path) -> LoadedScenario:
-    """Read, merge and validate a scenario file; raise ScenarioError on any problem."""
+def load_scenario(path: str | Path, *, _continuing: tuple[Path, ...] = ()) -> LoadedScenario:
+    """Read, merge and validate a scenario file; raise ScenarioError on any problem.
+
+    A scenario that ``continues`` another is checked with the whole chain it starts from: every scenario
+    of the chain loads, the chain has no cycle and at most MAX_CONTINUES scenarios."""
+    from sim.limits import MAX_EVENTS
+
     path = Path(path)
     doc = _read(path, ())
-    file = str(path.resolve() if path.exists() else path)
+    file = str(_resolve(path))
+    for section in LIST_SECTIONS:
+        n = len(doc.data.get(section) or [])
+        if n > MAX_EVENTS:
+            raise _fail(doc.where, (section,), f"the scenario and the files it extends hold {n:,} {section}; at "
+                                               f"most {MAX_EVENTS:,} are accepted (see docs/limits.md)", file)
     try:
         spec = Scenario.model_validate(doc.data)
     except ValidationError as err:
         raise _pydantic_error(err, doc, file) from None
     loaded = LoadedScenario(spec=spec, path=path, files=doc.files, dropped=doc.dropped)
     _check(loaded, doc, file)
+    if loaded.continues_path is not None:
+        _check_continues(loaded, doc, file, _continuing + (_resolve(path),))
     return loaded
+
+
+def _check_continues(sc: LoadedScenario, doc: _Doc, file: str, chain: tuple[Path, ...]) -> None:
+    from sim.limits import MAX_CONTINUES
+
+    target = _resolve(sc.continues_path)
+    if target in chain:
+        cycle = " -> ".join(p.name for p in chain + (target,))
+        raise _fail(doc.where, ("continues",), f"'continues' makes a cycle: {cycle}", file)
+    if len(chain) >= MAX_CONTINUES:
+        raise _fail(doc.where, ("continues",), f"the chain of 'continues' is longer than {MAX_CONTINUES} "
+                                               "scenarios; refused (see docs/limits.md)", file)
+    load_scenario(target, _continuing=chain)
 
 
 def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
@@ -264,15 +335,14 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
             month_index(m)
     for name, value in spec.parameters.items():
         if name not in BY_NAME:
-            raise fail(("parameters", name), f"unknown parameter {name!r}; see docs/odd.md for the list")
-        p = BY_NAME[name]
-        if not p.low <= value <= p.high:
-            raise fail(("parameters", name), f"expected a value from {p.low} to {p.high} ({p.unit}), got {value}")
-        if p.integer and float(value) != int(value):
-            raise fail(("parameters", name), f"expected a whole number of {p.unit}, got {value}")
+            raise fail(("parameters", name), f"unknown parameter {name!r}{_suggest(name, BY_NAME)}; see docs/odd.md "
+                                             "for the list")
+        problem = check_value(name, value)
+        if problem:
+            raise fail(("parameters", name), problem)
     _check_economy(spec, powers, series, fail)
     if spec.continues is not None:
-        declaring = Path(doc.where.get(("continues",), (file, None))[0])
+        declaring = Path(doc.where.get(("continues",), (file, None, ()))[0])
         target = declaring.parent / spec.continues
         if not target.is_file():
             raise fail(("continues",), f"no scenario file {spec.continues!r} next to {declaring.name} "
@@ -286,7 +356,7 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
         path = ("events", i)
         m = month_index(ev.date)
         if not start <= m <= end:
-            origin = doc.where.get(path, (own_file, None))[0]
+            origin = doc.where.get(path, (own_file, None, ()))[0]
             if origin != own_file:  # inherited from the parent: outside this period, so it does not happen
                 sc.outside_period.append(ev.id)
                 continue

@@ -14,6 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 CODE = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,11}$")]
+# Numbers with a documented range (docs/limits.md); no number in a file may be NaN or infinite.
+SHIFT = Annotated[float, Field(ge=-3, le=3, description="A shift of affinity, in logit units.")]
+WEIGHT = Annotated[float, Field(ge=-3, le=3, description="A patron weight of an organisation.")]
+ELASTICITY = Annotated[float, Field(ge=-3, le=3, description="Elasticity of capacity to a series.")]
+SERIES_VALUE = Annotated[float, Field(gt=0, le=1e6, description="A value of a series (a price, an index).")]
 
 
 def month_index(text: str) -> int:
@@ -50,7 +55,7 @@ class Month(str):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -110,7 +115,7 @@ class ColorRevolution(EventBase):
                               description="What-ifs only: powers the regimes are made to blame, instead of the "
                                           "blame they infer from what they see of each power.")
     new_openness: float | None = Field(None, ge=0, le=1)
-    affinity_shift: dict[CODE, float] = Field(default_factory=dict)
+    affinity_shift: dict[CODE, SHIFT] = Field(default_factory=dict)
 
 
 class Unrest(EventBase):
@@ -171,7 +176,7 @@ class OrgReformed(EventBase):
     """An organisation changes: new patron weights, a shift of its appeal, a new security role."""
     type: Literal["org_reformed"]
     org: CODE
-    weights: dict[CODE, float] = Field(default_factory=dict)
+    weights: dict[CODE, WEIGHT] = Field(default_factory=dict)
     bias_shift: float = Field(0.0, ge=-1, le=1)
     security: float | None = Field(None, ge=0, le=1)
 
@@ -198,7 +203,7 @@ class LeaderChange(EventBase):
     type: Literal["leader_change"]
     state: CODE
     openness: float | None = Field(None, ge=0, le=1)
-    affinity_shift: dict[CODE, float] = Field(default_factory=dict)
+    affinity_shift: dict[CODE, SHIFT] = Field(default_factory=dict)
     regime_threat: float = Field(0.0, ge=0, le=3)
 
 
@@ -264,7 +269,7 @@ class StateSpec(Strict):
                                              description="Route capacity signed toward each partner, built or "
                                                          "not (default: the routes in service).")
 
-    @field_validator("alignment", "trade")
+    @field_validator("alignment", "trade", "energy")
     @classmethod
     def _unit_interval(cls, v):
         for k, x in v.items():
@@ -292,7 +297,7 @@ class StateSpec(Strict):
 class PowerSpec(Strict):
     name: str | None = None
     capacity: float = Field(gt=0, le=10, description="Economic and military means, relative (Russia 1999 = 1).")
-    capacity_drivers: dict[str, float] = Field(default_factory=dict,
+    capacity_drivers: dict[str, ELASTICITY] = Field(default_factory=dict,
                                                description="Series name -> elasticity of capacity to it.")
     attention: float = Field(ge=0, le=2, description="Base attention to Central Asia (0-1, 1 a top priority).")
     conditionality: float = Field(ge=0, le=1, description="Democracy and human-rights conditions on its help.")
@@ -316,7 +321,7 @@ class PowerSpec(Strict):
 
 class OrgSpec(Strict):
     name: str | None = None
-    weights: dict[CODE, float] = Field(default_factory=dict, description="Patron weights: appeal per unit of alignment.")
+    weights: dict[CODE, WEIGHT] = Field(default_factory=dict, description="Patron weights: appeal per unit of alignment.")
     bias: float = Field(0.0, ge=-2, le=2, description="Appeal of membership when alignments are zero.")
     security: float = Field(0.0, ge=0, le=1, description="Security help the patron gives members (0-1).")
     active: bool = True
@@ -324,8 +329,8 @@ class OrgSpec(Strict):
 
 class SeriesSpec(Strict):
     unit: str
-    reference: float = Field(gt=0, description="The value at which the series leaves capacities unchanged.")
-    values: dict[Month, float] = Field(min_length=1, description="Month -> value, interpolated linearly.")
+    reference: float = Field(gt=0, le=1e6, description="The value at which the series leaves capacities unchanged.")
+    values: dict[Month, SERIES_VALUE] = Field(min_length=1, description="Month -> value, interpolated linearly.")
     source: str = Field(min_length=1)
 
 

@@ -49,12 +49,14 @@ def parse_cli_conditions(items: list[str], outcomes) -> list[dict]:
 def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path | None = None,
                    min_coverage: float = 0.5, seed: int = 0) -> Path:
     """Analyse a sweep store and write the analysis folder; return its path."""
+    from sim.outputs.folders import check_destination
     from sim.outputs.writer import atomic_folder
     from sim.sweep import discovery, figures, report, sensitivity
     from sim.sweep.conditions import holds, parse_condition
     from sim.sweep.results import read_results, read_timeseries
 
     res = read_results(folder)
+    check_destination(Path(out) if out else Path(folder) / "analysis")
     spec, ok = res.spec, res.ok
     if ok.empty:
         raise UsageError(f"{folder}: no successful run stored yet; nothing to analyse")
@@ -131,7 +133,10 @@ def run(args) -> int:
     except StoreError as e:
         raise UsageError(str(e)) from None
     conditions = parse_cli_conditions(args.condition, res.spec.outcomes)
-    out = analyse_folder(Path(args.results), conditions, args.out, args.min_coverage, args.seed)
+    try:
+        out = analyse_folder(Path(args.results), conditions, args.out, args.min_coverage, args.seed)
+    except StoreError as e:
+        raise UsageError(str(e)) from None
     if not args.quiet:
         text = (out / "analysis.md").read_text(encoding="utf-8")
         section = text.split("## Which assumptions drive which outcome", 1)[-1].split("## Scenario discovery")[0]

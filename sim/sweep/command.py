@@ -90,10 +90,10 @@ def print_plan(args) -> None:
 
     from sim.sweep.loader import load_sweep
     from sim.sweep.report import describe_outcome, describe_parameter
-    from sim.sweep.runner import default_chunk_size, plan
+    from sim.sweep.runner import default_chunk_size, run_plan
 
     sweep = load_sweep(args.sweep)
-    points, runs = plan(sweep)
+    points, runs = run_plan(sweep)
     spec = sweep.spec
     size = args.chunk_size or default_chunk_size(len(runs))
     print(f"{spec.title}")

@@ -65,6 +65,9 @@ def compare_results(folders: list[Path], out: Path | None = None) -> Path:
         raise UsageError("the sweeps have no outcome in common (outcomes are matched by name): "
                          + "; ".join(f"{lab}: {', '.join(r.outcomes)}" for lab, r in zip(labels, results)))
     out = Path(out) if out else Path("results") / ("compare_" + "_vs_".join(r.name for r in results))[:120]
+    from sim.outputs.folders import check_destination
+
+    check_destination(out)
 
     summaries, shifts = [], []
     for lab, r in zip(labels, results):

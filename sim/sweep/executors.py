@@ -36,6 +36,25 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def watch_parent(parent: int, every: float = 0.5) -> None:
+    """In a worker process: end this process as soon as ``parent`` (the sweep's main process) is gone.
+
+    A daemon thread checks twice a second whether this process has been handed to another parent (what
+    happens when the parent dies); it then exits at once, whatever chunk is running."""
+    import threading
+    import time
+
+    def watch():
+        while True:
+            if os.getppid() != parent:
+                os._exit(3)
+            time.sleep(every)
+
+    if os.getppid() != parent:
+        os._exit(3)
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
 class SerialExecutor:
     name = "serial"
     workers = 1
@@ -60,8 +79,10 @@ class ProcessExecutor:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        # spawn: fresh interpreters, no state copied from this process (threads, open files)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+        # spawn: fresh interpreters, no state copied from this process (threads, open files); each worker
+        # watches this process and ends itself when it is gone (killed with -9, it cannot tell them)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                         initializer=watch_parent, initargs=(os.getpid(),))
         return self._pool
 
     def map_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:

@@ -18,10 +18,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sim.codes import STATES
+from sim.limits import MAX_SWEEP_RUNS
 from sim.parameters import BY_NAME
 from sim.scenario.errors import ScenarioError, describe_validation_error
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.scenario.schema import month_index
+from sim.scenario.values import check_value
 from sim.scenario.yamlfile import dotted, read_yaml
 from sim.sweep.conditions import parse_condition
 from sim.sweep.schema import OUTCOME_KINDS, Sweep
@@ -79,7 +81,7 @@ def _fail(lines: dict, path: tuple, message: str, file: str) -> ScenarioError:
 
 
 def _pydantic_error(err: ValidationError, lines: dict, file: str) -> ScenarioError:
-    path, msg = describe_validation_error(err, OUTCOME_KINDS, "kind", "outcome")
+    path, msg = describe_validation_error(err, OUTCOME_KINDS, "kind", "outcome", Sweep)
     if err.errors()[0]["type"] == "string_pattern_mismatch" and path and path[0] == "outcomes":
         msg = "an outcome name is lower case letters, digits and _ and starts with a letter"
     return _fail(lines, path, msg, file)
@@ -134,11 +136,9 @@ def _check_parameters(spec: Sweep, fail) -> None:
     for name, v in spec.constants.items():
         if name not in BY_NAME:
             raise fail(("constants", name), f"unknown parameter {name!r}; see sim/parameters.py for the list")
-        reg = BY_NAME[name]
-        if not reg.low <= v <= reg.high:
-            raise fail(("constants", name), f"expected a value from {reg.low:g} to {reg.high:g} ({reg.unit}), got {v:g}")
-        if reg.integer and float(v) != int(v):
-            raise fail(("constants", name), f"expected a whole number of {reg.unit}, got {v:g}")
+        problem = check_value(name, v)
+        if problem:
+            raise fail(("constants", name), problem)
 
 
 def _check_design(spec: Sweep, fail) -> None:
@@ -164,8 +164,9 @@ def _check_design(spec: Sweep, fail) -> None:
         else:
             points = d.trajectories * (k + 1)
     total = points * spec.replications
-    if total > 50_000_000:
-        raise fail(("design",), f"the sweep would make {total:,} runs; the limit is 50,000,000")
+    if total > MAX_SWEEP_RUNS:
+        raise fail(("design",), f"the sweep would make {total:,} runs ({points:,} points x {spec.replications} "
+                                f"replications); at most {MAX_SWEEP_RUNS:,} runs are accepted (see docs/limits.md)")
 
 
 def _window(o, scenario: LoadedScenario, where: tuple, fail) -> None:

@@ -14,11 +14,11 @@ from pathlib import Path
 import sim
 
 SIM = Path(sim.__file__).resolve().parent
-# everything a run's outcomes depend on: rules, step, events, engine, world and start states, random
-# numbers, the parameter registry, the shipped data, the scenario schema and loader, the sweep's own
-# designs, outcomes and chunk runner
-MODEL_FILES = ("rules/*.py", "step.py", "events.py", "engine.py", "world.py", "continuation.py", "rng.py",
-               "parameters.py", "codes.py", "data_sources.py", "data/*.csv", "scenario/*.py",
+# everything a run's outcomes depend on: rules, step, events, engine, world and start states, the monthly
+# check of the state, random numbers, the parameter registry, the shipped data, the scenario schema and
+# loader, the sweep's own designs, outcomes and chunk runner
+MODEL_FILES = ("rules/*.py", "step.py", "events.py", "engine.py", "world.py", "world_checks.py", "continuation.py",
+               "rng.py", "parameters.py", "codes.py", "data_sources.py", "data/*.csv", "scenario/*.py",
                "sweep/designs.py", "sweep/outcomes.py", "sweep/chunks.py", "sweep/schema.py")
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from sim.scenario.errors import ScenarioError
 from sim.sweep.schema import Sweep
-from sim.sweep.store import StoreError, read_manifest
+from sim.sweep.store import StoreError, SweepStore, read_manifest
 
 
 @dataclass
@@ -53,19 +53,36 @@ def read_results(folder: str | Path) -> SweepResults:
     if not folder.is_dir():
         raise StoreError(f"{folder}: no such folder")
     manifest = read_manifest(folder)
-    if manifest.get("kind") != "sweep":
+    if not isinstance(manifest, dict) or manifest.get("kind") != "sweep":
         raise StoreError(f"{folder} holds the results of a single scenario, not of a sweep")
+    n_runs, size = manifest.get("runs"), manifest.get("chunk_size")
+    if not (isinstance(n_runs, int) and isinstance(size, int) and n_runs >= 0 and size >= 1):
+        raise StoreError(f"{folder}/manifest.json: damaged (no number of runs or chunk size)")
+    repair = (f"; give the sweep command again (python run.py sweep {manifest.get('sweep_file', 'SWEEP_FILE')} "
+              f"--out {folder}) to run the damaged chunks again")
+    problems = SweepStore(folder).check_parts(n_runs, size)
+    if problems:
+        first = sorted(problems.items())
+        listing = "; ".join(why for _, why in first[:3]) + (f"; and {len(first) - 3} more" if len(first) > 3 else "")
+        raise StoreError(f"{folder}: the store does not match its manifest: {listing}{repair}")
     try:
-        spec = Sweep.model_validate(yaml.safe_load((folder / "sweep.yaml").read_text(encoding="utf-8")))
+        from sim.scenario.yamlfile import read_yaml
+
+        data, _ = read_yaml(folder / "sweep.yaml")
+        spec = Sweep.model_validate(data)
         points = pd.read_parquet(folder / "points.parquet")
         runs = pd.read_parquet(folder / "runs.parquet")
-    except (OSError, ValueError, yaml.YAMLError) as e:
-        raise StoreError(f"{folder}: the store is damaged ({e})") from None
-    parts = folder / "outcomes"
-    if parts.exists() and any(parts.glob("part-*.parquet")):
-        outcomes = pd.read_parquet(parts)
-    else:
-        outcomes = pd.DataFrame({"run": pd.Series([], dtype="int64"), "status": [], "error": []})
+        parts = folder / "outcomes"
+        if parts.exists() and any(parts.glob("part-*.parquet")):
+            outcomes = pd.read_parquet(parts)
+        else:
+            outcomes = pd.DataFrame({"run": pd.Series([], dtype="int64"), "status": [], "error": []})
+    except ScenarioError as e:
+        raise StoreError(f"{folder}: the store's sweep.yaml is damaged ({e})") from None
+    except Exception as e:  # noqa: BLE001 - pyarrow, pydantic, OS errors: a damaged store, in words
+        raise StoreError(f"{folder}: the store is damaged ({type(e).__name__}: {str(e)[:200]})") from None
+    if "run" not in runs or "run" not in outcomes:
+        raise StoreError(f"{folder}: the store is damaged (a table has no 'run' column)")
     table = runs.merge(outcomes, on="run", how="inner").sort_values("run", kind="stable").reset_index(drop=True)
     return SweepResults(folder, manifest, spec, points, table)
 
@@ -75,4 +92,8 @@ def read_timeseries(folder: str | Path) -> pd.DataFrame:
     parts = Path(folder) / "timeseries"
     if not parts.exists() or not any(parts.glob("part-*.parquet")):
         return pd.DataFrame(columns=["run", "date", "state", "power", "alignment"])
-    return pd.read_parquet(parts).sort_values(["run", "date", "state", "power"], kind="stable").reset_index(drop=True)
+    try:
+        table = pd.read_parquet(parts)
+    except Exception as e:  # noqa: BLE001 - a damaged part, in words
+        raise StoreError(f"{folder}: a time-series part is damaged ({type(e).__name__}: {str(e)[:200]})") from None
+    return table.sort_values(["run", "date", "state", "power"], kind="stable").reset_index(drop=True)

@@ -36,18 +36,55 @@ def default_chunk_size(total_runs: int) -> int:
     return int(min(2000, max(50, math.ceil(total_runs / 32))))
 
 
+class RunPlan:
+    """The runs of a sweep, computed a slice at a time instead of built whole: run r is replication
+    r % R of design point r // R, with seed ``seed + r % R`` (so memory grows with the points, not the runs)."""
+
+    def __init__(self, points: pd.DataFrame, replications: int, seed: int, names: list[str]):
+        self.points, self.R, self.seed, self.names = points, int(replications), int(seed), list(names)
+
+    def __len__(self) -> int:
+        return len(self.points) * self.R
+
+    def rows(self, lo: int, hi: int) -> pd.DataFrame:
+        """Rows lo..hi-1 of the runs table: run, point, replication, seed and every varied parameter."""
+        r = np.arange(lo, hi, dtype=np.int64)
+        p, rep = r // self.R, r % self.R
+        out = {"run": r, "point": self.points["point"].to_numpy()[p], "replication": rep, "seed": rep + self.seed}
+        for name in self.names:
+            out[name] = self.points[name].to_numpy()[p]
+        return pd.DataFrame(out)
+
+    def write(self, path: Path, block: int = 500_000) -> None:
+        """Write runs.parquet a block of rows at a time, atomically (a hidden name, then renamed)."""
+        import os
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
+        writer = None
+        try:
+            for lo in range(0, max(len(self), 1), block):
+                table = pa.Table.from_pandas(self.rows(lo, min(len(self), lo + block)), preserve_index=False)
+                writer = writer or pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+        os.replace(tmp, path)
+
+
+def run_plan(sweep: LoadedSweep) -> tuple[pd.DataFrame, RunPlan]:
+    """(points, runs): the design points and the plan of the runs (rows computed when asked for)."""
+    points = design_points(sweep.spec)
+    return points, RunPlan(points, sweep.spec.replications, sweep.spec.seed, sweep.names)
+
+
 def plan(sweep: LoadedSweep) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(points, runs): the design points and one row per run (run, point, replication, seed, parameters)."""
-    points = design_points(sweep.spec)
-    R = sweep.spec.replications
-    n = len(points)
-    runs = {"run": np.arange(n * R, dtype=np.int64),
-            "point": np.repeat(points["point"].to_numpy(), R),
-            "replication": np.tile(np.arange(R, dtype=np.int64), n),
-            "seed": np.tile(np.arange(R, dtype=np.int64), n) + int(sweep.spec.seed)}
-    for name in sweep.names:
-        runs[name] = np.repeat(points[name].to_numpy(), R)
-    return points, pd.DataFrame(runs)
+    points, runs = run_plan(sweep)
+    return points, runs.rows(0, len(runs))
 
 
 def base_parameters(sweep: LoadedSweep) -> dict[str, float]:
@@ -61,14 +98,14 @@ def tasks(sweep: LoadedSweep, runs: pd.DataFrame, chunk_size: int, chunks: list[
     """The chunk tasks, built lazily (one chunk's parameter dicts at a time)."""
     base = base_parameters(sweep)
     names = sweep.names
-    cols = {name: runs[name].to_numpy() for name in names}
-    seeds = runs["seed"].to_numpy()
     for i in chunks:
         lo, hi = i * chunk_size, min(len(runs), (i + 1) * chunk_size)
-        params = [{**base, **{name: float(cols[name][r]) for name in names}} for r in range(lo, hi)]
+        rows = runs.rows(lo, hi) if isinstance(runs, RunPlan) else runs.iloc[lo:hi]
+        cols = {name: rows[name].to_numpy() for name in names}
+        params = [{**base, **{name: float(cols[name][r]) for name in names}} for r in range(hi - lo)]
         keep = [r - lo for r in range(lo, min(hi, keep_runs))]
         yield ChunkTask(str(sweep.path.resolve()), fingerprint, i, np.arange(lo, hi, dtype=np.int64), params,
-                        [int(s) for s in seeds[lo:hi]], keep, model_hash(), engine)
+                        [int(s) for s in rows["seed"].to_numpy()], keep, model_hash(), engine)
 
 
 def build_manifest(sweep: LoadedSweep, points: pd.DataFrame, runs: pd.DataFrame, chunk_size: int) -> dict:
@@ -120,13 +157,15 @@ def run_sweep(sweep_path, executor: str = "local", workers: int | None = None, s
     A folder left by an interrupted start of the same sweep is continued: only the chunks not stored yet
     are run. ``retry_failed`` also runs again the chunks that hold a failed run.
     """
+    from sim.outputs.folders import check_destination
+
     sweep = load_sweep(sweep_path)
-    points, runs = plan(sweep)
-    folder = Path(out) if out else Path("results") / sweep.spec.name
+    folder = check_destination(Path(out) if out else Path("results") / sweep.spec.name, replace_own=False)
+    points, runs = run_plan(sweep)
     size = chunk_size or _stored_chunk_size(folder, sweep) or default_chunk_size(len(runs))
     manifest = build_manifest(sweep, points, runs, size)
     store = SweepStore(folder)
-    if store.complete(manifest["fingerprint"]) and not retry_failed:
+    if store.complete(manifest["fingerprint"]) and not retry_failed and not store.check_parts(len(runs), size):
         ex = None  # nothing to run: no cluster to start
     else:
         ex = make_executor(executor, workers, scheduler)  # before the folder: a bad address leaves nothing
@@ -134,6 +173,7 @@ def run_sweep(sweep_path, executor: str = "local", workers: int | None = None, s
         return _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler, progress, retry_failed,
                     engine)
     finally:
+        store.release_lock()
         if ex is not None:
             ex.close()
 
@@ -144,6 +184,16 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
     resumed = store.open(manifest, sweep.path.read_text(encoding="utf-8"), points, runs)
     manifest = store.manifest()
     n_chunks = manifest["chunks"]
+    bad = store.check_parts(len(runs), manifest["chunk_size"])
+    if bad:  # repair: parts that do not match the manifest run again
+        import sys
+
+        for i, why in sorted(bad.items())[:5]:
+            print(f"note: {why}: chunk {i} runs again", file=sys.stderr)
+        if len(bad) > 5:
+            print(f"note: and {len(bad) - 5} more damaged chunk(s) run again", file=sys.stderr)
+        store.drop_chunks(bad)
+    store.sync_parts(manifest)
     done = store.done_chunks()
     if done and (retry_failed or len(done) < n_chunks) and manifest.get("model_code") != model_hash():
         from sim.sweep.store import StoreError
@@ -153,6 +203,7 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
                          "or choose another folder with --out")
     if retry_failed:
         store.forget_failed_chunks()
+        store.sync_parts(manifest)
         done = store.done_chunks()
     pending = [i for i in range(n_chunks) if i not in done]
     manifest["model_code"] = model_hash()
@@ -202,7 +253,7 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
     start.update(finished=now(), runs_run=ran, seconds=round(time.perf_counter() - t0, 3))
     manifest["status"] = "complete" if len(store.done_chunks()) == n_chunks else "running"
     manifest["finished"] = now()
-    store.write_manifest(manifest)
+    store.sync_parts(manifest)
     return folder
 
 

@@ -20,7 +20,7 @@ CODE = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,11}$")]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ class ParameterSpec(Strict):
     distribution: Literal["uniform", "triangular", "normal"] | None = None
     mode: float | None = None
     mean: float | None = None
-    sd: float | None = Field(None, gt=0)
+    sd: float | None = Field(None, gt=0, le=1e6)
     levels: int | None = Field(None, ge=2, le=50, description="Grid levels for this parameter (grid design).")
 
     @model_validator(mode="after")
@@ -159,7 +159,7 @@ class FirstDecision(Window):
     state: CODE | None = None
     counterpart: CODE | None = None
     name: str | None = None
-    never: float | None = None
+    never: float | None = Field(None, ge=-1e6, le=1e6)
 
 
 class DecisionCount(Window):
@@ -263,7 +263,7 @@ class Sweep(Strict):
     description: str
     scenario: str = Field(description="The scenario file swept, relative to this file.")
     parameters: dict[str, ParameterSpec] = Field(min_length=1)
-    constants: dict[str, float] = Field(default_factory=dict)
+    constants: dict[str, float] = Field(default_factory=dict)  # each checked against its parameter's range
     design: Design
     replications: int = Field(1, ge=1, le=10_000)
     seed: int = Field(0, ge=0, le=2**40, description="Replication r of every point runs with seed + r.")

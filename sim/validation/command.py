@@ -67,6 +67,8 @@ def run(args) -> int:
     from sim.commands.run_command import parse_overrides
     from sim.free_parameters import DEFAULT_FILE as FREE_FILE
     from sim.free_parameters import load_free_parameters
+    from sim.limits import check_runs
+    from sim.outputs.folders import check_destination
     from sim.posterior import posterior_rows
     from sim.validation import construction, margins, report, scores, trade, undata
     from sim.validation.checkpoints import evaluate_all, summary
@@ -75,10 +77,7 @@ def run(args) -> int:
     from sim.validation.outcomes import simulate
     from sim.validation.spec import load_validation
 
-    if args.runs < 1:
-        raise UsageError(f"--runs {args.runs}: expected a whole number of runs, 1 or more")
-    if args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: expected a seed of 0 or more")
+    check_runs(args.runs, args.seed)
     if args.fail_under is not None and not 0 <= args.fail_under <= 1:
         raise UsageError(f"--fail-under {args.fail_under}: expected a share from 0 to 1")
     for name in ("null_runs", "robustness_runs"):
@@ -98,7 +97,7 @@ def run(args) -> int:
     whatifs = [(cf, load_scenario(validation.resolve(cf.scenario))) for cf in validation.spec.counterfactuals] \
         if own and not args.no_counterfactuals else []
     seeds = list(range(args.seed, args.seed + args.runs))
-    out_dir = Path(args.out) if args.out else Path("results") / f"{scenario.spec.name}-validation"
+    out_dir = check_destination(Path(args.out) if args.out else Path("results") / f"{scenario.spec.name}-validation")
     started = now()
     t0 = time.perf_counter()
 

@@ -39,7 +39,7 @@ DECISIONS = ("joined", "left", "base_opened", "base_closed", "deal_signed", "dea
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Window(Strict):
@@ -141,8 +141,8 @@ class ChangeCheck(CheckBase):
     kind: Literal["change"]
     score: Score
     before: Window
-    at_least: float | None = Field(None, description="The score must rise by at least this much.")
-    at_most: float | None = Field(None, description="The score must change by at most this (negative: fall).")
+    at_least: float | None = Field(None, ge=-1, le=1, description="The score must rise by at least this much.")
+    at_most: float | None = Field(None, ge=-1, le=1, description="The score must change by at most this (negative: fall).")
 
     _wrap_before = field_validator("before", mode="before")(_window)
 
