@@ -35,6 +35,7 @@ description: a US base request in Uzbekistan, then an uprising blamed on the Uni
 parameters: {w_blame: 6.0, alignment_rate: 0.1, base_grant: 0.35, base_revoke: 0.4, veto_weight: 0.0, min_dwell: 3}
 events:
   - id: us_base_request
+    title: US asks Uzbekistan for a base
     date: "1999-03"
     type: base_request
     actor: USA
@@ -43,6 +44,7 @@ events:
     window: 12
     source: test
   - id: namangan
+    title: The Namangan unrest
     date: "2000-06"
     type: unrest
     state: UZB
