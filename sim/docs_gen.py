@@ -168,8 +168,8 @@ def render_event_table(event_types: dict | None = None, hazard_types: typing.Ite
     lines = [
         "<!-- Generated from sim/scenario/schema.py by `python -m sim.docs_gen`; edit the schema, not this table. -->",
         "",
-        (f"{len(event_types)} event types. Every event also has `id`, `title` (a short name), `date` (YYYY-MM), `source` and the optional "
-         "`note` and `requires` (ids of events it only happens after). Hazard: the type may be drawn at random "
+        (f"{len(event_types)} event types. Every event also has `id`, `title` (a short name), `date` (YYYY-MM), "
+         "`source` and the optional `note` and `requires` (ids of events it only happens after). Hazard: the type may be drawn at random "
          "by a `hazards` entry."),
         "",
         "| type | fields | what it is | hazard |",
