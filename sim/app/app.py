@@ -53,7 +53,7 @@ def ParameterSlider(name: str, in_use: float, moved: float | None, on_move, on_f
         on_move(name, v)
 
     with solara.Column(classes=["gg-param"], gap="0px", style="margin:0"):
-        solara.HTML(tag="div", style="font-size:13px", unsafe_innerHTML=(
+        solara.HTML(tag="div", classes=["gg-param-row"], style="font-size:13px", unsafe_innerHTML=(
             f"{spec['label']} <span style='color:#888;font-size:11px'>({name})</span>: "
             f"<span class='gg-param-value' data-param='{name}'>{exact(in_use)}</span>{status}"))
         slider = solara.SliderInt if spec["integer"] else solara.SliderFloat

@@ -229,7 +229,7 @@ class ClassroomModel(GreatGameModel):
 
         old = {d: getattr(self.world.runs, f).copy() for d, (f, _) in STOCKS.items()}
         text = inject(self, fields)
-        self.whatifs[-1].update(fields=dict(fields), step=self.world.step)
+        self.whatifs[-1].update(fields=dict(fields), step=self.world.step, index=len(self.applied_events) - 1)
         inflow = {d: getattr(self.world.runs, f) - old[d] for d, (f, _) in STOCKS.items()}
         self._pending.append((len(self.applied_events) - 1, {d: v for d, v in inflow.items() if np.any(v != 0)}))
         self._records = []
@@ -295,7 +295,9 @@ class ClassroomModel(GreatGameModel):
                 for n, rec in enumerate(self.applied_events)]
         if k is None:
             return list(self._records)
-        return self._records[: self.history[k]["events"]]
+        count = self.history[k]["events"]
+        pending = [self._records[w["index"]] for w in self.whatifs if w["step"] == k and w["index"] >= count]
+        return self._records[:count] + pending  # with what-ifs waiting for the next month
 
     def decisions_until(self, k: int | None = None) -> list[dict]:
         return list(self.decisions if k is None else self.decisions[: self.history[k]["decisions"]])
@@ -417,6 +419,8 @@ class ClassroomModel(GreatGameModel):
                        key=lambda x: x[1])
         if not named:
             return head + f"{DRIVER_WORDS[top]} ({pulls[top]:+.2f})"
+        if len(named) == 1 and abs(named[0][1] - pulls[top]) < 0.005:
+            return head + f"{driver_phrase(top, named[0][0])} ({pulls[top]:+.2f})"
         word = "for" if top == "blame" else "after"
         inner = ", ".join(f"{p:+.2f} {word} {event_name(e)} ({e['date']})" for e, p in named[:3])
         return head + f"{DRIVER_WORDS[top]} ({pulls[top]:+.2f}: {inner})"
