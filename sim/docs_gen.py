@@ -32,7 +32,7 @@ ODD_PATH = ROOT / "docs" / "odd.md"
 BASE_SCENARIO = ROOT / "scenarios" / "base" / "central_asia_1999.yaml"
 REPLAY_SCENARIO = ROOT / "scenarios" / "replay_1999_2008.yaml"
 TRADE_FIT = ROOT / "calibration" / "trade_fit.yaml"
-COMMON_EVENT_FIELDS = ("id", "date", "type", "source", "note", "requires")
+COMMON_EVENT_FIELDS = ("id", "title", "date", "type", "source", "note", "requires")
 
 
 class DocError(Exception):
@@ -170,8 +170,8 @@ def render_event_table(event_types: dict | None = None, hazard_types: typing.Ite
     lines = [
         "<!-- Generated from sim/scenario/schema.py by `python -m sim.docs_gen`; edit the schema, not this table. -->",
         "",
-        (f"{len(event_types)} event types. Every event also has `id`, `date` (YYYY-MM), `source` and the optional "
-         "`note` and `requires` (ids of events it only happens after). Hazard: the type may be drawn at random "
+        (f"{len(event_types)} event types. Every event also has `id`, `title` (a short name), `date` (YYYY-MM), "
+         "`source` and the optional `note` and `requires` (ids of events it only happens after). Hazard: the type may be drawn at random "
          "by a `hazards` entry."),
         "",
         "| type | fields | what it is | hazard |",
@@ -283,11 +283,11 @@ def render_replay_events(path: Path = REPLAY_SCENARIO) -> str:
         "",
         f"{len(sc.spec.events)} events, {len(sc.spec.hazards)} hazards.",
         "",
-        "| month | id | event | source |",
-        "|---|---|---|---|",
+        "| month | id | title | event | source |",
+        "|---|---|---|---|---|",
     ]
     for ev in sc.spec.events:
-        lines.append(f"| {ev.date} | `{ev.id}` | {cell(describe_event(ev))} | {cell(ev.source)} |")
+        lines.append(f"| {ev.date} | `{ev.id}` | {cell(ev.title)} | {cell(describe_event(ev))} | {cell(ev.source)} |")
     return "\n".join(lines)
 
 

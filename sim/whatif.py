@@ -2,7 +2,7 @@
 
 A what-if is written like a scenario event (the same fields, the same checks), without Python:
 ``{"type": "color_revolution", "place": "UZB", "magnitude": 1.0}``. ``inject`` fills in what a
-classroom need not type (an id, the date, a source note), validates it with the scenario schema, and
+classroom need not type (an id, a title, the date, a source note), validates it with the scenario schema, and
 applies it before the next month is simulated, exactly as ``sim.events.apply_event`` applies a dated
 event. Bad values never crash the run: they raise ``WhatIfError`` with a sentence naming the field.
 
@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
 from sim.codes import POWER_NAMES, STATE_NAMES
-from sim.scenario.schema import Event
+from sim.scenario.schema import TITLE_MAX, Event
 from sim.world import NOT_YET, Slot
 
 _EVENT = TypeAdapter(Event)
@@ -69,6 +69,8 @@ def build_event(model, fields: dict):
     n = len(getattr(model, "whatifs", []))
     data = {"id": f"whatif-{n + 1}-{fields['type'].replace('_', '-')}", "date": model.date,
             "source": "what-if added in class", **{k: v for k, v in fields.items() if v is not None}}
+    if not str(data.get("title") or "").strip():  # a title the class did not type: 'What-if 2: unrest in Uzbekistan'
+        data["title"] = default_title(n + 1, data)
     if data["type"] in ("energy_deal", "base_request") and "name" not in data:
         what = "base" if data["type"] == "base_request" else "energy deal"
         data["name"] = f"{data.get('actor', '?')} {what} (what-if)"
@@ -78,6 +80,23 @@ def build_event(model, fields: dict):
         raise WhatIfError(_describe(e)) from None
     _check_codes(model, ev)
     return ev
+
+
+def default_title(number: int, fields: dict) -> str:
+    """'What-if 2: unrest in Uzbekistan': the what-if's number, its kind and where it happens."""
+    def name(code):
+        return STATE_NAMES.get(code) or POWER_NAMES.get(code) or str(code)
+
+    t = str(fields.get("type"))
+    kind = t.replace("_", " ")
+    where = fields.get("place") or fields.get("state") or (fields.get("targets") or [None])[0]
+    if t in ("energy_deal", "base_request", "aid_offer", "power_policy") and fields.get("actor"):
+        kind = f"{name(fields['actor'])} {kind}"
+    if t == "price_shock":
+        where = None
+        kind = f"{str(fields.get('series', 'price')).replace('_', ' ')} shock"
+    text = f"What-if {number}: {kind}" + (f" in {name(where)}" if where else "")
+    return text[:TITLE_MAX]
 
 
 def _check_codes(model, ev) -> None:

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from conftest import REPLAY, SCENARIOS, write_whatif
 
-from sim.app.classroom import ClassroomModel, scenario_choices, slider_specs
+from sim.app.classroom import ClassroomModel, ParameterChoices, exact, scenario_choices, slider_specs
 from sim.app.mapview import outlines, state_fills
 from sim.cli import main
 from sim.model import GreatGameModel
 from sim.parameters import DEFAULTS, PARAMETERS
+from sim.rules.alignment import DRIVERS
 
 
 def test_classroom_model_runs_exactly_like_the_model():
@@ -35,6 +36,7 @@ description: a US base request in Uzbekistan, then an uprising blamed on the Uni
 parameters: {w_blame: 6.0, alignment_rate: 0.1, base_grant: 0.35, base_revoke: 0.4, veto_weight: 0.0, min_dwell: 3}
 events:
   - id: us_base_request
+    title: US asks Uzbekistan for a base
     date: "1999-03"
     type: base_request
     actor: USA
@@ -43,6 +45,7 @@ events:
     window: 12
     source: test
   - id: namangan
+    title: The Namangan unrest
     date: "2000-06"
     type: unrest
     state: UZB
@@ -94,10 +97,28 @@ def test_bad_choices_become_notices_not_crashes(tmp_path):
     assert ClassroomModel(REPLAY, seed="3").notice is None
 
 
-def test_a_slider_at_its_default_leaves_the_scenarios_value(tmp_path):
+def test_only_the_parameters_given_change_the_run(tmp_path):
     path = write_whatif(tmp_path, "blamey", "title: t\ndescription: d\nparameters:\n  w_blame: 5.0\n", extends=REPLAY)
-    assert ClassroomModel(path, w_blame=DEFAULTS["w_blame"]).param_values["w_blame"] == 5.0
+    assert ClassroomModel(path).param_values["w_blame"] == 5.0  # the scenario's value, untouched
+    assert ClassroomModel(path, w_blame=DEFAULTS["w_blame"]).param_values["w_blame"] == DEFAULTS["w_blame"]
     assert ClassroomModel(path, w_blame=3.0).param_values["w_blame"] == 3.0
+
+
+def test_moving_one_slider_keeps_every_other_parameter_exact():
+    """A slider snaps to its step (w_regime 3.3962 would show as 3.36): only moved sliders are passed on."""
+    specs = slider_specs()
+    before = ClassroomModel(REPLAY, seed=0)
+    snapped = {n: round(s["min"] + round((before.param_values[n] - s["min"]) / s["step"]) * s["step"], 10)
+               for n, s in specs.items()}
+    assert any(snapped[n] != before.param_values[n] for n in specs)  # the test would catch the old bug
+    choices = ParameterChoices().move("w_blame", 2.0)
+    after = ClassroomModel(REPLAY, seed=0, **choices.kwargs())
+    assert after.param_values["w_blame"] == 2.0
+    for name, value in before.param_values.items():
+        if name != "w_blame":
+            assert after.param_values[name] == value, name  # exactly, not rounded
+    assert ClassroomModel(REPLAY, seed=0, **choices.forget("w_blame").kwargs()).param_values == before.param_values
+    assert exact(3.3962) == "3.3962" and exact(0.0459) == "0.0459" and exact(6) == "6"
 
 
 def test_scenario_picker_and_sliders():
@@ -109,8 +130,65 @@ def test_scenario_picker_and_sliders():
     specs = slider_specs()
     assert {"w_blame", "w_security", "alignment_rate", "contagion"} <= set(specs)
     for name, s in specs.items():
-        assert s["min"] == registry[name].low <= s["value"] == DEFAULTS[name] <= s["max"] == registry[name].high
+        assert s["min"] == registry[name].low <= s["default"] == DEFAULTS[name] <= s["max"] == registry[name].high
         assert 0 < s["step"] <= (s["max"] - s["min"]) / 10
+        assert s["meaning"] == registry[name].meaning and s["label"] and "_" not in s["label"]
+
+
+def test_blame_is_credited_to_the_events_that_filled_it():
+    """The K2 closure (2005-05): blame from the revolutions before Andijan counts as theirs, decayed."""
+    m = ClassroomModel(REPLAY, seed=0)
+    while m.last_date != "2005-07":
+        m.step()
+    k = len(m.history) - 1
+    i, j = m.world.setup.states.index("UZB"), m.world.setup.powers.index("USA")
+    shares = m.history[k]["shares"]["blame"]
+    assert abs(sum(float(s[i, j]) for s in shares.values()) - 1.0) < 1e-9  # blame comes only from events
+    parts = m.credit(k, "blame", "UZB", "USA")
+    titles = [e["title"] for e, _ in parts if e is not None]
+    assert titles[0] == "The Andijan unrest" and "The Tulip revolution" in titles
+    total = m.history[k]["drivers"][i, j, list(DRIVERS).index("blame")]
+    assert abs(sum(p for _, p in parts) - total) < 1e-12  # the parts add up to the driver
+    assert all(p < 0 for _, p in parts)
+    k2 = next(d for d in m.decisions if d["decision"] == "base_closed" and d["detail"].startswith("Karshi"))
+    reason = m.decision_reason(k2)
+    assert "most by blame" in reason and "for the Andijan unrest (2005-05)" in reason
+    assert "revolution" in reason.split("for the Andijan unrest")[0] + reason.split("(2005-05)")[-1]
+    sentence = m.why_sentence("UZB", "USA")
+    assert "-0.0" in sentence and "for the Andijan unrest (2005-05)" in sentence and "Tulip revolution" in sentence
+
+
+def test_replaying_reproduces_the_run_with_its_whatifs():
+    m = ClassroomModel(REPLAY, seed=4)
+    for _ in range(5):
+        m.step()
+    m.inject({"type": "unrest", "state": "KGZ", "magnitude": 1.5, "blame": ["RUS"], "title": "Unrest in Osh"})
+    for _ in range(6):
+        m.step()
+    again = m.replayed_to(11)
+    assert again.months_done == 11 and [w["date"] for w in again.whatifs] == ["1999-06"]
+    for h, g in zip(m.history, again.history):
+        np.testing.assert_array_equal(h["alignment"], g["alignment"])
+    earlier = m.replayed_to(3)
+    assert earlier.whatifs == [] and earlier.last_date == "1999-03"
+    np.testing.assert_array_equal(earlier.history[-1]["alignment"], m.history[3]["alignment"])
+    titles = [e["title"] for e in again.event_records()]
+    assert "Unrest in Osh" in titles and "The Tashkent bombings" in titles
+    assert m.month_index("1999-06") == 6 and m.month_index("2030-01") is None and m.month_index("x") is None
+
+
+def test_whatifs_get_a_title_unless_one_is_given():
+    from sim.whatif import inject
+
+    m = ClassroomModel(REPLAY, seed=0)
+    inject(m, {"type": "unrest", "state": "UZB", "magnitude": 1.0})
+    inject(m, {"type": "energy_deal", "actor": "CHN", "state": "TKM", "value": 0.4})
+    assert [w["event"].title for w in m.whatifs] == ["What-if 1: unrest in Uzbekistan",
+                                                      "What-if 2: China energy deal in Turkmenistan"]
+    from sim.whatif import WhatIfError
+
+    with pytest.raises(WhatIfError, match="title: .*at most 60 characters"):
+        inject(m, {"type": "unrest", "state": "UZB", "magnitude": 1.0, "title": "x" * 61})
 
 
 def test_outlines_are_the_real_countries():
@@ -184,3 +262,185 @@ def test_the_offline_browser_files_are_installed():
 
     assert assets_installed(), "run: bash scripts/setup.sh app (installs solara-assets)"
 
+
+
+# --- the page itself, rendered without a browser (Solara's widgets in this process) -------------------------
+def _render_page():
+    solara = pytest.importorskip("solara")
+    from sim.app import app
+
+    @solara.component
+    def Wrapped():
+        with solara.AppLayout():
+            app.Page()
+
+    box, rc = solara.render(Wrapped(), handle_error=False)
+    return box, rc
+
+
+def _walk(widget):
+    import ipywidgets
+
+    yield widget
+    for child in getattr(widget, "children", None) or []:
+        if isinstance(child, ipywidgets.Widget):
+            yield from _walk(child)
+
+
+def _html(box, css: str) -> list[str]:
+    return [w.unsafe_innerHTML for w in _walk(box)
+            if css in str((getattr(w, "attributes", None) or {}).get("class", "")).split()]
+
+
+def _button(box, css: str):
+    import ipyvuetify as v
+
+    found = [w for w in _walk(box) if isinstance(w, v.Btn) and css in (w.class_ or "").split()]
+    assert len(found) == 1, css
+    return found[0]
+
+
+def _month(box) -> str:
+    return re.search(r"class='gg-month'[^>]*>([^<]+)<", _html(box, "gg-month-panel")[0]).group(1)
+
+
+def test_page_steps_back_and_jumps_with_every_panel_on_the_same_month():
+    box, rc = _render_page()
+    assert _month(box) == "start"
+    for _ in range(3):
+        _button(box, "gg-step").click()
+    assert _month(box) == "1999-03"
+    assert "Leading alignment, 1999-03" in _html(box, "gg-map")[0]
+    assert "1999-03" in _html(box, "gg-why-sentence")[0]
+    _button(box, "gg-back").click()
+    assert _month(box) == "1999-02" and "Leading alignment, 1999-02" in _html(box, "gg-map")[0]
+    assert _html(box, "gg-why-sentence")[0].startswith("1999-02")
+    assert "The Tashkent bombings" in _html(box, "gg-events")[0]
+    _button(box, "gg-back").click()
+    assert _month(box) == "1999-01" and "Tashkent" not in _html(box, "gg-events")[0]  # the log too
+    import ipyvuetify as v
+
+    jump = next(w for w in _walk(box) if isinstance(w, v.TextField) and w.label.startswith("Jump to month"))
+    jump.v_model = "2001-10"
+    _button(box, "gg-go").click()
+    assert _month(box) == "2001-10" and "Leading alignment, 2001-10" in _html(box, "gg-map")[0]
+    assert "US asks Uzbekistan for K2" in _html(box, "gg-events")[0]
+    jump.v_model = "1999-02"
+    _button(box, "gg-go").click()
+    assert _month(box) == "1999-02" and "US asks" not in _html(box, "gg-events")[0]
+    _button(box, "gg-step").click()  # replays the month already simulated
+    assert _month(box) == "1999-03"
+    jump.v_model = "1890-01"
+    _button(box, "gg-go").click()
+    assert "month: expected YYYY-MM from 1999-01 to 2008-12" in str(
+        [w.children for w in _walk(box) if "gg-jump-error" in str(getattr(w, "class_", ""))])
+    rc.close()
+
+
+def test_page_sliders_show_exact_values_and_reset_changes_only_the_moved_one():
+    import ipyvuetify as v
+
+    box, rc = _render_page()
+
+    def values():
+        out = {}
+        for h in _html(box, "gg-param-row"):
+            m = re.search(r"data-param='(\w+)'>([^<]+)<", h)
+            out[m.group(1)] = m.group(2)
+        return out
+
+    shown = values()
+    assert shown["w_regime"] == "3.3962" and shown["alignment_rate"] == "0.0459"  # exact, not rounded
+    assert len(shown) == len(slider_specs())
+    sliders = [w for w in _walk(box) if isinstance(w, v.Slider)]
+    assert len(sliders) == len(shown)
+    blame = sliders[list(slider_specs()).index("w_blame")]
+    blame.v_model = 2.0
+    assert "on Reset" in next(h for h in _html(box, "gg-param-row") if "w_blame" in h)
+    _button(box, "gg-reset").click()
+    after = values()
+    assert after["w_blame"] == "2"
+    assert {k: v_ for k, v_ in after.items() if k != "w_blame"} == {k: v_ for k, v_ in shown.items() if k != "w_blame"}
+    rc.close()
+
+
+def test_page_whatif_in_the_past_recomputes_from_the_start():
+    box, rc = _render_page()
+    for _ in range(4):
+        _button(box, "gg-step").click()
+    _button(box, "gg-back").click()
+    _button(box, "gg-back").click()
+    assert _month(box) == "1999-02"
+    _button(box, "gg-inject").click()  # the default: a color revolution in Uzbekistan, blamed on the US
+    log = _html(box, "gg-events")[0]
+    assert "What-if 1: color revolution in Uzbekistan" in log
+    assert "(simulated to" not in _html(box, "gg-month-panel")[0]  # the later months were dropped
+    _button(box, "gg-step").click()
+    assert "blame for What-if 1: color revolution in Uzbekistan (1999-03)" in _html(box, "gg-why-sentence")[0]
+    rc.close()
+
+
+def test_info_tab_follows_the_guide():
+    from sim.app.info import SECTIONS, info_sections
+
+    sections = info_sections()
+    assert list(sections) == list(SECTIONS)
+    assert all(len(body) > 200 for body in sections.values())
+    assert "Andijan" in sections["THINGS TO NOTICE"]
+
+
+def test_export_zip_holds_the_tables_figures_and_report(tmp_path):
+    import io
+    import zipfile
+
+    import pandas as pd
+
+    from sim.app.export import export_zip
+
+    m = ClassroomModel(REPLAY, seed=2, w_blame=3.0)
+    for _ in range(3):
+        m.step()
+    m.inject({"type": "unrest", "state": "KGZ", "magnitude": 1.0, "title": "Unrest in Osh"})
+    for _ in range(3):
+        m.step()
+    z = zipfile.ZipFile(io.BytesIO(export_zip(m)))
+    names = set(z.namelist())
+    top = "replay_1999_2008-seed2/"
+    for name in ("timeseries.csv", "drivers.csv", "events.csv", "decisions.csv", "report.md", "manifest.json",
+                 "figures/alignment_UZB.png", "figures/map.png"):
+        assert top + name in names, name
+    ev = pd.read_csv(z.open(top + "events.csv"))
+    assert "Unrest in Osh" in set(ev.title) and "The Tashkent bombings" in set(ev.title)
+    ts = pd.read_csv(z.open(top + "timeseries.csv"))
+    assert ts.date.max() == "1999-06"
+    manifest = __import__("json").loads(z.read(top + "manifest.json"))
+    assert manifest["parameters_moved"] == {"w_blame": 3.0} and manifest["whatifs"][0]["month"] == "1999-04"
+
+
+def test_outlook_lead_in_and_seed_band():
+    from sim.app.runs import lead_in, seed_band
+
+    m = ClassroomModel("outlook_baseline.yaml", seed=1)
+    dates, a = lead_in(m)
+    assert dates[0] == "1999-01" and dates[-1] == "2008-12" and a.shape == (120, 5, 3)
+    np.testing.assert_allclose(a[-1], m.history[0]["alignment"], atol=1e-12)  # the outlook starts where it ends
+    assert lead_in(ClassroomModel(REPLAY)) is None
+    bd, lo, hi, n = seed_band(m, 5)
+    assert n == 5 and lo.shape == hi.shape == (len(bd), 5, 3) and np.all(lo <= hi)
+    assert seed_band(m, 1) is None
+
+
+def test_svg_pictures():
+    from sim.app.svg import chart_svg, map_svg
+
+    a = np.array([[0.8, 0.1, 0.3], [0.40, 0.45, 0.2], [0.3, 0.3, 0.3], [0.1, 0.2, 0.9], [0.5, 0.5, 0.6]])
+    states, powers = ("KAZ", "UZB", "TKM", "TJK", "KGZ"), ("RUS", "USA", "CHN")
+    svg = map_svg(a, states, powers, "2005-05", {"UZB": ["USA"]})
+    got = dict(re.findall(r"data-state='(\w+)' data-power='(\w+)'", svg))
+    assert got == {"KAZ": "RUS", "UZB": "USA", "TKM": "RUS", "TJK": "CHN", "KGZ": "CHN"}
+    assert "bases: USA" in svg and svg.startswith("<svg") and svg.endswith("</svg>")
+    series = np.stack([a, a * 0.9])
+    chart = chart_svg(["2005-04", "2005-05"], series, states, powers, (2005.25, 2008.9),
+                      band=(["2005-05"], series[1:] - 0.1, series[1:] + 0.1), marks=[2005.3], band_runs=7)
+    assert chart.count("<polyline") == 15 and chart.count("class='gg-band'") == 15
+    assert "10-90% of 7 seeds" in chart and "dashed: what-ifs" in chart

@@ -37,9 +37,9 @@ drop_events: [kyrgyz_package]
 organisations:
   FORUM: {{name: a test forum, weights: {{}}, bias: 2.0, security: 0.0, active: false}}
 events:
-  - {{id: us_courts_kgz, date: "2009-03", type: aid_offer, actor: USA, targets: [KGZ], magnitude: 2.0,
+  - {{id: us_courts_kgz, title: Us courts kgz, date: "2009-03", type: aid_offer, actor: USA, targets: [KGZ], magnitude: 2.0,
      source: what-if}}
-  - {{id: forum_founded, date: "2010-01", type: org_founded, org: FORUM, source: what-if}}
+  - {{id: forum_founded, title: Forum founded, date: "2010-01", type: org_founded, org: FORUM, source: what-if}}
 """)
     return p
 
@@ -165,7 +165,7 @@ def test_bad_input_gets_one_clear_message_and_writes_nothing(tmp_path, capsys):
     _fails(capsys, ["compare", str(BASELINE), missing, *base], "missing.yaml", "no such file")
     bad = tmp_path / "bad.yaml"
     bad.write_text(f"extends: {BASELINE}\ncontinues: {replay}\nname: bad\nevents:\n"
-                   "  - {id: x, date: '2010-01', type: aid_offer, actor: EU, targets: [KGZ], magnitude: 1, "
+                   "  - {id: x, title: X, date: '2010-01', type: aid_offer, actor: EU, targets: [KGZ], magnitude: 1, "
                    "source: what-if}\n")
     _fails(capsys, ["compare", str(BASELINE), str(bad), *base], "bad.yaml", "line 5", "unknown power 'EU'")
     assert not out.exists()

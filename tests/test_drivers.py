@@ -74,6 +74,7 @@ description: one uprising in Uzbekistan, blamed on the United States
 parameters: {w_blame: 6.0, alignment_rate: 0.1}
 events:
   - id: namangan
+    title: The Namangan unrest
     date: "2000-06"
     type: unrest
     state: UZB

@@ -18,7 +18,7 @@ def test_a_security_threat_raises_alignment_with_the_power_that_answers_it(tmp_p
     quiet = final_alignment(BASE, until="2000-12")
     attacked = final_alignment(write_whatif(tmp_path, "attack", """
 events:
-  - {id: raid, date: "2000-01", type: incursion, targets: [UZB], magnitude: 1.5, source: test}
+  - {id: raid, title: Raid, date: "2000-01", type: incursion, targets: [UZB], magnitude: 1.5, source: test}
 """), until="2000-12")
     # before 2001 Russia answers the region's threats best: the raid pulls Uzbekistan toward it
     assert attacked[S("UZB"), P("RUS")] > quiet[S("UZB"), P("RUS")] + 0.02
@@ -28,7 +28,7 @@ def test_a_power_fighting_the_threat_gains_alignment(tmp_path):
     quiet = final_alignment(BASE, until="2002-12")
     war = final_alignment(write_whatif(tmp_path, "war", """
 events:
-  - {id: war, date: "2001-10", type: military_operation, actor: USA, level: 1.0, source: test}
+  - {id: war, title: War, date: "2001-10", type: military_operation, actor: USA, level: 1.0, source: test}
 """), until="2002-12")
     # the US war raises its security offer: the states most exposed to Afghanistan move toward it
     assert war[S("TJK"), P("USA")] > quiet[S("TJK"), P("USA")] + 0.02
@@ -39,7 +39,7 @@ def test_blame_lowers_alignment_with_the_blamed_power(tmp_path):
     quiet = final_alignment(BASE, until="2006-05")
     blamed = final_alignment(write_whatif(tmp_path, "unrest", """
 events:
-  - {id: riot, date: "2005-05", type: unrest, state: UZB, magnitude: 1.0, blame: [USA], source: test}
+  - {id: riot, title: Riot, date: "2005-05", type: unrest, state: UZB, magnitude: 1.0, blame: [USA], source: test}
 """), until="2006-05")
     assert blamed[S("UZB"), P("USA")] < quiet[S("UZB"), P("USA")] - 0.05
     # a regime in fear turns to the powers that back regimes unconditionally
@@ -50,7 +50,7 @@ def test_conditions_repel_closed_regimes_more_than_open_ones(tmp_path):
     quiet = final_alignment(BASE, until="2003-01")
     pressed = final_alignment(write_whatif(tmp_path, "pressure", """
 events:
-  - {id: press, date: "2001-01", type: power_policy, actor: USA, conditionality: 1.0, attention: 0.6, source: test}
+  - {id: press, title: Press, date: "2001-01", type: power_policy, actor: USA, conditionality: 1.0, attention: 0.6, source: test}
 """), until="2003-01")
     drop = quiet[:, P("USA")] - pressed[:, P("USA")]
     # Turkmenistan (openness 0.05) is repelled more than Kyrgyzstan (0.55)
@@ -64,7 +64,7 @@ def test_revolution_contagion_frightens_similar_regimes_most(tmp_path):
 
     path = write_whatif(tmp_path, "revolution", """
 events:
-  - {id: rev, date: "2003-11", type: color_revolution, place: GEO, openness: 0.6, magnitude: 1.0, source: test}
+  - {id: rev, title: Rev, date: "2003-11", type: color_revolution, place: GEO, openness: 0.6, magnitude: 1.0, source: test}
 """)
     eng = BatchEngine(load_scenario(path), [make_params()], [0])
     for _ in range(59):  # through 2003-11
@@ -80,7 +80,7 @@ def test_a_signed_energy_deal_raises_ties_and_alignment(tmp_path):
 
     path = write_whatif(tmp_path, "deal", """
 events:
-  - {id: pipe, date: "2002-01", type: energy_deal, actor: CHN, state: KAZ, name: pipeline, value: 0.3, source: test}
+  - {id: pipe, title: Pipe, date: "2002-01", type: energy_deal, actor: CHN, state: KAZ, name: pipeline, value: 0.3, source: test}
 """)
     runs = {}
     for name, p in (("quiet", BASE), ("deal", path)):

@@ -46,6 +46,9 @@ def test_other_tables(results):
     assert {"security_threat", "regime_threat", "organisations", "bases"} <= set(st.columns)
     ev = pd.read_csv(out / "events.csv")
     assert "andijan" in set(ev.id) and set(ev.run) == {0, 1, 2}
+    assert list(ev.columns) == ["run", "seed", "date", "id", "title", "type", "summary", "source"]
+    assert set(ev[ev.id == "tulip_revolution"].title) == {"The Tulip revolution"}
+    assert ev.title.notna().all() and (ev.title.str.len() > 0).all()
     drv = pd.read_csv(out / "drivers.csv")
     assert list(drv.columns) == ["run", "seed", "date", "state", "power", "driver", "contribution"]
     pw = pd.read_csv(out / "powers.csv")
@@ -58,6 +61,7 @@ def test_figures_report_and_manifest(results):
     assert figs == sorted([f"alignment_{s}.png" for s in STATES] + ["alignment_all.png"])
     report = (out / "report.md").read_text()
     assert "## Month by month" in report and "2005-05" in report and "andijan" in report
+    assert "Event **The Andijan unrest** (`andijan`;" in report  # events by their titles
     # the powers' asks come from their rules, and the report says who asked whom
     assert "- Ask: the United States asked Uzbekistan for Karshi-Khanabad (K2)." in report
     man = json.loads((out / "manifest.json").read_text())

@@ -40,7 +40,7 @@ def test_a_child_event_with_a_parents_id_replaces_it_and_parameters_override(tmp
     path = write_whatif(tmp_path, "bigger", """
 parameters: {w_blame: 5.0}
 events:
-  - {id: andijan, date: "2005-05", type: unrest, state: UZB, magnitude: 2.5, blame: [USA], source: what-if}
+  - {id: andijan, title: Andijan, date: "2005-05", type: unrest, state: UZB, magnitude: 2.5, blame: [USA], source: what-if}
 """, extends=REPLAY)
     sc = load_scenario(path)
     andijan = [e for e in sc.spec.events if e.id == "andijan"]
@@ -56,7 +56,7 @@ powers:
 states:
 {states}
 events:
-  - {{id: eu_aid, date: "2003-01", type: aid_offer, actor: EU, targets: [KGZ], magnitude: 0.5, source: test}}
+  - {{id: eu_aid, title: Eu aid, date: "2003-01", type: aid_offer, actor: EU, targets: [KGZ], magnitude: 0.5, source: test}}
 """)
     sc = load_scenario(path)
     assert sc.powers == ("RUS", "USA", "CHN", "EU")
@@ -66,29 +66,35 @@ events:
 
 
 BAD = {
-    "yaml_syntax": ("events: [\n  - {id: x, date: \"2001-01\"\n", "not valid YAML"),
+    "yaml_syntax": ("events: [\n  - {id: x, title: X, date: \"2001-01\"\n", "not valid YAML"),
     "python_tag": ("parameters: !!python/object/apply:os.system ['echo hi']\n", "tag"),
-    "unknown_state": ("events:\n  - {id: x, date: \"2001-01\", type: unrest, state: AFG, magnitude: 1, source: t}\n",
+    "unknown_state": ("events:\n  - {id: x, title: X, date: \"2001-01\", type: unrest, state: AFG, magnitude: 1, source: t}\n",
                       "unknown state 'AFG'"),
-    "unknown_power": ("events:\n  - {id: x, date: \"2001-01\", type: aid_offer, actor: IRN, targets: [KGZ], "
+    "unknown_power": ("events:\n  - {id: x, title: X, date: \"2001-01\", type: aid_offer, actor: IRN, targets: [KGZ], "
                       "magnitude: 1, source: t}\n", "unknown power 'IRN'"),
-    "wrong_type": ("events:\n  - {id: x, date: \"2001-01\", type: unrest, state: UZB, magnitude: big, source: t}\n",
+    "wrong_type": ("events:\n  - {id: x, title: X, date: \"2001-01\", type: unrest, state: UZB, magnitude: big, source: t}\n",
                    "magnitude"),
-    "date_out_of_range": ("events:\n  - {id: x, date: \"2012-01\", type: unrest, state: UZB, magnitude: 1, "
+    "date_out_of_range": ("events:\n  - {id: x, title: X, date: \"2012-01\", type: unrest, state: UZB, magnitude: 1, "
                           "source: t}\n", "outside the period"),
-    "bad_month": ("events:\n  - {id: x, date: \"2001-13\", type: unrest, state: UZB, magnitude: 1, source: t}\n",
+    "bad_month": ("events:\n  - {id: x, title: X, date: \"2001-13\", type: unrest, state: UZB, magnitude: 1, source: t}\n",
                   "MM from 01 to 12"),
-    "unknown_event_type": ("events:\n  - {id: x, date: \"2001-01\", type: invasion, state: UZB, source: t}\n",
+    "unknown_event_type": ("events:\n  - {id: x, title: X, date: \"2001-01\", type: invasion, state: UZB, source: t}\n",
                            "unknown event type"),
-    "duplicate_id": ("events:\n  - {id: x, date: \"2001-01\", type: unrest, state: UZB, magnitude: 1, source: t}\n"
-                     "  - {id: x, date: \"2002-01\", type: unrest, state: KGZ, magnitude: 1, source: t}\n",
+    "duplicate_id": ("events:\n  - {id: x, title: X, date: \"2001-01\", type: unrest, state: UZB, magnitude: 1, source: t}\n"
+                     "  - {id: x, title: X, date: \"2002-01\", type: unrest, state: KGZ, magnitude: 1, source: t}\n",
                      "duplicate id 'x'"),
     "unknown_parameter": ("parameters: {w_gravity: 2}\n", "unknown parameter 'w_gravity'"),
     "parameter_out_of_range": ("parameters: {w_blame: 99}\n", "expected a value from"),
     "drop_unknown": ("drop_events: [no_such_event]\n", "no event 'no_such_event' to drop"),
     "unknown_field": ("colour: red\n", "unknown field 'colour'"),
-    "requires_unknown": ("events:\n  - {id: x, date: \"2001-01\", type: unrest, state: UZB, magnitude: 1, "
+    "requires_unknown": ("events:\n  - {id: x, title: X, date: \"2001-01\", type: unrest, state: UZB, magnitude: 1, "
                          "source: t, requires: [ghost]}\n", "requires unknown event 'ghost'"),
+    "missing_title": ("events:\n  - {id: x, date: \"2001-01\", type: unrest, state: UZB, magnitude: 1, source: t}\n",
+                      "events[0].title"),
+    "blank_title": ("events:\n  - {id: x, title: '  ', date: \"2001-01\", type: unrest, state: UZB, magnitude: 1, "
+                    "source: t}\n", "expected a short title"),
+    "long_title": ("events:\n  - {id: x, title: " + "A" * 61 + ", date: \"2001-01\", type: unrest, state: UZB, "
+                   "magnitude: 1, source: t}\n", "at most 60 characters, got 61"),
     "duplicate_key": ("parameters: {w_blame: 2}\nparameters: {w_blame: 3}\n", "given twice"),
 }
 
@@ -117,12 +123,14 @@ def test_errors_point_at_the_right_line(tmp_path):
     path = write_whatif(tmp_path, "lines", """
 events:
   - id: fine
+    title: Fine
     date: "2001-01"
     type: unrest
     state: UZB
     magnitude: 1
     source: t
   - id: broken
+    title: Broken
     date: "2001-02"
     type: unrest
     state: UZB
@@ -131,7 +139,7 @@ events:
 """)
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
-    assert err.value.line == 15  # the 'magnitude: -4' line (2 header lines + leading blank line)
+    assert err.value.line == 17  # the 'magnitude: -4' line (2 header lines + leading blank line)
     assert "events[1].magnitude" in str(err.value)
 
 
@@ -192,7 +200,7 @@ hazards:
     end: "2008-12"
     probability: 0.05
     source: test
-    event: {type: leader_change, state: UZB, openness: 0.4, affinity_shift: {USA: 0.5}}
+    event: {title: A new leader in Uzbekistan, type: leader_change, state: UZB, openness: 0.4, affinity_shift: {USA: 0.5}}
 """)
     eng = BatchEngine(load_scenario(path), [make_params()] * 40, list(range(40)))
     eng.run()

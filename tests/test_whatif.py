@@ -24,6 +24,7 @@ def test_injected_revolution_matches_the_same_event_in_a_scenario_file(tmp_path)
 description: d
 events:
   - id: uzb_revolution
+    title: Uzb revolution
     date: "{QUIET_MONTH}"
     type: color_revolution
     place: UZB
@@ -48,6 +49,7 @@ def test_injected_base_request_opens_a_slot_like_a_scheduled_one(tmp_path):
 description: d
 events:
   - id: kgz_base
+    title: Kgz base
     date: "{QUIET_MONTH}"
     type: base_request
     actor: RUS

@@ -1,7 +1,7 @@
 """Serve the classroom app in the browser: map, charts, why panel and what-ifs, offline, on this machine.
 
-Usage: python run.py app [--port 8765] [--host 127.0.0.1]. The page is Mesa's SolaraViz (sim/app/app.py), served by Solara on this machine only (127.0.0.1)
-unless another host is asked for. It needs no internet: the browser files come from the
+Usage: python run.py app [--port 8765] [--host 127.0.0.1]. The page (sim/app/app.py) is served by Solara
+on this machine only (127.0.0.1) unless another host is asked for. It needs no internet: the browser files come from the
 ``solara-assets`` package that ``bash scripts/setup.sh app`` (or ``dev``) installs, and Solara's usage
 statistics are switched off. Stop it with Ctrl+C.
 """
@@ -68,6 +68,7 @@ def assets_installed() -> bool:
 def server_env() -> dict:
     env = dict(os.environ)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no usage statistics sent anywhere
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"  # no "This website runs on Solara" over the page
     env.setdefault("MPLBACKEND", "Agg")
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")

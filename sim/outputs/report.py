@@ -105,6 +105,16 @@ def event_label(event_id: str, kind: str) -> str:
     return f"the {text}"
 
 
+def event_name(event: dict) -> str:
+    """An event's title as it reads inside a sentence: 'The Tulip revolution' -> 'the Tulip revolution'
+    ('IMU raid on Batken' stays as it is); an event without a title is named from its id (event_label)."""
+    title = str(event.get("title") or "").strip()
+    if not title:
+        return event_label(event["id"], event["type"])
+    first, _, rest = title.partition(" ")
+    return f"{first.lower()} {rest}" if first in ("The", "A", "An") and rest else title
+
+
 def _involves(ev: dict, driver: str, state: str, power: str) -> bool:
     """Whether an event could have fed the stock behind ``driver`` for this state and power."""
     kind = ev.get("type")
@@ -151,7 +161,7 @@ def driver_phrase(driver: str, event: dict | None) -> str:
     words = DRIVER_WORDS.get(driver, driver)
     if event is None:
         return words
-    label = f"{event_label(event['id'], event['type'])} ({event['date']})"
+    label = f"{event_name(event)} ({event['date']})"
     if driver == "blame":
         return f"blame for {label}"
     return f"{words}, after {label}"
@@ -233,12 +243,14 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
     ev0 = events[events.run == 0] if len(events) else events
     dec0 = decisions[decisions.run == 0] if len(decisions) else decisions
     d_index = d0.set_index(["date", "state", "power"]).sort_index()
-    ev_list = [{"date": e.date, "id": e.id, **event_fields(e.summary)} for e in ev0.itertuples()] if len(ev0) else []
+    ev_list = [{"date": e.date, "id": e.id, "title": getattr(e, "title", None), **event_fields(e.summary)}
+               for e in ev0.itertuples()] if len(ev0) else []
     for date in wide.index:
         items = []
         if len(ev0):
             for _, ev in ev0[ev0.date == date].iterrows():
-                items.append(f"- Event **{ev.id}** ({ev.summary}). Source: {ev.source}")
+                title = ev.get("title") if isinstance(ev.get("title"), str) else ev.id
+                items.append(f"- Event **{title}** (`{ev.id}`; {ev.summary}). Source: {ev.source}")
         if len(dec0):
             for _, dc in dec0[dec0.date == date].iterrows():
                 if dc.decision in ("base_requested", "deal_offered"):  # a power's ask, by its rules
@@ -266,6 +278,7 @@ __all__ = [
     "event_behind",
     "event_fields",
     "event_label",
+    "event_name",
     "explain_move",
     "move_threshold",
     "np",

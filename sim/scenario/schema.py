@@ -1,8 +1,9 @@
 """The scenario schema: what a scenario file may contain, with types, ranges and meanings.
 
-Every event has an ``id``, a ``date`` (YYYY-MM), a ``type`` from the vocabulary below, and a ``source``
-note. Codes: states KAZ UZB TKM TJK KGZ; powers RUS USA CHN plus any the scenario declares under
-``powers``; organisations CSTO SCO EURASEC GUUAM CACO plus any declared under ``organisations``.
+Every event has an ``id``, a ``title`` (a short name people read: "The Tulip revolution"), a ``date``
+(YYYY-MM), a ``type`` from the vocabulary below, and a ``source`` note. Codes: states KAZ UZB TKM TJK
+KGZ; powers RUS USA CHN plus any the scenario declares under ``powers``; organisations CSTO SCO EURASEC
+GUUAM CACO plus any declared under ``organisations``.
 """
 
 from __future__ import annotations
@@ -61,13 +62,32 @@ class Strict(BaseModel):
 # --------------------------------------------------------------------------------------------------
 # Events: the world's shocks, and the offers and requests of powers. What states do is the model's.
 # --------------------------------------------------------------------------------------------------
+TITLE_MAX = 60
+
+
 class EventBase(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=80)]
+    title: str = Field(description="A short name people read in logs and reports, e.g. 'IMU raid on Batken' "
+                                   f"(1 to {TITLE_MAX} characters, on one line).")
     date: Month
     source: str = Field(min_length=1, description="Where the event comes from (a seed passage or a what-if).")
     note: str | None = None
     requires: list[str] = Field(default_factory=list,
                                 description="Ids of events this one only happens after; dropping one drops this.")
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        """A title is one line of 1 to TITLE_MAX characters, not blank."""
+        text = v.strip()
+        if not text:
+            raise ValueError("expected a short title (e.g. 'The Tulip revolution'), got an empty one")
+        if "\n" in text:
+            raise ValueError("expected a title on one line")
+        if len(text) > TITLE_MAX:
+            raise ValueError(f"expected a title of at most {TITLE_MAX} characters, got {len(text)}: "
+                             "keep the longer story in 'note'")
+        return text
 
 
 class TerrorAttack(EventBase):
