@@ -49,14 +49,15 @@ def check(tmp_path, setup, body, out):
 
 def test_decision_counts_only_changes_inside_the_window(tmp_path, setup):
     out = blank(setup)
-    k = next(i for i, sl in enumerate(setup.slots) if sl.event_id == "us_request_uzb")
+    k = next(i for i, sl in enumerate(setup.slots) if sl.kind == "base" and setup.states[sl.state] == "UZB"
+             and setup.powers[sl.power] == "USA")
     out.slot_status[0, out.index("2001-11"):, k] = OPEN  # run 0 opens K2 in 2001-11
     out.slot_status[1, out.index("2003-01"):, k] = OPEN  # run 1 only in 2003
-    body = """  - {id: k2, kind: decision, state: UZB, decision: base_opened, counterpart: USA, event: us_request_uzb,
+    body = """  - {id: k2, kind: decision, state: UZB, decision: base_opened, counterpart: USA,
      window: ["2001-10", "2002-03"], claim: c, source: s}
 """
     assert check(tmp_path, setup, body, out).tolist() == [True, False]
-    never = body.replace("event: us_request_uzb,", "event: us_request_uzb, occurs: false,")
+    never = body.replace("counterpart: USA,", "counterpart: USA, occurs: false,")
     assert check(tmp_path, setup, never, out).tolist() == [False, True]
     out.slot_status[0, out.index("2005-07"):, k] = CLOSED
     closed = body.replace("base_opened", "base_closed").replace('["2001-10", "2002-03"]', '["2005-05", "2006-06"]')
