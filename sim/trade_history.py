@@ -56,12 +56,20 @@ def read_record(path: Path, data: TradeData) -> RouteRecord:
             routes[data.states.index(code), data.partners.index(p)] = float(v)
     deals = []
     for i, d in enumerate(doc["deals"] or []):
+        if not isinstance(d, dict) or not {"state", "partner", "signed", "capacity", "name"} <= set(d):
+            raise RecordError(f"{where}: deals[{i}]: expected state, partner, signed (YYYY-MM), capacity and name")
+        if d["state"] not in data.states:
+            raise RecordError(f"{where}: deals[{i}].state: unknown state {d['state']!r}; expected one of "
+                              f"{', '.join(data.states)}")
+        if d["partner"] not in data.partners:
+            raise RecordError(f"{where}: deals[{i}].partner: unknown partner {d['partner']!r}; expected one of "
+                              f"{', '.join(data.partners)}")
         try:
             deals.append((month_index(d["signed"]), data.states.index(d["state"]), data.partners.index(d["partner"]),
                           float(d["capacity"]), str(d["name"])))
-        except (KeyError, TypeError, ValueError) as e:
-            raise RecordError(f"{where}: deals[{i}]: expected state, partner, signed (YYYY-MM), capacity and "
-                              f"name with known codes ({e})") from None
+        except (TypeError, ValueError) as e:
+            raise RecordError(f"{where}: deals[{i}]: expected signed as YYYY-MM and a number as capacity "
+                              f"({e})") from None
     return RouteRecord(start, routes, tuple(sorted(deals)))
 
 

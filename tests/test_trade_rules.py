@@ -285,3 +285,7 @@ def test_a_route_record_with_an_unknown_partner_is_refused(tmp_path, shipped):
     bad.write_text('start: "1995-01"\nstates: {KAZ: {IRN: 1}}\ndeals: []\n')
     with pytest.raises(RecordError, match=r"routes.yaml: states.KAZ.IRN: unknown partner"):
         read_record(bad, data)
+    bad.write_text('start: "1995-01"\nstates: {}\ndeals:\n  - {state: KAZ, partner: IRN, signed: "2004-05", '
+                   'capacity: 1, name: x}\n')
+    with pytest.raises(RecordError, match=r"deals\[0\].partner: unknown partner 'IRN'"):
+        read_record(bad, data)

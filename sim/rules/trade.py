@@ -165,12 +165,13 @@ def economic_tie(trade_share, energy_share, dependence):
 def month_shares(mass, price_ratio, route, data, params):
     """Everything of one month in one call, for the monthly step and the fit.
 
-    mass (..., J) partners' masses this month (``data.mass_reference`` at the reference); price_ratio oil price / reference this month; route (..., S, J)
-    capacity in service; ``data`` a ``TradeData``-like object with distance_km, legacy, border (S, J),
-    transit, mass_reference and active (J,: 0 for a power that does not trade in the model),
-    hydrocarbon_share, commodity_share (S,); ``params`` a mapping with the trade parameters.
-    Returns a dict of (..., S, J) arrays: ``gravity``, ``energy`` (route shares), ``trade`` and ``tie``, and
-    (..., S) ``x_h``.
+    mass (J,) the partners' masses this month; price_ratio the oil price over its reference this month
+    (scalar, or (N,) per run); route (..., S, J) the route capacity in service; ``data`` a
+    ``sim.trade_data.TradeData`` (or alike) with distance_km, legacy, border (S, J), transit, mass_reference
+    and active (J,; active 0 for a power that does not trade in the model), hydrocarbon_share and
+    commodity_share (S,); ``params`` a mapping with the trade parameters (scalars or (N,) arrays).
+    Returns a dict of (..., S, J) arrays ``gravity``, ``energy`` (route shares), ``trade`` and ``tie`` (the
+    last column is the rest of the world; the alignment pull reads ``tie[..., :P]``), and (..., S) ``x_h``.
     """
     w = gravity_weights(mass, data.mass_reference, data.distance_km, data.legacy, data.border,
                         params["trade_mass_elasticity"], params["trade_growth_elasticity"],
