@@ -51,6 +51,8 @@ def parse(argv):
     ap.add_argument("--sigma", type=float, default=0.25, help="initial step, share of each prior range; default 0.25")
     ap.add_argument("--cma-seed", type=int, default=1, help="seed of CMA-ES's own sampling; default 1")
     ap.add_argument("--out", help="result file (default calibration/point.yaml, or point_early.yaml with --until)")
+    ap.add_argument("--counterfactuals", action="store_true",
+                    help="score the counterfactuals' expected effects too (each as one more checkpoint)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
     for name in ("budget", "seeds", "popsize"):
@@ -83,13 +85,14 @@ def calibrate(args) -> dict:
     es = cma.CMAEvolutionStrategy(x0, args.sigma, {"bounds": [0, 1], "popsize": args.popsize,
                                                     "seed": args.cma_seed, "verbose": -9})
     t0 = time.perf_counter()
-    start = objective(validation, scenario, [full(x0)], seeds, checks)[0]
+    cfs = bool(args.counterfactuals) and args.until is None
+    start = objective(validation, scenario, [full(x0)], seeds, checks, cfs)[0]
     evaluated, best_u, best = 1, x0, start
     history = []
     while evaluated < args.budget and not es.stop():
         xs = es.ask()
         xs = xs[: max(2, args.budget - evaluated)] if args.budget - evaluated < len(xs) else xs
-        scores = objective(validation, scenario, [full(x) for x in xs], seeds, checks)
+        scores = objective(validation, scenario, [full(x) for x in xs], seeds, checks, cfs)
         values = [s["objective"] for s in scores]
         if len(xs) == es.popsize:
             es.tell(xs, values)

@@ -8,9 +8,9 @@ bases and deals in place or pending) and everything the replay's events set for 
 organisations). The months count on: random draws are keyed by the calendar month, so a run continued
 from the replay draws exactly what the same run would have drawn had the replay gone on.
 
-Two things are measured from the start of the chain, so that ties carry on without a jump: the structural
-trade tie ``trade0`` of a power the parent knew is the parent's, and its capacity ratio is the child's
-capacity over the capacity the chain started from.
+One thing is measured from the start of the chain, so that stances carry on without a jump: a power's
+capacity ratio is the child's capacity over the capacity the chain started from. Export routes in service
+and signed carry over with the run (``route``, ``route_signed``).
 
 A power the later scenario adds (the EU, say) starts from that scenario's initial alignments, at rest:
 its offers at the level its effort sustains, the states' leanings toward it set so that the initial
@@ -39,7 +39,7 @@ from sim.world import RunState, Slot, World, build_schedule, build_setup, initia
 RUNSTATE_LAYOUT: dict[str, str] = {
     "seed": "own",  # the child's run keeps its own seed (the same number)
     "alignment": "state_power", "affinity": "state_power", "blame": "state_power", "offers": "state_power",
-    "economy": "state_power", "deal_gain": "state_power",
+    "economy": "state_power", "route": "state_partner", "route_signed": "state_partner",
     "local_threat": "state", "regime_threat": "state", "openness": "state",
     "member": "state_org", "member_months": "state_org",
     "afghan_threat": "scalar",
@@ -129,11 +129,10 @@ def continued_world(child: LoadedScenario, param_rows: list[dict], seeds: list[i
     smap = [setup.states.index(c) for c in pset.states]
     if smap != list(range(setup.S)):
         raise ScenarioError(str(child.path), "the states differ from those of the scenario it continues")
-    # ties: the chain's structural tie, and capacity measured against the chain's first month
+    # capacity measured against the chain's first month
     for p, q in pmap:
         chain_start = pset.capacity[0, q] / pset.capacity_ratio[0, q]
         setup.capacity_ratio[:, p] = setup.capacity[:, p] / chain_start
-        setup.trade0[:, p] = pset.trade0[:, q]
 
     schedule = build_schedule(child)
     schedule.insurgency = psch.insurgency
@@ -172,6 +171,10 @@ def _carry_over(r: RunState, prev: RunState, pmap, omap, n_inh: int) -> None:
         if layout == "state_power":
             for p, q in pmap:
                 new[:, p] = old[:, q]
+        elif layout == "state_partner":  # the powers, then the rest of the world (last)
+            for p, q in pmap:
+                new[:, p] = old[:, q]
+            new[:, -1] = old[:, -1]
         elif layout == "state":
             new[:] = old
         elif layout == "state_org":

@@ -204,18 +204,16 @@ def render_initial_world(path: Path = BASE_SCENARIO) -> str:
          f"{number(spec.afghan_insurgency)}. The file's comments give the source of each value."),
         "",
         ("| state | openness | neutrality | Afghan exposure | alignment " + " / ".join(powers)
-         + " | energy dependence | trade ties | members | bases |"),
+         + " | hydrocarbons | fixed ties | members | bases |"),
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for code in STATES:
         st = spec.states[code]
         trade = _mapping(st.trade) if st.trade else ""
-        if st.trade_from_data is not None:
-            trade = (trade + "; " if trade else "") + f"CoW data {st.trade_from_data}"
         bases = "; ".join(f"{p}: {', '.join(names)}" for p, names in st.bases.items()) or "-"
         lines.append(f"| {code} | {number(st.openness)} | {number(st.neutrality)} | {number(st.afghan_exposure)} | "
                      + " / ".join(number(st.alignment[p]) for p in powers)
-                     + f" | {_mapping(st.energy)} | {trade or '-'} | {' '.join(st.members) or '-'} | {cell(bases)} |")
+                     + f" | {number(st.hydrocarbons)} | {trade or '-'} | {' '.join(st.members) or '-'} | {cell(bases)} |")
     lines += [
         "",
         ("| power | capacity | capacity drivers (elasticity) | attention | conditionality | reach | Afghan exposure "

@@ -53,7 +53,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "calibrated (calibration/calibrated.yaml, over [0.0, 4.0]); "
        "seed 000 §Concerns about Security: Russia did not make assistance depend on democratic development",
        "alignment"),
-    _P("w_economy", 1.15, 0.0, 5.0, "logit units per unit of tie",
+    _P("w_economy", 1.15, 0.0, 10.0, "logit units per unit of tie",
        "Weight of energy and trade ties (export routes, contracts, trade share) with a power.",
        "calibrated (calibration/calibrated.yaml, over [0.2, 4.0]); "
        "seed 001 §Control over hydrocarbons", "alignment"),
@@ -189,13 +189,6 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("crisis_credit", 0.3854, 0.0, 3.0, "offer units per (shock x fear x support)",
        "Goodwill a power earns by backing a regime shaken by unrest or a revolution next door.",
        "seed 000 §Russia Reasserts: Russia and China backed Karimov after Andijan", "threats"),
-    # --- economy ------------------------------------------------------------------------------------
-    _P("economy_rate", 0.03, 0.002, 0.2, "1/month",
-       "How fast energy and trade ties follow their target (new routes, contracts).", "assumption", "economy"),
-    _P("trade_elasticity", 0.616, 0.0, 2.0, "-",
-       "Elasticity of a state's trade tie with a power to that power's economic capacity.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 2.0]); "
-       "seed 001 §Control over hydrocarbons: China overtaking Russia as trade partner", "economy"),
     # --- trade: shares of trade and energy exports (sim/rules/trade.py) --------------------------------
     _P("trade_mass_elasticity", 1.2543, 0.0, 3.0, "-",
        "Elasticity of a partner's gravity weight in a state's ordinary trade to the partner's GDP at the "

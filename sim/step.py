@@ -170,6 +170,7 @@ def settle_stocks(world: World, params, idx=slice(None)) -> dict:
     pressure = th.democracy_pressure(sch.conditionality, pwr(r.attention), r.openness[..., idx],
                                      per_run(params["democracy_pressure"], k - 1))
     return {
+        "economy": trade_month(world, params)["tie"][..., idx, :],
         "offers": r.offers[..., idx, :] + inflow / (1.0 - per_run(params["offers_decay"], k)),
         "regime_threat": r.regime_threat[..., idx] + pressure / (1.0 - per_run(params["regime_decay"], k - 1)),
     }
@@ -265,10 +266,8 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
     z = rng.normal(seed, st.start + world.step, agents, rng.STREAM_ALIGNMENT_NOISE)
     alignment, drivers = al.alignment_step(r.alignment[..., idx, :], r.affinity[..., idx, :], terms,
                                            par("alignment_rate"), par("noise_sd") * z)
-    t = min(world.step, st.months - 1)
     effort = pw.EFFORT[r.stance]
-    target = ec.economy_target(st.trade0[idx], st.capacity_ratio[t], par("trade_elasticity"),
-                               r.deal_gain[..., idx, :])
+    trade = trade_month(world, params)
     pwr = (lambda v: v) if one else (lambda v: v[..., None, :])
     return {
         "alignment": alignment,
@@ -278,10 +277,31 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
         + th.democracy_pressure(sch.conditionality, r.attention if one else r.attention[..., None, :],
                                 r.openness[..., idx], par("democracy_pressure", k - 1)),
         "blame": th.decay(r.blame[..., idx, :], par("blame_decay")),
-        "economy": ec.economy_next(r.economy[..., idx, :], target, par("economy_rate")),
+        "economy": trade["tie"][..., idx, :],
+        "route": trade["route"][..., idx, :],
         "offers": ec.offers_next(r.offers[..., idx, :], par("offers_decay"), par("effort_rate"), pwr(effort),
                                  x["capacity"], pwr(r.attention), sch.reach, r.aid_share[..., idx, :]),
     }
+
+
+def trade_month(world: World, params) -> dict:
+    """The month's economic ties and export routes of every state (sim.rules.trade): the tie with each power
+    from the trade shares the partners' masses, the oil price and the routes in service give; a power with no
+    mass series keeps the file's fixed tie. The routes move toward the capacity signed."""
+    from sim.rules import trade as tr
+
+    st, r = world.setup, world.runs
+    P = st.P
+    if st.trade is None:
+        tie = np.broadcast_to(st.fixed_tie, r.economy.shape).copy()
+        return {"tie": tie, "route": r.route.copy()}
+    t = min(world.step, st.months - 1)
+    names = ("trade_mass_elasticity", "trade_growth_elasticity", "trade_distance_decay", "trade_legacy",
+             "trade_border", "oil_value_elasticity", "transit_share")
+    x = tr.month_shares(st.trade_mass[t], st.trade_price[t], r.route, st.trade, {n: params[n] for n in names})
+    active = st.trade.active[:P] > 0
+    tie = np.where(active, x["tie"][..., :P], st.fixed_tie)
+    return {"tie": tie, "route": tr.route_next(r.route, r.route_signed, params["route_rate"])}
 
 
 def environment_phase(world: World, params) -> dict:
@@ -340,6 +360,20 @@ def slot_utility(world: World, params, ks: list[int]) -> np.ndarray:
     return np.where(is_deal, deal_u, base_u)
 
 
+def membership_utilities(world: World, params, idx=slice(None)) -> np.ndarray:
+    """The public appeal of each organisation for the chosen state(s) (..., O), before the state's own taste:
+    membership_utility (bias, patrons' weights x alignment, neutrality) - bloc_conflict x clashes with the
+    state's other memberships."""
+    st, sch, r = world.setup, world.schedule, world.runs
+    one = isinstance(idx, (int, np.integer))
+    k = 1 if one else 2
+    neutrality = st.neutrality[idx] if one else st.neutrality
+    conflict = dc.bloc_conflict(r.member[..., idx, :], sch.org_security, sch.org_weights)
+    return dc.membership_utility(r.alignment[..., idx, :], sch.org_weights, sch.org_bias, np.asarray(neutrality),
+                                 per_run(params["neutrality_weight"], k)) \
+        - per_run(params["bloc_conflict"], k) * conflict
+
+
 def decision_phase(world: World, params, idx=slice(None)) -> dict:
     """States decide with their new scores: organisations, then bases and deals. Returns the flags.
 
@@ -352,12 +386,7 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
     def par(name, trailing):
         return per_run(params[name], trailing)
 
-    a = r.alignment[..., idx, :]
-    neutrality = st.neutrality[idx] if one else st.neutrality
-    conflict = dc.bloc_conflict(r.member[..., idx, :], sch.org_security, sch.org_weights)
-    util = dc.membership_utility(a, sch.org_weights, sch.org_bias, np.asarray(neutrality),
-                                 par("neutrality_weight", 1 if one else 2)) \
-        - par("bloc_conflict", 1 if one else 2) * conflict + r.member_taste[..., idx, :]
+    util = membership_utilities(world, params, idx) + r.member_taste[..., idx, :]
     member, months, joined, left = dc.membership_next(
         r.member[..., idx, :], r.member_months[..., idx, :], util, sch.org_active,
         par("join_threshold", 1 if one else 2), par("leave_threshold", 1 if one else 2),
@@ -448,4 +477,4 @@ def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
             if sl.kind != "deal":
                 continue
             delta = sl.value * (dec["opened"][..., j].astype(float) - dec["closed"][..., j].astype(float))
-            r.deal_gain[..., sl.state, sl.power] = r.deal_gain[..., sl.state, sl.power] + delta
+            r.route_signed[..., sl.state, sl.power] = r.route_signed[..., sl.state, sl.power] + delta

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from sim.codes import STANCES, STATES
-from sim.data_sources import trade_share
 from sim.rules.powers import capacity as power_capacity
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import month_index
@@ -57,7 +56,10 @@ class Setup:
     basing: np.ndarray  # (P,) how much the power projects power through bases abroad
     series_names: tuple[str, ...]
     series: np.ndarray  # (T, n_series) after price shocks
-    trade0: np.ndarray  # (S, P) initial trade and energy ties
+    trade: object  # sim.trade_data.TradeData: partners (the powers, then the rest of the world), distances, routes
+    trade_mass: np.ndarray  # (T, J) each trade partner's economic mass each month
+    trade_price: np.ndarray  # (T,) the oil price over its reference each month (after price shocks)
+    fixed_tie: np.ndarray  # (S, P) the tie a file gives a power that has no mass series (trade shares skip it)
     rivals: np.ndarray  # (P, P) 1 where power p (row) contests the region with power q (column)
     hydrocarbons: np.ndarray  # (S,) oil and gas export potential
     energy_interest: np.ndarray  # (P,) how much each power seeks the region's oil and gas
@@ -113,8 +115,9 @@ class RunState:
     regime_threat: np.ndarray  # (S,)
     blame: np.ndarray  # (S, P)
     offers: np.ndarray  # (S, P)
-    economy: np.ndarray  # (S, P)
-    deal_gain: np.ndarray  # (S, P)
+    economy: np.ndarray  # (S, P) the economic tie with each power (sim.rules.trade.economic_tie)
+    route: np.ndarray  # (S, J) export route capacity in service toward each partner (the powers, then the rest)
+    route_signed: np.ndarray  # (S, J) export route capacity signed: in service at the start, plus deals signed
     openness: np.ndarray  # (S,)
     member: np.ndarray  # (S, O) bool
     member_months: np.ndarray  # (S, O)
@@ -189,16 +192,25 @@ def build_setup(sc: LoadedScenario) -> Setup:
             log_sum[:, p] += elasticity * np.log(series[:, j] / refs[j])
     cap0 = np.array([spec.powers[c].capacity for c in powers])
     capacity = power_capacity(cap0[None, :], log_sum)  # the rule, once per scenario: it depends on series only
-    trade0 = np.zeros((S, P))
+    from sim.trade_data import trade_data
+
+    months_abs = np.arange(sc.start, sc.start + T)
+    if spec.economy is not None:
+        tdata = trade_data(spec)
+        trade_mass = np.stack([np.interp(months_abs, *tdata.mass_points[j]) for j in range(len(tdata.partners))],
+                              axis=-1)
+        if spec.economy.price in names:  # the oil price as the series table has it, price shocks included
+            trade_price = series[:, names.index(spec.economy.price)] / tdata.price_reference
+        else:
+            trade_price = tdata.price_ratio_at(months_abs)
+        active = tdata.active[:P]
+    else:  # no trade data: every tie is the fixed one the file gives
+        tdata, trade_mass, trade_price, active = None, np.ones((T, 1)), np.ones(T), np.zeros(P)
+    fixed_tie = np.zeros((S, P))
     for s, sc_code in enumerate(states):
-        st = spec.states[sc_code]
         for p, pc in enumerate(powers):
-            if pc in st.trade:
-                trade0[s, p] = st.trade[pc]
-            elif st.trade_from_data is not None:
-                v = trade_share(sc_code, pc, st.trade_from_data)
-                trade0[s, p] = 0.0 if v is None else v
-            trade0[s, p] = min(1.0, trade0[s, p] + st.energy.get(pc, 0.0))
+            if not active[p]:
+                fixed_tie[s, p] = spec.states[sc_code].trade.get(pc, 0.0)
     default_window = int(spec.parameters.get("request_window", 6))
     rule_powers = np.array([spec.powers[c].controller == "rule" for c in powers], dtype=bool)
     hydro = np.array([spec.states[c].hydrocarbons for c in states], dtype=float)
@@ -225,7 +237,8 @@ def build_setup(sc: LoadedScenario) -> Setup:
         power_exposure=np.array([spec.powers[c].afghan_exposure for c in powers]),
         capacity=capacity, capacity_ratio=capacity / capacity[:1], means_index=np.exp(log_sum),
         basing=np.array([spec.powers[c].basing for c in powers], dtype=float),
-        series_names=names, series=series, trade0=trade0, rivals=_rivals(sc), hydrocarbons=hydro,
+        series_names=names, series=series, trade=tdata, trade_mass=trade_mass, trade_price=trade_price,
+        fixed_tie=fixed_tie, rivals=_rivals(sc), hydrocarbons=hydro,
         energy_interest=interest, rule_powers=rule_powers, slots=slots,
         events_by_step=events_by_step,
         hazards=list(spec.hazards), hazard_events=hazard_events,
@@ -236,7 +249,8 @@ def build_setup(sc: LoadedScenario) -> Setup:
 def _standing_slots(spec, states, powers, rule_powers, hydro, interest, window) -> list[Slot]:
     """The bases in place at the start, then what each rule-driven power may ask for or offer in a state:
     one base (at the site the state's data names, or "a base") and, where the state exports oil or gas
-    and the power seeks them, one energy contract worth deal_size x the state's hydrocarbons."""
+    and the power seeks them, one energy contract adding deal_size to its export routes toward the power
+    (in units of the state's 1999 hydrocarbon exports)."""
     from sim.codes import POWER_NAMES
 
     slots: list[Slot] = []
@@ -256,7 +270,7 @@ def _standing_slots(spec, states, powers, rule_powers, hydro, interest, window) 
                 slots.append(Slot("base", s, p, -1, window, site, source="rule", askable=True))
             if hydro[s] > 0 and interest[p] > 0:
                 slots.append(Slot("deal", s, p, -1, window, f"energy contract with {pname}",
-                                  float(spec.powers[pc].deal_size * hydro[s]), source="rule", askable=True))
+                                  float(spec.powers[pc].deal_size), source="rule", askable=True))
     return slots
 
 
@@ -307,8 +321,9 @@ def initial_run_state(sc: LoadedScenario, setup: Setup, seed: int) -> RunState:
         regime_threat=np.array([spec.states[s].regime_threat for s in setup.states], dtype=float),
         blame=np.zeros((S, P)),
         offers=np.zeros((S, P)),
-        economy=setup.trade0.copy(),
-        deal_gain=np.zeros((S, P)),
+        economy=np.zeros((S, P)),
+        route=setup.trade.routes.copy() if setup.trade is not None else np.zeros((S, P + 1)),
+        route_signed=setup.trade.routes_signed.copy() if setup.trade is not None else np.zeros((S, P + 1)),
         openness=np.array([spec.states[s].openness for s in setup.states], dtype=float),
         member=member,
         member_months=np.full((S, O), 999, dtype=np.int64),

@@ -82,7 +82,7 @@ def test_a_granted_energy_offer_adds_its_tie():
     # Kazakhstan leans to Russia (about 0.7): it signs within the window, and the tie target grows
     assert m.world.runs.slot_status[k] == OPEN
     assert [d["decision"] for d in signed] == ["deal_offered", "deal_signed"]  # the offer, then the answer
-    assert m.world.runs.deal_gain[0, 0] >= 0.4
+    assert m.world.runs.route_signed[0, 0] >= 0.4  # the deal's capacity is signed toward Russia
 
 
 def test_price_shock_changes_capacity_from_now_on_only():

@@ -312,8 +312,6 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
             power(("states", code, "alignment", p), p)
         for p in st.trade:
             power(("states", code, "trade", p), p)
-        if st.trade_from_data is not None and not 1995 <= st.trade_from_data <= 2008:
-            raise fail(("states", code, "trade_from_data"), "expected a year from 1995 to 2008 (the shipped data)")
         for i, o in enumerate(st.members):
             org(("states", code, "members", i), o)
         for p in st.bases:

@@ -164,7 +164,8 @@ class EnergyDeal(EventBase):
     actor: CODE
     state: CODE
     name: str = Field(min_length=1)
-    value: float = Field(gt=0, le=1, description="Tie gained if signed (share of trade, 0-1).")
+    value: float = Field(gt=0, le=1, description="Export route capacity toward the actor added if signed, in units "
+                                                "of the state's 1999 hydrocarbon exports (0-1).")
     window: int | None = Field(None, ge=1, le=120)
 
 
@@ -257,11 +258,9 @@ class StateSpec(Strict):
     neutrality: float = Field(0.0, ge=0, le=1, description="1: declared permanent neutrality (Turkmenistan).")
     afghan_exposure: float = Field(ge=0, le=1.5, description="How much of the Afghan threat reaches the state.")
     alignment: dict[CODE, float] = Field(description="Initial alignment toward each power, 0-1.")
-    trade: dict[CODE, float] = Field(default_factory=dict, description="Initial energy and trade tie, 0-1.")
-    trade_from_data: int | None = Field(None, description="Year of the shipped trade data for ties not given.")
-    energy: dict[CODE, float] = Field(default_factory=dict,
-                                      description="Energy-route dependence on a power (pipelines, transit), 0-1, "
-                                                  "added to the trade tie.")
+    trade: dict[CODE, float] = Field(default_factory=dict,
+                                     description="A fixed economic tie, 0-1, with a power that has no mass series "
+                                                 "(the trade shares cannot place it: a what-if's EU, say).")
     members: list[CODE] = Field(default_factory=list)
     bases: dict[CODE, list[str]] = Field(default_factory=dict, description="Bases hosted at the start, by power.")
     base_sites: dict[CODE, str] = Field(default_factory=dict,
@@ -289,7 +288,7 @@ class StateSpec(Strict):
                                              description="Route capacity signed toward each partner, built or "
                                                          "not (default: the routes in service).")
 
-    @field_validator("alignment", "trade", "energy")
+    @field_validator("alignment", "trade")
     @classmethod
     def _unit_interval(cls, v):
         for k, x in v.items():
@@ -332,8 +331,8 @@ class PowerSpec(Strict):
     basing: float = Field(1.0, ge=0, le=1, description="How much the power projects power through military "
                                                        "bases abroad, 0 (none) to 1: scales its wish for bases "
                                                        "when it counterbalances.")
-    deal_size: float = Field(0.1, ge=0, le=0.5, description="Share of a full exporter's ties a contract of this "
-                                                            "power moves (scaled by the state's hydrocarbons).")
+    deal_size: float = Field(0.3, ge=0, le=1, description="Export route capacity a contract of this power adds, "
+                                                          "in units of the state's 1999 hydrocarbon exports.")
     controller: Literal["rule", "scripted"] = Field(
         "rule", description="Who chooses its asks and offers: 'rule' (its rules, the default) or 'scripted' (only "
                             "the scenario's base_request, energy_deal and aid_offer events, for what-ifs).")

@@ -12,9 +12,9 @@ A decision **survives** +-10% on a free parameter when, with that parameter mult
 by 1.1 (kept in the registry's range) and every other parameter as in the validated runs, the decision still
 happens in its window in at least half of the runs.
 
-The utilities are those of sim.step.decision_phase, recomputed with the same rule functions from the world
-after the month's decisions (alignment, threats and blame are not changed by the decisions; the bloc veto is
-taken from the new memberships). tests/test_calibration.py checks them against the decisions the engine took.
+The utilities are those of sim.step.decision_phase (sim.step.membership_utilities and sim.step.slot_utility,
+plus each state's own taste), recomputed from the world after the month's decisions (alignment, threats and
+blame are not changed by the decisions; the bloc veto and conflicts are taken from the new memberships). tests/test_calibration.py checks them against the decisions the engine took.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import numpy as np
 from sim import step as stp
 from sim.engine import BatchEngine
 from sim.parameters import BY_NAME
-from sim.rules import decisions as dc
 from sim.rules.arrays import per_run
 from sim.validation.checkpoints import Checker
 from sim.validation.outcomes import OutcomeRecorder, Outcomes
@@ -43,26 +42,15 @@ def decision_utilities(world: World, params) -> dict[str, np.ndarray]:
         return per_run(params[name], trailing)
 
     a = r.alignment
-    out = {"member_u": dc.membership_utility(a, sch.org_weights, sch.org_bias, np.asarray(st.neutrality),
-                                             par("neutrality_weight", 2)),
+    out = {"member_u": stp.membership_utilities(world, params) + r.member_taste,
            "join": np.broadcast_to(par("join_threshold", 2), a.shape[:1] + (1, 1)).copy(),
            "leave": np.broadcast_to(par("leave_threshold", 2), a.shape[:1] + (1, 1)).copy()}
     K = len(st.slots)
     if not K:
         z = np.zeros(a.shape[:1] + (0,))
         return {**out, "slot_u": z, "grant": z, "revoke": z}
-    hostility = stp.hostility_matrix(world, params)
-    veto = dc.bloc_hostility(r.member, sch.org_security, sch.org_weights, hostility[..., None, :, :])
-    sidx = np.array([sl.state for sl in st.slots])
-    pidx = np.array([sl.power for sl in st.slots])
     is_deal = np.array([sl.kind == "deal" for sl in st.slots])
-    value = np.array([sl.value for sl in st.slots])
-    threat = r.local_threat[..., sidx] + st.exposure[sidx] * r.afghan_threat[..., None]
-    base_u = dc.base_utility(a[..., sidx, pidx], st.neutrality[sidx], veto[..., sidx, pidx],
-                             par("neutrality_weight", 1), par("veto_weight", 1)) \
-        + par("base_security_weight", 1) * sch.operations[pidx] * threat \
-        - par("base_blame_weight", 1) * r.blame[..., sidx, pidx]
-    slot_u = np.where(is_deal, a[..., sidx, pidx] + 0.5 * value, base_u)
+    slot_u = stp.slot_utility(world, params, list(range(K))) + r.slot_taste
     shape = slot_u.shape
     out["slot_u"] = slot_u
     out["grant"] = np.broadcast_to(np.where(is_deal, par("deal_accept", 1), par("base_grant", 1)), shape).copy()
@@ -90,7 +78,8 @@ def simulate_utilities(scenario, seeds: list[int], rows: list[dict]) -> tuple[Ou
     rec.snapshot(eng.world)
     eng.run(rec)
     out = Outcomes(eng.world.setup, list(seeds), *(np.stack(getattr(rec, k), axis=1) for k in
-                                                   ("alignment", "member", "slot_status", "stance", "economy")))
+                                                   ("alignment", "member", "slot_status", "slot_asked", "stance",
+                                                    "economy")))
     util = {k: np.stack([u[k] for u in rec.utilities], axis=1) for k in rec.utilities[0]}
     return out, util
 

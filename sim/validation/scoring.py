@@ -94,24 +94,48 @@ def run_checkpoints(validation: LoadedValidation, scenario: LoadedScenario, rows
     return passed, short
 
 
+def counterfactual_rates(validation: LoadedValidation, scenario: LoadedScenario, rows: list[dict],
+                         seeds: list[int], n_sets: int) -> np.ndarray:
+    """For each set (n_sets, E): the share of its seeds in which each counterfactual expectation of the file
+    has the expected sign (sim.validation.counterfactuals.compare), with the replay and each what-if run on
+    the same rows and seeds, one batch per scenario."""
+    from sim.scenario import load_scenario
+    from sim.validation.counterfactuals import compare
+
+    replay = simulate(scenario, seeds, param_rows=rows)
+    R = len(seeds) // n_sets
+    rates = [[] for _ in range(n_sets)]
+    for k, cf in enumerate(validation.spec.counterfactuals):
+        what_if = simulate(load_scenario(validation.resolve(cf.scenario)), seeds, param_rows=rows)
+        for i in range(n_sets):
+            runs = np.arange(i * R, (i + 1) * R)
+            rates[i] += [e.share_expected_sign for e in compare(validation, k, replay.subset(runs),
+                                                                what_if.subset(runs))]
+    return np.array(rates, dtype=float)
+
+
 def objective(validation: LoadedValidation, scenario: LoadedScenario, sets: list[dict], seeds: list[int],
-              checks: list[int]) -> list[dict]:
+              checks: list[int], counterfactuals: bool = False) -> list[dict]:
     """Score parameter sets (complete dicts), all sets x seeds in ONE batch of the engine.
 
     A set's objective is the share of the checkpoints it fails, smoothed by using each checkpoint's pass rate
     over the seeds (1 - mean pass rate), plus MARGIN_WEIGHT x the mean shortfall of the failing runs (so that
     of two sets failing as often, the one nearer the bounds scores better). Lower is better; 0 passes every
-    checkpoint in every seed."""
+    checkpoint in every seed. With ``counterfactuals``, each expected effect of the file's counterfactuals
+    counts as one more checkpoint, passed in the share of seeds where its sign is the expected one."""
     R = len(seeds)
     rows = [s for s in sets for _ in range(R)]
     passed, short = run_checkpoints(validation, scenario, rows, [sd for _ in sets for sd in seeds], checks)
     passed = passed.reshape(len(sets), R, -1)
     short = short.reshape(len(sets), R, -1)
+    cf = (counterfactual_rates(validation, scenario, rows, [sd for _ in sets for sd in seeds], len(sets))
+          if counterfactuals else np.zeros((len(sets), 0)))
     result = []
     for i in range(len(sets)):
-        rate = passed[i].mean(axis=0)
+        rate = np.concatenate([passed[i].mean(axis=0), cf[i]])
         failed = float(1.0 - rate.mean())
         shortfall = float(short[i].mean())
         result.append({"objective": failed + MARGIN_WEIGHT * shortfall, "failed_share": failed,
-                       "shortfall": shortfall, "pass_rates": rate})
+                       "shortfall": shortfall, "pass_rates": rate[:passed.shape[2]],
+                       "counterfactual_rates": cf[i]})
     return result
