@@ -111,6 +111,12 @@ class State(mesa.Agent):
         return {p: float(w.runs.economy[self.index, j]) for j, p in enumerate(w.setup.powers)}
 
     @property
+    def trade_shares(self) -> dict[str, float]:
+        """Share of the state's trade with each power (the rest goes to the rest of the world)."""
+        w = self.model.world
+        return {p: float(w.runs.trade_share[self.index, j]) for j, p in enumerate(w.setup.powers)}
+
+    @property
     def memberships(self) -> list[str]:
         w = self.model.world
         return [o for j, o in enumerate(w.setup.orgs) if w.runs.member[self.index, j]]

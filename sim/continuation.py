@@ -39,7 +39,7 @@ from sim.world import RunState, Slot, World, build_schedule, build_setup, initia
 RUNSTATE_LAYOUT: dict[str, str] = {
     "seed": "own",  # the child's run keeps its own seed (the same number)
     "alignment": "state_power", "affinity": "state_power", "blame": "state_power", "offers": "state_power",
-    "economy": "state_power", "route": "state_partner", "route_signed": "state_partner",
+    "economy": "state_power", "trade_share": "state_power", "route": "state_partner", "route_signed": "state_partner",
     "local_threat": "state", "regime_threat": "state", "openness": "state",
     "member": "state_org", "member_months": "state_org",
     "afghan_threat": "scalar",

@@ -171,6 +171,7 @@ def settle_stocks(world: World, params, idx=slice(None)) -> dict:
                                      per_run(params["democracy_pressure"], k - 1))
     return {
         "economy": trade_month(world, params)["tie"][..., idx, :],
+        "trade_share": trade_month(world, params)["trade"][..., idx, :],
         "offers": r.offers[..., idx, :] + inflow / (1.0 - per_run(params["offers_decay"], k)),
         "regime_threat": r.regime_threat[..., idx] + pressure / (1.0 - per_run(params["regime_decay"], k - 1)),
     }
@@ -278,6 +279,7 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
                                 r.openness[..., idx], par("democracy_pressure", k - 1)),
         "blame": th.decay(r.blame[..., idx, :], par("blame_decay")),
         "economy": trade["tie"][..., idx, :],
+        "trade_share": trade["trade"][..., idx, :],
         "route": trade["route"][..., idx, :],
         "offers": ec.offers_next(r.offers[..., idx, :], par("offers_decay"), par("effort_rate"), pwr(effort),
                                  x["capacity"], pwr(r.attention), sch.reach, r.aid_share[..., idx, :]),
@@ -294,14 +296,15 @@ def trade_month(world: World, params) -> dict:
     P = st.P
     if st.trade is None:
         tie = np.broadcast_to(st.fixed_tie, r.economy.shape).copy()
-        return {"tie": tie, "route": r.route.copy()}
+        return {"tie": tie, "trade": tie.copy(), "route": r.route.copy()}
     t = min(world.step, st.months - 1)
     names = ("trade_mass_elasticity", "trade_growth_elasticity", "trade_distance_decay", "trade_legacy",
              "trade_border", "oil_value_elasticity", "transit_share")
     x = tr.month_shares(st.trade_mass[t], st.trade_price[t], r.route, st.trade, {n: params[n] for n in names})
     active = st.trade.active[:P] > 0
     tie = np.where(active, x["tie"][..., :P], st.fixed_tie)
-    return {"tie": tie, "route": tr.route_next(r.route, r.route_signed, params["route_rate"])}
+    share = np.where(active, x["trade"][..., :P], st.fixed_tie)
+    return {"tie": tie, "trade": share, "route": tr.route_next(r.route, r.route_signed, params["route_rate"])}
 
 
 def environment_phase(world: World, params) -> dict:

@@ -116,6 +116,7 @@ class RunState:
     blame: np.ndarray  # (S, P)
     offers: np.ndarray  # (S, P)
     economy: np.ndarray  # (S, P) the economic tie with each power (sim.rules.trade.economic_tie)
+    trade_share: np.ndarray  # (S, P) share of the state's trade with each power (sim.rules.trade.trade_shares)
     route: np.ndarray  # (S, J) export route capacity in service toward each partner (the powers, then the rest)
     route_signed: np.ndarray  # (S, J) export route capacity signed: in service at the start, plus deals signed
     openness: np.ndarray  # (S,)
@@ -322,6 +323,7 @@ def initial_run_state(sc: LoadedScenario, setup: Setup, seed: int) -> RunState:
         blame=np.zeros((S, P)),
         offers=np.zeros((S, P)),
         economy=np.zeros((S, P)),
+        trade_share=np.zeros((S, P)),
         route=setup.trade.routes.copy() if setup.trade is not None else np.zeros((S, P + 1)),
         route_signed=setup.trade.routes_signed.copy() if setup.trade is not None else np.zeros((S, P + 1)),
         openness=np.array([spec.states[s].openness for s in setup.states], dtype=float),

@@ -79,7 +79,7 @@ def simulate_utilities(scenario, seeds: list[int], rows: list[dict]) -> tuple[Ou
     eng.run(rec)
     out = Outcomes(eng.world.setup, list(seeds), *(np.stack(getattr(rec, k), axis=1) for k in
                                                    ("alignment", "member", "slot_status", "slot_asked", "stance",
-                                                    "economy")))
+                                                    "economy", "trade_share")))
     util = {k: np.stack([u[k] for u in rec.utilities], axis=1) for k in rec.utilities[0]}
     return out, util
 

@@ -29,6 +29,7 @@ class OutcomeRecorder:
         self.slot_asked: list[np.ndarray] = []
         self.stance: list[np.ndarray] = []
         self.economy: list[np.ndarray] = []
+        self.trade_share: list[np.ndarray] = []
 
     def snapshot(self, world: World) -> None:
         r = world.runs
@@ -38,6 +39,7 @@ class OutcomeRecorder:
         self.slot_asked.append(r.slot_asked.copy())
         self.stance.append(r.stance.copy())
         self.economy.append(r.economy.copy())
+        self.trade_share.append(r.trade_share.copy())
 
     def record(self, world: World, drivers, decisions, applied) -> None:  # the recorder protocol
         self.snapshot(world)
@@ -55,6 +57,7 @@ class Outcomes:
     slot_asked: np.ndarray
     stance: np.ndarray
     economy: np.ndarray
+    trade_share: np.ndarray | None = None  # (N, T+1, S, P) shares of each state's trade with each power
 
     @property
     def n(self) -> int:
@@ -88,7 +91,8 @@ class Outcomes:
     def subset(self, runs: np.ndarray) -> Outcomes:
         """The outcomes of some runs only (an index array or a boolean mask over runs)."""
         return Outcomes(self.setup, list(np.asarray(self.seeds)[runs]), self.alignment[runs], self.member[runs],
-                        self.slot_status[runs], self.slot_asked[runs], self.stance[runs], self.economy[runs])
+                        self.slot_status[runs], self.slot_asked[runs], self.stance[runs], self.economy[runs],
+                        None if self.trade_share is None else self.trade_share[runs])
 
 
 def simulate(scenario: LoadedScenario, seeds: list[int], param_rows: list[dict] | None = None,
@@ -106,4 +110,4 @@ def simulate(scenario: LoadedScenario, seeds: list[int], param_rows: list[dict] 
     eng.run(rec)
     return Outcomes(eng.world.setup, list(seeds), *(np.stack(getattr(rec, k), axis=1) for k in
                                                     ("alignment", "member", "slot_status", "slot_asked", "stance",
-                                                     "economy")))
+                                                     "economy", "trade_share")))
