@@ -142,6 +142,15 @@ def test_posterior_writes_a_valid_weighted_ensemble_and_the_identification(tmp_p
         assert (post.values[:, j] >= p.low).all() and (post.values[:, j] <= p.high).all()
     text = md.read_text()
     assert all(f"`{n}`" in text for n in free.names) and "2 generation(s)" in text
+    import importlib.util  # the same options give the same file (the batch sampler's threads take turns)
+
+    spec = importlib.util.spec_from_file_location("posterior_script", ROOT / "calibration" / "posterior.py")
+    posterior = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(posterior)
+    again = tmp_path / "again.csv"
+    assert posterior.main(["--population", "12", "--generations", "2", "--batch", "12", "--out", str(again),
+                           "--report", str(tmp_path / "again.md"), "--quiet"]) == 0
+    assert again.read_bytes() == csv.read_bytes()
 
 
 def test_the_batch_sampler_draws_like_pyabc_asks_and_in_batches():
