@@ -50,6 +50,9 @@ def parse(argv):
     ap.add_argument("--until", type=int, metavar="YYYY", help="score only checkpoints dated up to this year")
     ap.add_argument("--population", type=int, default=200, help="particles per generation; default 200")
     ap.add_argument("--generations", type=int, default=8, help="most generations; default 8")
+    ap.add_argument("--alpha", type=float, default=0.5,
+                    help="each threshold is this quantile of the last generation's distances (the first: of a "
+                         "sample from the prior); default 0.5, the median")
     ap.add_argument("--min-epsilon", type=float, default=0.0, help="stop when the threshold reaches this; default 0")
     ap.add_argument("--max-simulations", type=int, help="stop after this many particles simulated in all")
     ap.add_argument("--seeds", type=int, default=1, help="runs (seeds) per particle; default 1")
@@ -61,6 +64,8 @@ def parse(argv):
     ap.add_argument("--report", default=str(ROOT / "calibration" / "identification.md"))
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
+    if not 0 < args.alpha <= 1:
+        ap.error(f"--alpha {args.alpha}: expected a share above 0, at most 1")
     for name in ("population", "generations", "seeds", "batch"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} {getattr(args, name)}: expected a whole number, 1 or more")
@@ -126,6 +131,12 @@ def report(table: pd.DataFrame, record: dict) -> str:
               f"generation(s), final threshold {record['epsilon']:.4f} (share of {record['n_checkpoints']} "
               f"calibration checkpoints failed), {record['simulations']} particles simulated "
               f"({record['runs']} runs) in {record['engine_calls']} engine calls."), "",
+             ("Each generation's threshold is the " + (f"{record['alpha']:g}-quantile" if record["alpha"] != 0.5
+              else "median") + " of the last generation's distances. Effective sample size (ESS, 1 / sum of the "
+              "squared normalised weights) of each generation: " + ", ".join(
+                  f"{e:.1f} (threshold {x:.3f})" for e, x in zip(record["ess"], record["epsilons"]))
+              + f" of {record['population']}. An ESS far below the population means a few particles carry the "
+              "weight: the ensemble then says less about the uncertainty than its size suggests."), "",
              ("width: the posterior's 5-95% interval as a share of the prior's range (1: the checkpoints say "
               "nothing about the parameter; small: well identified)."), "",
              "| parameter | prior | posterior mean | sd | 5% | 95% | width |", "|---|---|---|---|---|---|---|"]
@@ -157,7 +168,7 @@ def run(args) -> dict:
     np.random.seed(args.seed)
     t0 = time.perf_counter()
     abc = pyabc.ABCSMC(fn, prior, distance, population_size=args.population, sampler=sampler,
-                       eps=pyabc.MedianEpsilon())
+                       eps=pyabc.QuantileEpsilon(alpha=args.alpha))
     with tempfile.TemporaryDirectory() as tmp:
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), {"failed": 0.0})
         stop = {"max_total_nr_simulations": args.max_simulations} if args.max_simulations else {}
@@ -165,6 +176,11 @@ def run(args) -> dict:
         df, w = history.get_distribution(m=0, t=history.max_t)
         pops = history.get_all_populations()
         eps = float(pops[pops.t == history.max_t].epsilon.iloc[0])
+        ess = []  # effective sample size of each generation: 1 / sum of squared normalised weights
+        for t in range(history.max_t + 1):
+            _, wt = history.get_distribution(m=0, t=t)
+            wt = np.asarray(wt, float) / np.sum(wt)
+            ess.append(float(1.0 / np.sum(wt ** 2)))
         total = int(history.total_nr_simulations)
         generations = int(history.max_t) + 1
     elapsed = time.perf_counter() - t0
@@ -174,7 +190,8 @@ def run(args) -> dict:
     return {"table": out, "free": free, "command": "calibration/posterior.py " + " ".join(
         sys.argv[1:] if args.argv is None else args.argv), "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(elapsed, 1), "pyabc": pyabc.__version__, "population": args.population,
-        "generations_run": generations, "epsilon": eps, "n_checkpoints": len(model.checks),
+        "generations_run": generations, "epsilon": eps, "ess": ess,
+        "epsilons": [float(x) for x in pops[pops.t >= 0].sort_values("t").epsilon], "alpha": args.alpha, "n_checkpoints": len(model.checks),
         "simulations": total, "runs": model.runs,
         "engine_calls": sampler.batches if args.sampler == "batch" else model.runs // args.seeds}
 
@@ -195,7 +212,8 @@ def main(argv=None) -> int:
         tmp.write_text(text)
         tmp.replace(path)
     if not args.quiet:
-        print(f"{len(table)} particles, threshold {record['epsilon']:.4f}, {record['simulations']} particles "
+        print(f"{len(table)} particles (ESS {record['ess'][-1]:.1f}), threshold {record['epsilon']:.4f}, "
+              f"{record['simulations']} particles "
               f"simulated in {record['seconds']} s; written {out} and {rep}")
     return 0
 

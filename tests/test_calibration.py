@@ -142,6 +142,7 @@ def test_posterior_writes_a_valid_weighted_ensemble_and_the_identification(tmp_p
         assert (post.values[:, j] >= p.low).all() and (post.values[:, j] <= p.high).all()
     text = md.read_text()
     assert all(f"`{n}`" in text for n in free.names) and "2 generation(s)" in text
+    assert "Effective sample size" in text and " of 12." in text
     import importlib.util  # the same options give the same file (the batch sampler's threads take turns)
 
     spec = importlib.util.spec_from_file_location("posterior_script", ROOT / "calibration" / "posterior.py")
