@@ -318,3 +318,11 @@ def test_a_point_calibration_can_be_written_into_the_registry_and_back():
     design = yaml.safe_load((ROOT / "calibration" / "design.yaml").read_text())
     assert apply.rewrite(new, {"w_blame": record["parameters"]["w_blame"]},
                          {"w_blame": design["parameters"]["w_blame"]}) == text
+
+
+def test_validate_refuses_a_full_calibration_as_the_early_one(tmp_path):
+    point = tmp_path / "point.yaml"
+    point.write_text(yaml.safe_dump({"until": None, "parameters": {"w_blame": 4.0}}))
+    proc = run_cli("validate", str(REPLAY), "--runs", "1", "--early", str(point), "--out", str(tmp_path / "v"))
+    assert proc.returncode == 2 and str(point) in proc.stderr and "point_early.yaml" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "v").exists()
