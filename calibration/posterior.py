@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Posterior of the free parameters by ABC-SMC (pyabc): the parameter sets whose runs fail few checkpoints.
 
-    .venv/bin/python calibration/posterior.py [--population 200] [--generations 8] [--batch 100]
+    .venv/bin/python calibration/posterior.py [--population 200] [--generations 1] [--alpha 0.05] [--batch 100]
 
 Priors: uniform over the ranges of calibration/free_parameters.yaml; every other parameter at its default.
 A particle is one parameter set; the model simulates it ``--seeds`` times (one seed each, drawn from a
 counter so that the result depends only on the options) and its distance is the share of the calibration
 checkpoints its runs fail (the seed documents' claims; with ``--until YYYY`` only those dated up to that
-year). pyabc's ABC-SMC lowers the acceptance threshold generation by generation (the median of the last
-generation's distances) until ``--generations`` or ``--min-epsilon`` is reached. The model runs through
+year). pyabc's ABC-SMC sets each generation's acceptance threshold at the ``--alpha`` quantile of the last
+generation's distances (the first generation's: of a sample from the prior) until ``--generations`` or
+``--min-epsilon`` is reached. The default, one generation at the 0.05 quantile, is rejection ABC: every
+particle has the same weight. With 15 parameters the importance weights of later generations degenerate
+(see the effective sample size in identification.md), so more generations need many more particles. The model runs through
 ``BatchSampler`` (calibration/batch_sampler.py): ``--batch`` particles at a time in one call of the batch
 engine; ``--sampler single`` uses pyabc's single-core sampler instead (one engine call per particle).
 
@@ -49,10 +52,10 @@ def parse(argv):
     ap.add_argument("--checkpoints", default=str(CHECKPOINTS), help="the validation file (its scenario is run)")
     ap.add_argument("--until", type=int, metavar="YYYY", help="score only checkpoints dated up to this year")
     ap.add_argument("--population", type=int, default=200, help="particles per generation; default 200")
-    ap.add_argument("--generations", type=int, default=8, help="most generations; default 8")
-    ap.add_argument("--alpha", type=float, default=0.5,
+    ap.add_argument("--generations", type=int, default=1, help="most generations; default 1")
+    ap.add_argument("--alpha", type=float, default=0.05,
                     help="each threshold is this quantile of the last generation's distances (the first: of a "
-                         "sample from the prior); default 0.5, the median")
+                         "sample from the prior); default 0.05")
     ap.add_argument("--min-epsilon", type=float, default=0.0, help="stop when the threshold reaches this; default 0")
     ap.add_argument("--max-simulations", type=int, help="stop after this many particles simulated in all")
     ap.add_argument("--seeds", type=int, default=1, help="runs (seeds) per particle; default 1")
@@ -211,6 +214,9 @@ def main(argv=None) -> int:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(text)
         tmp.replace(path)
+    if record["ess"][-1] < 0.1 * len(table):
+        print(f"warning: the effective sample size is {record['ess'][-1]:.1f} of {len(table)} particles: a few "
+              "particles carry the posterior (see docs/validation.md, section 8)", file=sys.stderr)
     if not args.quiet:
         print(f"{len(table)} particles (ESS {record['ess'][-1]:.1f}), threshold {record['epsilon']:.4f}, "
               f"{record['simulations']} particles "
