@@ -142,6 +142,16 @@ def test_posterior_writes_a_valid_weighted_ensemble_and_the_identification(tmp_p
         assert (post.values[:, j] >= p.low).all() and (post.values[:, j] <= p.high).all()
     text = md.read_text()
     assert all(f"`{n}`" in text for n in free.names) and "2 generation(s)" in text
+    assert "Effective sample size" in text and " of 12." in text
+    import importlib.util  # the same options give the same file (the batch sampler's threads take turns)
+
+    spec = importlib.util.spec_from_file_location("posterior_script", ROOT / "calibration" / "posterior.py")
+    posterior = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(posterior)
+    again = tmp_path / "again.csv"
+    assert posterior.main(["--population", "12", "--generations", "2", "--batch", "12", "--out", str(again),
+                           "--report", str(tmp_path / "again.md"), "--quiet"]) == 0
+    assert again.read_bytes() == csv.read_bytes()
 
 
 def test_the_batch_sampler_draws_like_pyabc_asks_and_in_batches():
@@ -311,3 +321,11 @@ def test_a_point_calibration_can_be_written_into_the_registry_and_back():
     prior = next(p for p in load_free_parameters().free if p.name == "w_blame")
     assert apply.rewrite(new, {"w_blame": record["parameters"]["w_blame"]}, {"w_blame": [prior.low, prior.high]},
                          "calibration/point.yaml") == text
+
+
+def test_validate_refuses_a_full_calibration_as_the_early_one(tmp_path):
+    point = tmp_path / "point.yaml"
+    point.write_text(yaml.safe_dump({"until": None, "parameters": {"w_blame": 4.0}}))
+    proc = run_cli("validate", str(REPLAY), "--runs", "1", "--early", str(point), "--out", str(tmp_path / "v"))
+    assert proc.returncode == 2 and str(point) in proc.stderr and "point_early.yaml" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "v").exists()

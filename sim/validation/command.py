@@ -86,6 +86,7 @@ def run(args) -> int:
     overrides = parse_overrides(args.set)
     scenario = load_scenario(args.scenario)
     free = load_free_parameters(args.free_parameters or FREE_FILE)
+    early_point = scores.read_point(args.early) if args.early else None
     cp_path = Path(args.checkpoints) if args.checkpoints else default_checkpoints(Path(args.scenario))
     if not cp_path.exists():
         raise UsageError(f"no checkpoint file {cp_path} for {args.scenario}; give one with --checkpoints FILE")
@@ -129,7 +130,7 @@ def run(args) -> int:
         alt_rows, _ = posterior_rows(args.posterior, sc, seeds, overrides)
         alt = simulate(sc, seeds, param_rows=alt_rows, overrides=overrides)
         effects += compare(validation, validation.spec.counterfactuals.index(cf), outcomes, alt)
-    early = scores.early_score(validation, scenario, seeds, base, args.early) if args.early else None
+    early = scores.early_score(validation, scenario, seeds, base, args.early, early_point) if args.early else None
     construction_rates = construction.by_construction(validation, scenario, free, args.null_runs, args.seed)
     decision_margins = margins.decision_margins(validation, outcomes, utilities)
     few = seeds[:args.robustness_runs]
