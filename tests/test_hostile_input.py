@@ -399,3 +399,11 @@ def test_bounded_memory_and_no_traceback_in_a_subprocess(tmp_path):
         assert usage.ru_maxrss < 600_000  # kB
         assert time.perf_counter() - t0 < 60
     assert not (tmp_path / "o").exists()
+
+
+def test_runs_times_months_is_bounded(tmp_path, capsys):
+    long = tmp_path / "long.yaml"
+    long.write_text(f"extends: {BASE}\nname: long\nperiod: {{start: '1999-01', end: '2190-12'}}\n")
+    assert main(["run", str(long), "--quiet", "--runs", "100", "--out", str(tmp_path / "o")]) == 2
+    assert "run-months" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

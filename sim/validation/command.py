@@ -52,7 +52,7 @@ def default_checkpoints(scenario_path: Path) -> Path:
 
 def run(args) -> int:
     from sim.commands.run_command import parse_overrides
-    from sim.limits import check_runs
+    from sim.limits import check_run_months, check_runs
     from sim.outputs.folders import check_destination
     from sim.validation import report, undata
     from sim.validation.checkpoints import evaluate_all, summary
@@ -66,6 +66,7 @@ def run(args) -> int:
         raise UsageError(f"--fail-under {args.fail_under}: expected a share from 0 to 1")
     overrides = parse_overrides(args.set)
     scenario = load_scenario(args.scenario)
+    check_run_months(args.runs, scenario.months)
     cp_path = Path(args.checkpoints) if args.checkpoints else default_checkpoints(Path(args.scenario))
     if not cp_path.exists():
         raise UsageError(f"no checkpoint file {cp_path} for {args.scenario}; give one with --checkpoints FILE")
