@@ -19,6 +19,7 @@ MAX_CONTINUES = 8  # scenarios in one chain of 'continues'
 MAX_RUNS = 1_000  # runs of one 'run', 'validate' or 'compare' (each run's every month is kept in memory)
 MAX_RUN_MONTHS = 150_000  # runs x months of one 'run', 'validate' or 'compare' (1,000 runs of 1999-2008 is 120,000)
 MAX_SWEEP_RUNS = 2_000_000  # runs of one sweep (points x replications)
+MAX_WORKERS = 256  # worker processes of one sweep on this machine
 MAX_SEED = 2**63 - 1  # the last seed a run may use (seeds are 64-bit words)
 MAX_MAGNITUDE = 1e6  # the largest absolute value of a number with no narrower documented range
 
