@@ -62,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        error("out of memory; nothing was written (see docs/limits.md for the limits of each command)")
+        return 2
+    except OSError as e:  # the disk full, a file vanished or made read-only while the command ran
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        error(f"{where}{e.strerror or e}; nothing was written in place of the results")
+        return 2
 
 
 def error(message: str) -> None:

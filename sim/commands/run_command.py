@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from sim.cli import UsageError
-from sim.limits import check_runs
+from sim.limits import check_run_months, check_runs
 from sim.outputs import figures, report, tables
 from sim.outputs.folders import check_destination
 from sim.outputs.manifest import now, provenance, scenario_files
@@ -64,6 +64,7 @@ def run(args) -> int:
     check_runs(args.runs, args.seed)
     overrides = parse_overrides(args.set)
     scenario = load_scenario(args.scenario)
+    check_run_months(args.runs, scenario.months)
     out = check_destination(Path(args.out) if args.out else Path("results") / scenario.spec.name)
     seeds = list(range(args.seed, args.seed + args.runs))
     rows, drawn = posterior_rows(args.posterior, scenario, seeds, overrides)

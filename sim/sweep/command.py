@@ -36,12 +36,13 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
+    from sim.limits import MAX_WORKERS
     from sim.sweep.executors import ExecutorError
     from sim.sweep.runner import SweepAborted, run_sweep
     from sim.sweep.store import StoreError
 
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers {args.workers}: expected 1 or more")
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        raise UsageError(f"--workers {args.workers}: expected 1 to {MAX_WORKERS} worker processes")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UsageError(f"--chunk-size {args.chunk_size}: expected 1 or more runs")
     if args.scheduler and args.executor != "dask":

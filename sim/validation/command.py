@@ -67,7 +67,7 @@ def run(args) -> int:
     from sim.commands.run_command import parse_overrides
     from sim.free_parameters import DEFAULT_FILE as FREE_FILE
     from sim.free_parameters import load_free_parameters
-    from sim.limits import check_runs
+    from sim.limits import check_run_months, check_runs
     from sim.outputs.folders import check_destination
     from sim.posterior import posterior_rows
     from sim.validation import construction, margins, report, scores, trade, undata
@@ -85,6 +85,7 @@ def run(args) -> int:
             raise UsageError(f"--{name.replace('_', '-')} {getattr(args, name)}: expected a whole number, 1 or more")
     overrides = parse_overrides(args.set)
     scenario = load_scenario(args.scenario)
+    check_run_months(args.runs, scenario.months)
     free = load_free_parameters(args.free_parameters or FREE_FILE)
     early_point = scores.read_point(args.early) if args.early else None
     cp_path = Path(args.checkpoints) if args.checkpoints else default_checkpoints(Path(args.scenario))
