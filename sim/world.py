@@ -138,7 +138,7 @@ class RunState:
 
     def take(self, i: int) -> RunState:
         """Run i of a batch, without the batch axis."""
-        return RunState(**{f.name: getattr(self, f.name)[i].copy() for f in fields(self)})
+        return RunState(**{f.name: np.array(getattr(self, f.name)[i]) for f in fields(self)})  # 0-d stay arrays
 
     @staticmethod
     def stack(runs: list[RunState]) -> RunState:
