@@ -134,6 +134,7 @@ def run(args) -> int:
     early = scores.early_score(validation, scenario, seeds, base, args.early, early_point) if args.early else None
     construction_rates = construction.by_construction(validation, scenario, free, args.null_runs, args.seed)
     decision_margins = margins.decision_margins(validation, outcomes, utilities)
+    near = [] if scenario.spec.continues else margins.start_proximity(scenario, [base])
     few = seeds[:args.robustness_runs]
     robust = margins.robustness(validation, scenario, few, rows[:len(few)], free.names)
     trade_error = trade.trade_share_error(outcomes)
@@ -156,7 +157,8 @@ def run(args) -> int:
         (tmp / "validation.md").write_text(
             report.markdown(validation, scenario.spec.title, seeds, checks, summ, fits, effects, titles, "un_fit.png")
             + "\n".join(scores.markdown(score_table, construction_rates, construction.SHARE, decision_margins, robust,
-                                        args.null_runs, len(few))) + "\n")
+                                        args.null_runs, len(few))) + "\n"
+            + "\n".join(margins.proximity_markdown(near)) + "\n")
         manifest = {
             "scenario": scenario.spec.name,
             "scenario_files": scenario_files(scenario),
@@ -175,6 +177,8 @@ def run(args) -> int:
         for r in score_table:
             v = r["value"]
             print(f"  {r['id']}: " + (r["description"] if np.isnan(v) else f"{v:.3g} ({r['description']})"))
+        print(f"memberships whose starting utility lies within {margins.NEAR} of a threshold: {len(near)}"
+              + (" (" + ", ".join(f"{r['state']} {r['org']}" for r in near) + ")" if near else ""))
         fragile = sorted({r["id"] for r in robust if not r["survives"]})
         print(f"decisions that do not survive +-10% on some free parameter: {len(fragile)} of "
               f"{len(decision_margins)}" + (f" ({', '.join(fragile)})" if fragile else ""))

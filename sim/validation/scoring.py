@@ -16,6 +16,7 @@ from sim.validation.spec import LoadedValidation
 # --- the calibration's objective (calibration/point.py, calibration/posterior.py) ---------------------------
 
 MARGIN_WEIGHT = 0.1  # weight of the mean shortfall beside the share of checkpoints failed
+NEAR_PENALTY = 0.02  # objective added per membership whose starting utility sits within 0.05 of a threshold
 
 
 def calibration_checkpoints(validation: LoadedValidation, until: int | None = None) -> list[int]:
@@ -79,7 +80,9 @@ def objective(validation: LoadedValidation, scenario: LoadedScenario, sets: list
     over the seeds (1 - mean pass rate), plus MARGIN_WEIGHT x the mean shortfall of the failing runs (so that
     of two sets failing as often, the one nearer the bounds scores better). Lower is better; 0 passes every
     checkpoint in every seed. With ``counterfactuals``, each expected effect of the file's counterfactuals
-    counts as one more checkpoint, passed in the share of seeds where its sign is the expected one."""
+    counts as one more checkpoint, passed in the share of seeds where its sign is the expected one. Each
+    membership whose public utility at the start lies within 0.05 of its threshold adds NEAR_PENALTY: no
+    decision may hinge on the hand-set 1999 values (sim.validation.margins.start_proximity)."""
     R = len(seeds)
     rows = [s for s in sets for _ in range(R)]
     passed, short = run_checkpoints(validation, scenario, rows, [sd for _ in sets for sd in seeds], checks)
@@ -87,12 +90,19 @@ def objective(validation: LoadedValidation, scenario: LoadedScenario, sets: list
     short = short.reshape(len(sets), R, -1)
     cf = (counterfactual_rates(validation, scenario, rows, [sd for _ in sets for sd in seeds], len(sets))
           if counterfactuals else np.zeros((len(sets), 0)))
+    near = np.zeros(len(sets))
+    if not scenario.spec.continues:
+        from sim.validation.margins import start_proximity
+
+        for r in start_proximity(scenario, list(sets)):
+            near[r["set"]] += 1
     result = []
     for i in range(len(sets)):
         rate = np.concatenate([passed[i].mean(axis=0), cf[i]])
         failed = float(1.0 - rate.mean())
         shortfall = float(short[i].mean())
-        result.append({"objective": failed + MARGIN_WEIGHT * shortfall, "failed_share": failed,
+        result.append({"objective": failed + MARGIN_WEIGHT * shortfall + NEAR_PENALTY * near[i],
+                       "near_thresholds": int(near[i]), "failed_share": failed,
                        "shortfall": shortfall, "pass_rates": rate[:passed.shape[2]],
                        "counterfactual_rates": cf[i]})
     return result
