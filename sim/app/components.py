@@ -15,7 +15,7 @@ import html
 import solara
 
 from sim.app.mapview import power_colour
-from sim.app.svg import chart_svg, map_svg, years
+from sim.app.svg import chart_svg, map_base_svg, map_month_svg, years
 from sim.codes import DECISIONS, STATE_NAMES
 from sim.outputs.report import event_name
 from sim.rules.alignment import DRIVERS
@@ -57,10 +57,14 @@ def MapPanel(model, k: int, rev: int = 0):
     """The region, each state coloured by the power it leans to most, at the month shown."""
     st = model.world.setup
     snap = model.history[k]
-    svg = map_svg(snap["alignment"], st.states, st.powers, model.date_of(k), snap["bases"])
-    solara.HTML(tag="div", classes=["gg-map"], style=PANEL, unsafe_innerHTML=(
-        f"<div style='font-size:12px;color:#444'>Leading alignment, {model.date_of(k)} "
-        f"(deeper colour: clearer lead)</div>{svg}"))
+    with solara.Div(classes=["gg-map"], style=PANEL):
+        solara.HTML(tag="div", style="font-size:12px;color:#444", unsafe_innerHTML=(
+            f"Leading alignment, {model.date_of(k)} (deeper colour: clearer lead)"))
+        with solara.Div(style="position:relative"):
+            solara.HTML(tag="div", unsafe_innerHTML=map_base_svg(st.states))  # the same every month: sent once
+            solara.HTML(tag="div", classes=["gg-map-month"], style="position:absolute;inset:0",
+                        unsafe_innerHTML=map_month_svg(snap["alignment"], st.states, st.powers, model.date_of(k),
+                                                       snap["bases"]))
 
 
 @solara.component
