@@ -122,8 +122,9 @@ def WhyPanel(model, k: int, rev: int = 0):
             body = "".join(
                 f"<tr><td>{r['date']}</td><td><b>{r['change']:+.3f}</b></td>"
                 + "".join(_cell(r["drivers"][d]) for d in DRIVERS) + "</tr>" for r in rows)
-            solara.HTML(tag="table", classes=["gg-why-table"], style="font-size:11px;border-spacing:4px 1px",
-                        unsafe_innerHTML=head + body)
+            solara.HTML(tag="div", style="overflow-x:auto", unsafe_innerHTML=(
+                "<table class='gg-why-table' style='font-size:10.5px;border-spacing:3px 1px'>" + head + body
+                + "</table>"))
             solara.HTML(tag="div", style="font-size:11px;color:#555", unsafe_innerHTML=(
                 "Each row adds up: change = sum of the drivers. secur./regime: who answers the security and "
                 "regime threats; cond.: conditions on democracy; econ.: energy and trade ties; rivals: "
