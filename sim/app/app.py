@@ -23,7 +23,15 @@ import solara
 import solara.lab
 
 from sim.app.classroom import ClassroomModel, ParameterChoices, exact, scenario_choices, slider_specs
-from sim.app.components import AlignmentChart, EventLog, LeadingTable, MapPanel, MonthPanel, WhatIfPanel, WhyPanel
+from sim.app.components import (
+    AlignmentChart,
+    EventLog,
+    LeadingTable,
+    MapPanel,
+    MonthPanel,
+    WhatIfPanel,
+    WhyPanel,
+)
 from sim.app.runs import MAX_BAND_RUNS, lead_in, seed_band
 
 SCENARIOS = scenario_choices()
@@ -74,7 +82,7 @@ def _snap(value: float, spec: dict) -> float:
 def InfoTab():
     from sim.app.info import info_sections
 
-    with solara.Column(classes=["gg-info"], style="max-width: 900px; padding: 4px 16px"):
+    with solara.Column(classes=["gg-info"], style="max-width: 760px; padding: 4px 8px"):
         for heading, body in info_sections().items():
             solara.Markdown(f"## {heading}\n\n{body}")
 
@@ -223,18 +231,17 @@ def Page():
                 WhyPanel(m, k, rev)
                 WhatIfPanel(m, k, rev, on_inject=inject)
                 EventLog(m, k, rev)
-        with solara.lab.Tab("Several seeds"):
-            with solara.Column(style="padding: 4px 12px"):
-                solara.Markdown(
-                    "Chance plays a part (hazards, small random drift): run the same scenario with several seeds "
-                    "and see which outcomes hold in most of them. The shaded bands are the 10%-90% range of the "
-                    "seeds counted from this run's seed, with the parameters of this run and without its "
-                    "what-ifs; the lines are this run.")
-                with solara.Div(classes=["gg-band-slider"], style="max-width: 520px"):
-                    solara.SliderInt("Seeds in the band (0: none)", value=band_runs, min=0, max=MAX_BAND_RUNS,
-                                     step=1, thumb_label="always")
-                with solara.Div(style="max-width: 760px"):
-                    AlignmentChart(m, k, rev, band=band, lead=lead)
+        with solara.lab.Tab("Several seeds"), solara.Column(style="padding: 4px 12px"):
+            solara.Markdown(
+                "Chance plays a part (hazards, small random drift): run the same scenario with several seeds "
+                "and see which outcomes hold in most of them. The shaded bands are the 10%-90% range of the "
+                "seeds counted from this run's seed, with the parameters of this run and without its "
+                "what-ifs; the lines are this run.")
+            with solara.Div(classes=["gg-band-slider"], style="max-width: 520px"):
+                solara.SliderInt("Seeds in the band (0: none)", value=band_runs, min=0, max=MAX_BAND_RUNS,
+                                 step=1, thumb_label="always")
+            with solara.Div(style="max-width: 760px"):
+                AlignmentChart(m, k, rev, band=band, lead=lead)
         with solara.lab.Tab("Export"):
             ExportTab(m, k, rev)
         with solara.lab.Tab("Info"):

@@ -78,7 +78,7 @@ def AlignmentChart(model, k: int, rev: int = 0, band=None, lead=None):
     marks = [float(years([w["date"]])[0]) for w in model.whatifs if w["step"] < k]
     band_view = None
     if band is not None:
-        bd, lo, hi, n = band
+        bd, lo, hi, _n = band
         band_view = (bd, lo, hi)
     svg = chart_svg(dates, a, st.states, st.powers, span, band=band_view, lead=lead, marks=marks,
                     band_runs=band[3] if band is not None else 0)
@@ -113,7 +113,7 @@ def WhyPanel(model, k: int, rev: int = 0):
         with solara.Row():
             solara.Select("state", value=state, values=list(st.states), on_value=set_state)
             solara.Select("power", value=power, values=list(st.powers), on_value=set_power)
-        solara.HTML(tag="div", classes=["gg-why-sentence"], unsafe_innerHTML=html.escape(
+        solara.HTML(tag="div", classes=["gg-why-sentence"], style="font-size:13px", unsafe_innerHTML=html.escape(
             model.why_sentence(state, power, k)))
         rows = model.why(state, power, 6, k)
         if rows:

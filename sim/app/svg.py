@@ -55,8 +55,8 @@ def map_base_svg(states: tuple[str, ...]) -> str:
 @lru_cache(maxsize=4)
 def _map_base(states: tuple[str, ...]) -> str:
     shapes, paths = outlines(), _paths()
-    out = [f"<svg class='gg-map-svg' viewBox='0 0 {MAP_W:.0f} {MAP_H:.0f}' width='100%' style='display:block' "
-           "xmlns='http://www.w3.org/2000/svg'>",
+    out = [(f"<svg class='gg-map-svg' viewBox='0 0 {MAP_W:.0f} {MAP_H:.0f}' width='100%' style='display:block' "
+           "xmlns='http://www.w3.org/2000/svg'>"),
            f"<rect width='{MAP_W:.0f}' height='{MAP_H:.0f}' fill='#f7fbff'/>"]
     for code, shape in shapes.items():
         if shape["role"] == "neighbour":
@@ -85,9 +85,9 @@ def map_month_svg(alignment: np.ndarray, states: tuple[str, ...], powers: tuple[
     style = "".join(f".gg-map-svg .gg-s-{c}{{fill:{f['colour']};fill-opacity:{f['alpha']:.2f}}}"
                     for c, f in fills.items())
     out = [f"<style>{style}</style>",
-           f"<svg class='gg-map-labels' viewBox='0 0 {MAP_W:.0f} {MAP_H:.0f}' width='100%' "
+           (f"<svg class='gg-map-labels' viewBox='0 0 {MAP_W:.0f} {MAP_H:.0f}' width='100%' "
            "xmlns='http://www.w3.org/2000/svg' role='img' "
-           f"aria-label='Map: leading alignment of each state, {date}'>"]
+           f"aria-label='Map: leading alignment of each state, {date}'>")]
     for code in states:
         if code not in shapes:
             continue
@@ -153,8 +153,8 @@ def chart_svg(dates: list[str], series: np.ndarray, states: tuple[str, ...], pow
     def sy(a):
         return mt + (1.0 - a) * ih
 
-    out = [f"<svg class='gg-chart-svg' viewBox='0 0 {W:.0f} {H:.0f}' width='100%' xmlns='http://www.w3.org/2000/svg' "
-           "role='img' aria-label='Alignment of each state with each power over time'>"]
+    out = [(f"<svg class='gg-chart-svg' viewBox='0 0 {W:.0f} {H:.0f}' width='100%' xmlns='http://www.w3.org/2000/svg' "
+           "role='img' aria-label='Alignment of each state with each power over time'>")]
     x = years(dates)
     ticks = [y for y in range(int(np.ceil(x0)), int(x1) + 1)]
     step = max(1, int(np.ceil(len(ticks) / 4)))
@@ -162,8 +162,8 @@ def chart_svg(dates: list[str], series: np.ndarray, states: tuple[str, ...], pow
     for n, s in enumerate(states):
         ox, oy = (n % cols) * pw, (n // cols) * ph
         g = [f"<g transform='translate({ox:.0f},{oy:.0f})'>",
-             f"<text x='{ml + iw / 2:.0f}' y='14' font-size='13' font-weight='600' text-anchor='middle'>"
-             f"{html.escape(STATE_NAMES.get(s, s))}</text>",
+             (f"<text x='{ml + iw / 2:.0f}' y='14' font-size='13' font-weight='600' text-anchor='middle'>"
+             f"{html.escape(STATE_NAMES.get(s, s))}</text>"),
              f"<rect x='{ml}' y='{mt}' width='{iw:.0f}' height='{ih:.0f}' fill='white' stroke='#ccc'/>"]
         for a in (0.25, 0.5, 0.75):
             g.append(f"<line x1='{ml}' x2='{ml + iw:.0f}' y1='{sy(a):.1f}' y2='{sy(a):.1f}' stroke='#eee'/>")
