@@ -245,10 +245,19 @@ def test_page_loads_steps_and_takes_a_what_if(app_url, tmp_path):
                 page.wait_for_timeout(200)
             _month_is(page, "2009-03")
             page.get_by_role("tab", name="Several seeds").click()
-            band = page.locator(".gg-band-slider .v-slider").bounding_box()
-            page.mouse.click(band["x"] + band["width"] * 0.2, band["y"] + band["height"] / 2)  # about 10 seeds
-            page.wait_for_function("[...document.querySelectorAll('.gg-chart')].some(e => "
-                                   "e.innerHTML.includes('gg-band'))", timeout=60_000)
+            slider = page.locator(".gg-band-slider .v-slider")
+            slider.wait_for(state="visible", timeout=15_000)
+            for attempt in range(3):  # a click while the tab still slides in can miss the slider
+                page.wait_for_timeout(500)
+                band = slider.bounding_box()
+                page.mouse.click(band["x"] + band["width"] * 0.2, band["y"] + band["height"] / 2)  # ~10 seeds
+                try:
+                    page.wait_for_function("[...document.querySelectorAll('.gg-chart')].some(e => "
+                                           "e.innerHTML.includes('gg-band'))", timeout=30_000)
+                    break
+                except sync_api.TimeoutError:
+                    if attempt == 2:
+                        raise
             page.wait_for_timeout(500)
             page.screenshot(path=str(SCREENSHOTS / "app-seeds.png"))
             page.get_by_role("tab", name="Export").click()
