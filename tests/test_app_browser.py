@@ -171,12 +171,26 @@ def test_page_loads_steps_and_takes_a_what_if(app_url, tmp_path):
             assert "for Revolution in Tashkent (1999-02)" in why
             assert "The Tashkent bombings" in page.locator(".gg-events").inner_text()  # events by their titles
 
+            # play, then pause: the header, the map and the why panel stop on the same month
+            page.locator(".gg-play").click()
+            page.wait_for_function("document.querySelector('.gg-month')?.innerText?.trim() >= '1999-07'",
+                                   timeout=60_000)
+            page.locator(".gg-play").click()
+            page.wait_for_timeout(1500)
+            shown = page.locator(".gg-month").inner_text().strip()
+            assert shown >= "1999-07"
+            assert f"Leading alignment, {shown}" in page.locator(".gg-map").inner_text()
+            assert page.locator(".gg-why-sentence").inner_text().startswith(shown)
+            page.locator(".gg-jump input").fill("1999-04")
+            page.locator(".gg-go").click()
+            _month_is(page, "1999-04")
+
             # step back and jump: every panel shows the month asked for
             page.locator(".gg-back").click()
             _month_is(page, "1999-03")
             page.wait_for_function("document.querySelector('.gg-why-sentence')?.innerText?.startsWith('1999-03')",
                                    timeout=30_000)
-            assert "(simulated to 1999-04" in page.locator(".gg-month-panel").inner_text()
+            assert f"(simulated to {shown}" in page.locator(".gg-month-panel").inner_text()
             page.locator(".gg-jump input").fill("2005-06")
             page.locator(".gg-go").click()
             _month_is(page, "2005-06", timeout=60_000)

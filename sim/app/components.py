@@ -34,8 +34,9 @@ def MonthPanel(model, k: int, rev: int = 0):
     solara.HTML(tag="div", classes=["gg-month-panel"], style="padding:0 8px", unsafe_innerHTML=(
         f"<span class='gg-month' style='font-size:1.6em;font-weight:600;margin-right:12px'>{model.date_of(k)}</span>"
         f"<span style='font-size:1.05em;font-weight:600;margin-right:12px'>{html.escape(model.loaded.spec.title)}</span>"
-        f"<span class='gg-progress' style='color:#444'>month {k} of {st.months} ({st.date(0)} to "
-        f"{st.date(st.months - 1)}), seed {model.seed}{html.escape(behind)}{over}</span>"))
+        f"<span class='gg-progress' style='color:#444;white-space:nowrap'>month {k} of {st.months} "
+        f"({st.date(0)} to {st.date(st.months - 1)}), seed {model.seed}</span>"
+        f"<span style='color:#444'>{html.escape(behind)}{over}</span>"))
     if model.notice:
         solara.Warning(model.notice, classes=["gg-notice"])
 
