@@ -198,6 +198,7 @@ def test_page_loads_steps_and_takes_a_what_if(app_url, tmp_path):
                                    timeout=30_000)
             page.wait_for_function("document.querySelector('.gg-events')?.innerText?.includes('The Andijan unrest')",
                                    timeout=30_000)
+            page.locator(".gg-month").scroll_into_view_if_needed()
             page.wait_for_timeout(500)
             page.screenshot(path=str(SCREENSHOTS / "app.png"))
             page.screenshot(path=str(SCREENSHOTS / "app-full.png"), full_page=True)
