@@ -31,9 +31,9 @@ class Parameter:
 _P = Parameter
 PARAMETERS: tuple[Parameter, ...] = (
     # --- alignment: how the scores move -------------------------------------------------------------
-    _P("alignment_rate", 0.072188, 0.01, 0.4, "1/month",
+    _P("alignment_rate", 0.0722, 0.01, 0.4, "1/month",
        "Share of the gap between a state's alignment and its target closed each month (1 - inertia).",
-       "calibrated (calibration/point.yaml, over [0.02, 0.15]); "
+       "held at a point calibration in which it was free (fixed: calibration/free_parameters.yaml); "
        "assumption: elites re-orient over one to two years (seed 000, the phases last 2-4 years)", "alignment"),
     _P("noise_sd", 0.004, 0.0, 0.03, "alignment units/month",
        "Standard deviation of the monthly random drift of every alignment score.",

@@ -114,7 +114,8 @@ def describe_event(ev) -> str:
 def events(rec: FullRecorder, seeds: list[int]) -> pd.DataFrame:
     cols = ["run", "seed", "date", "id", "title", "type", "summary", "source"]
     rows = [{"run": e["run"], "seed": seeds[e["run"]], "date": e["date"], "id": e["event"].id,
-             "title": e["event"].title, "type": e["event"].type, "summary": describe_event(e["event"]), "source": e["event"].source}
+             "title": e["event"].title, "type": e["event"].type, "summary": describe_event(e["event"]),
+             "source": e["event"].source}
             for e in rec.events]
     df = pd.DataFrame(rows, columns=cols)
     return _sorted(df, ["run", "date"]) if len(df) else df
