@@ -70,16 +70,42 @@ class FullRecorder:
         self.members.append(add(r.member))
         self.bases_open.append(add(r.slot_status == OPEN))
         n = self.alignment[-1].shape[0]
-        for run in range(n):
+        for run in _runs_with_flags(dec, n) if batch else range(n):
             for row in decision_rows(world, dec, None, run if batch else None):
                 self.decisions.append({"run": run, "date": date, **row})
             for row in refusal_rows(world, dec, run if batch else None):
                 self.refusals.append({"run": run, "date": date, **row})
         for ev, mask in applied:
-            for run in range(n):
-                if mask is None or bool(np.asarray(mask).reshape(-1)[run if batch else 0]):
-                    self.events.append({"run": run, "date": date, "event": ev})
+            runs = range(n) if mask is None else np.flatnonzero(np.asarray(mask).reshape(-1)[:n] if batch
+                                                                else np.asarray(mask).reshape(-1)[:1])
+            for run in runs:
+                self.events.append({"run": int(run), "date": date, "event": ev})
 
     # arrays with the time axis first -------------------------------------------------------------------
     def stacked(self, name: str) -> np.ndarray:
         return np.stack(getattr(self, name))
+
+
+def _runs_with_flags(dec: dict, n: int) -> list[int]:
+    """The runs of a batch with any decision or lapsed request this month (most runs have none, and
+    turning flags into rows is done run by run)."""
+    any_flag = np.zeros(n, dtype=bool)
+    for key in ("joined", "left", "opened", "closed", "refused"):
+        if key in dec:
+            f = np.asarray(dec[key])
+            if f.size:
+                any_flag |= f.reshape(n, -1).any(axis=1)
+    return [int(i) for i in np.flatnonzero(any_flag)]
+
+
+def take_runs(rec: FullRecorder, lo: int, hi: int) -> FullRecorder:
+    """Runs lo..hi-1 of a batch record, as a record of their own (numbered from 0)."""
+    out = FullRecorder()
+    out.setup, out.dates = rec.setup, list(rec.dates)
+    for name in ("alignment", "drivers", "members", "bases_open"):
+        setattr(out, name, [x[lo:hi] for x in getattr(rec, name)])
+    out.state_vars = {k: [x[lo:hi] for x in v] for k, v in rec.state_vars.items()}
+    out.power_vars = {k: [x[lo:hi] for x in v] for k, v in rec.power_vars.items()}
+    for name in ("decisions", "refusals", "events"):
+        setattr(out, name, [{**row, "run": row["run"] - lo} for row in getattr(rec, name) if lo <= row["run"] < hi])
+    return out
