@@ -117,7 +117,8 @@ def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker) -> int
     files = [str(f) for f in scenario.files]
     elapsed = 0.0
     with atomic_folder(out) as tmp:
-        sinks = {name: TableSink(tmp, name, fmt, headers.get(name), FLOAT_FORMATS.get(name)) for name in builders}
+        sinks = {name: TableSink(tmp, name, fmt, headers.get(name), FLOAT_FORMATS.get(name),
+                                 dictionary_floats=name not in ("timeseries", "drivers")) for name in builders}
         runset = RunSet(args.runs, seeds)
         summary = DriverSummary() if drivers == "summary" else None
         for lo in range(0, args.runs, step):

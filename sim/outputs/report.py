@@ -227,7 +227,7 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
     lines += ["## Decisions the states took", ""]
     if len(decisions):
         g = decisions.groupby(["state", "counterpart", "decision", "detail"], sort=False)
-        summary = g.agg(n_runs=("run", "nunique"), first=("date", "min"), median=("date", lambda d: sorted(d)[len(d) // 2]))
+        summary = g.agg(n_runs=("run", "nunique"), first=("date", "min"), median=("date", lambda d: sorted(d.tolist())[len(d) // 2]))
         summary = summary.sort_values("median")
         lines += ["| state | decision | with | detail | share of runs | typical month |", "|---|---|---|---|---|---|"]
         for (state, cp, dec, detail), row in summary.iterrows():
@@ -241,7 +241,7 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
         g = refusals.groupby(["state", "counterpart", "request", "detail"], sort=False)
         for (state, cp, request, detail), grp in g:
             lines.append(f"- {_name(state)} turned down a {request} from {_name(cp)} ({detail}) in "
-                         f"{grp.run.nunique() / runs:.0%} of runs, typically in {sorted(grp.date)[len(grp) // 2]}.")
+                         f"{grp.run.nunique() / runs:.0%} of runs, typically in {sorted(grp.date.tolist())[len(grp) // 2]}.")
         lines.append("")
     # --- stances -------------------------------------------------------------------------------------
     lines += ["## The powers' stances (run 0)", ""]
@@ -261,7 +261,7 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
     ev0 = events[events.run == 0] if len(events) else events
     dec0 = decisions[decisions.run == 0] if len(decisions) else decisions
     by_move: dict[tuple, list[int]] = {}  # (date, state, power) -> positions of its drivers in d0
-    for i, key in enumerate(zip(d0.date, d0.state, d0.power)):
+    for i, key in enumerate(zip(d0.date.tolist(), d0.state.tolist(), d0.power.tolist())):
         by_move.setdefault(key, []).append(i)
     d_driver, d_contribution = d0.driver.to_numpy(), d0.contribution.to_numpy(dtype=float)
     ev_list = [{"date": e.date, "id": e.id, **event_fields(e.summary)} for e in ev0.itertuples()] if len(ev0) else []

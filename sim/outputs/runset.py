@@ -35,7 +35,7 @@ class RunSet:
         if self.alignment is None:
             self.setup, self.dates = rec.setup, list(rec.dates)
             self.alignment = np.empty((len(rec.dates), self.runs) + rec.alignment[0].shape[1:])
-        self.alignment[:, first_run:first_run + n] = np.stack(rec.alignment)
+        self.alignment[:, first_run:first_run + n] = np.swapaxes(rec.runs_first("alignment", rec.alignment), 0, 1)
         self._decisions.append(chunk["decisions"])
         self._refusals.append(chunk["refusals"])
         if first_run == 0:
@@ -75,19 +75,19 @@ class DriverSummary:
         self.setup = None
 
     def add(self, rec: FullRecorder) -> None:
-        x = np.stack(rec.drivers)  # (T, N, S, P, D)
+        x = rec.runs_first("drivers", rec.drivers)  # (N, T, S, P, D)
         if self.total is None:
             self.setup, self.dates = rec.setup, list(rec.dates)
-            shape = x.shape[:1] + x.shape[2:]
+            shape = x.shape[1:]
             self.total, self.total_abs = np.zeros(shape), np.zeros(shape)
             self.low, self.high = np.full(shape, np.inf), np.full(shape, -np.inf)
-        for i in range(x.shape[1]):
-            run = x[:, i]
+        for i in range(x.shape[0]):
+            run = x[i]
             self.total += run
             self.total_abs += np.abs(run)
             np.minimum(self.low, run, out=self.low)
             np.maximum(self.high, run, out=self.high)
-        self.n += x.shape[1]
+        self.n += x.shape[0]
 
     def columns(self) -> tables.Columns:
         st = self.setup

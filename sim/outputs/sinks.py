@@ -28,14 +28,16 @@ class TableSink:
     """One table, written as its chunks arrive (``write``), finished by ``close``."""
 
     def __init__(self, folder: Path, name: str, fmt: str, columns: list[str] | None = None,
-                 float_format: str | None = None):
+                 float_format: str | None = None, dictionary_floats: bool = True):
         self.fmt = fmt
         self.path = Path(folder) / f"{name}.{fmt}"
         self.columns = columns  # for a table that may have no rows at all: its header
         self.float_format = float_format
+        # parquet: dictionary-encode number columns too (states and powers repeat values a lot), or only
+        # the text and integer columns (an alignment or a contribution hardly ever repeats)
+        self.dictionary_floats = dictionary_floats
         self.rows = 0
         self._writer = None
-        self._schema = None
         self._started = False
 
     @property
@@ -65,14 +67,14 @@ class TableSink:
         import pyarrow.parquet as pq
 
         table = to_arrow(cols)
-        if self._schema is None:
-            # text as plain strings, whatever the dictionary of each chunk
-            self._schema = pa.schema([pa.field(f.name, pa.string() if pa.types.is_dictionary(f.type)
-                                               or pa.types.is_null(f.type) or f.type == pa.binary() else f.type)
-                                      for f in table.schema])
-            self._writer = pq.ParquetWriter(self.path, self._schema, compression="snappy", store_schema=False)
+        if self._writer is None:
+            dictionary = True if self.dictionary_floats else [
+                f.name for f in table.schema if not pa.types.is_floating(f.type)]
+            # without the arrow schema in the file, text columns read back as strings, not categories
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="snappy", store_schema=False,
+                                            use_dictionary=dictionary)
         if n:
-            self._writer.write_table(table.cast(self._schema))
+            self._writer.write_table(table)
 
     def close(self) -> None:
         if self.fmt == "csv" and not self._started:

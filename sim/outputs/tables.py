@@ -29,6 +29,9 @@ class Coded:
     codes: np.ndarray
     labels: list[str]
 
+    def __len__(self) -> int:
+        return len(self.codes)
+
     def values(self) -> np.ndarray:
         """One Python string per row (each label object shared by its rows)."""
         return np.asarray(list(self.labels) + [""], dtype=object)[:-1][self.codes]
@@ -44,22 +47,22 @@ def to_pandas(cols: Columns):
     return pd.DataFrame({k: (v.values() if isinstance(v, Coded) else v) for k, v in cols.items()})
 
 
-def to_arrow(cols: Columns, schema=None):
-    """The columns as a pyarrow Table; text columns become dictionary-encoded strings (the parquet file
-    stores them as plain strings with a dictionary page, read back as strings)."""
+def to_arrow(cols: Columns):
+    """The columns as a pyarrow Table: text columns as dictionaries of strings with 32-bit codes (a
+    parquet file stores them as strings with a dictionary page, read back as plain strings)."""
     import pyarrow as pa
 
     arrays, names = [], []
     for k, v in cols.items():
         if isinstance(v, Coded):
-            index_type = pa.int32() if len(v.labels) > 127 else pa.int8()
-            idx = pa.array(np.asarray(v.codes, dtype=np.int32 if len(v.labels) > 127 else np.int8), type=index_type)
+            idx = pa.array(np.asarray(v.codes, dtype=np.int32), type=pa.int32())
             arrays.append(pa.DictionaryArray.from_arrays(idx, pa.array(list(v.labels), type=pa.string())))
+        elif v.dtype == object:
+            arrays.append(pa.array(v, type=pa.string()))
         else:
             arrays.append(pa.array(v))
         names.append(k)
-    table = pa.Table.from_arrays(arrays, names=names)
-    return table if schema is None else table.cast(schema)
+    return pa.Table.from_arrays(arrays, names=names)
 
 
 def _index(rec: FullRecorder, seeds: list[int], first_run: int, *dims: tuple[str, tuple]) -> Columns:
@@ -80,43 +83,47 @@ def _index(rec: FullRecorder, seeds: list[int], first_run: int, *dims: tuple[str
     return cols
 
 
-def _runs_first(arrays: list[np.ndarray]) -> np.ndarray:
+def _runs_first(rec: FullRecorder, key: str, months: list[np.ndarray]) -> np.ndarray:
     """A recorded series (T of (N, ...)) as one array laid out (N, T, ...), flattened."""
-    x = np.stack(arrays)
-    return np.swapaxes(x, 0, 1).reshape(-1)
+    return rec.runs_first(key, months).reshape(-1)
 
 
 def timeseries_columns(rec: FullRecorder, seeds: list[int], first_run: int = 0) -> Columns:
     st = rec.setup
     cols = _index(rec, seeds, first_run, ("state", st.states), ("power", st.powers))
-    cols["alignment"] = _runs_first(rec.alignment)
+    cols["alignment"] = _runs_first(rec, "alignment", rec.alignment)
     return cols
 
 
 def drivers_columns(rec: FullRecorder, seeds: list[int], first_run: int = 0) -> Columns:
     st = rec.setup
     cols = _index(rec, seeds, first_run, ("state", st.states), ("power", st.powers), ("driver", DRIVERS))
-    cols["contribution"] = _runs_first(rec.drivers)
+    cols["contribution"] = _runs_first(rec, "drivers", rec.drivers)
     return cols
 
 
 def _label_codes(bits: np.ndarray, label) -> Coded:
-    """Rows of booleans (..., B) -> a Coded column whose label for each distinct row is label(row)."""
+    """Rows of booleans (..., B) -> a Coded column whose label for each distinct row is label(row). Rows
+    are told apart by their bits read as one integer (quick to sort), or as bytes when B > 62."""
     flat = bits.reshape(-1, bits.shape[-1]).astype(bool)
     if flat.shape[1] == 0:
         return Coded(np.zeros(len(flat), dtype=np.int64), [label(np.zeros(0, dtype=bool))])
-    keys, codes = np.unique(flat, axis=0, return_inverse=True)
-    return Coded(codes.reshape(-1), [label(row) for row in keys])
+    if flat.shape[1] <= 62:
+        keys = flat @ (np.int64(1) << np.arange(flat.shape[1], dtype=np.int64))
+        distinct, first, codes = np.unique(keys, return_index=True, return_inverse=True)
+        return Coded(codes.reshape(-1), [label(flat[i]) for i in first])
+    distinct, codes = np.unique(flat, axis=0, return_inverse=True)
+    return Coded(codes.reshape(-1), [label(row) for row in distinct])
 
 
 def states_columns(rec: FullRecorder, seeds: list[int], first_run: int = 0) -> Columns:
     st = rec.setup
     cols = _index(rec, seeds, first_run, ("state", st.states))
     for name, values in rec.state_vars.items():
-        cols[name] = _runs_first(values)
-    members = np.swapaxes(np.stack(rec.members), 0, 1)  # (N, T, S, O)
+        cols[name] = _runs_first(rec, f"state:{name}", values)
+    members = rec.runs_first("members", rec.members)  # (N, T, S, O)
     cols["organisations"] = _label_codes(members, lambda row: " ".join(o for o, m in zip(st.orgs, row) if m))
-    open_ = np.swapaxes(np.stack(rec.bases_open), 0, 1)  # (N, T, K)
+    open_ = rec.runs_first("bases_open", rec.bases_open)  # (N, T, K)
     per_state = [[k for k, sl in enumerate(st.slots) if sl.kind == "base" and sl.state == s] for s in range(st.S)]
     width = max([len(ks) for ks in per_state] + [0])
     # one row per (run, date, state): which of that state's base slots are open, plus the state itself
@@ -141,9 +148,9 @@ def powers_columns(rec: FullRecorder, seeds: list[int], first_run: int = 0) -> C
     for name, values in rec.power_vars.items():
         if name == "afghan_threat":
             continue
-        cols[name] = _runs_first(values)
+        cols[name] = _runs_first(rec, f"power:{name}", values)
     cols["stance"] = Coded(cols["stance"].astype(int), list(STANCES))
-    afghan = np.swapaxes(np.stack(rec.power_vars["afghan_threat"]), 0, 1)  # (N, T)
+    afghan = rec.runs_first("power:afghan_threat", rec.power_vars["afghan_threat"])  # (N, T)
     cols["afghan_threat"] = np.repeat(afghan.reshape(-1), st.P)
     return cols
 
