@@ -80,9 +80,10 @@ def run(args) -> int:
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    from sim.outputs.figures import FigureWorker
+    from sim.outputs.figures import PRELOAD
+    from sim.outputs.worker import Worker
 
-    worker = FigureWorker().start()  # its imports (matplotlib) overlap the simulation
+    worker = Worker(PRELOAD).start()  # its imports (matplotlib) overlap the simulation
     try:
         return _run(args, scenario, overrides, fmt, drivers, worker)
     finally:
@@ -154,8 +155,9 @@ def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker) -> int
         dec = runset.decisions()
         run0 = runset.run0
         st = runset.setup
-        worker.submit(tmp / "figures", figure_data(scenario.spec.title, runset.dates, st.states, st.powers,
-                                                   runset.alignment, runset.shown_events, dec))
+        worker.submit("sim.outputs.figures", "write_figures", tmp / "figures",
+                      figure_data(scenario.spec.title, runset.dates, st.states, st.powers, runset.alignment,
+                                  runset.shown_events, dec))
         first, last = runset.medians(0), runset.medians(len(runset.dates) - 1)
         ends = {(s, p): (first[i, j], last[i, j]) for i, s in enumerate(st.states) for j, p in enumerate(st.powers)}
         (tmp / "report.md").write_text(report_text(scenario, run0, dec, seeds, files, runset.refusals(), ends,

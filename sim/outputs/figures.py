@@ -4,8 +4,8 @@ A figure is drawn from a small ``FigureData``: the 10th, 50th and 90th percentil
 across runs, month by month, and the events and decisions of one run. It is computed from the runs'
 alignments (``figure_data``), so the figures never need the long tables. Drawing uses matplotlib's Agg
 canvas directly (no pyplot), a fixed layout sized from the labels (no ``tight_layout`` pass, which draws
-each figure once more to measure it) and a quick PNG compression. ``FigureWorker`` draws them in a
-separate process while the caller writes its tables.
+each figure once more to measure it) and a quick PNG compression; ``run.py run`` has them drawn in a
+separate process (sim.outputs.worker) while it writes its tables.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ POWER_COLORS = {"RUS": "#c0392b", "USA": "#2471a3", "CHN": "#d4ac0d", "EU": "#1e
 DECISION_MARKERS = {"base_opened": "^", "base_closed": "v", "joined": "P", "left": "X", "deal_signed": "D",
                     "deal_ended": "d"}
 QUANTILES = (0.1, 0.5, 0.9)  # the band and the line
+# what a drawing process imports before its first job (matplotlib is imported only where a figure is drawn)
+PRELOAD = ["matplotlib.figure", "matplotlib.backends.backend_agg", "PIL.PngImagePlugin", "sim.outputs.figures"]
 PNG = {"compress_level": 1}  # zlib level: quicker than the default 6, files hardly larger
 
 
@@ -223,103 +225,3 @@ def write_figures(folder: Path, data: FigureData) -> list[Path]:
     _save_png(fig, p)
     paths.append(p)
     return paths
-
-
-# ---------------------------------------------------------------------------------------------------
-# Drawing in another process
-# ---------------------------------------------------------------------------------------------------
-def serve() -> None:
-    """The worker's main: import matplotlib at once (while the caller simulates), then read one pickled
-    (folder, FigureData) from stdin, draw, and answer ("ok", paths) or ("error", text) on stdout."""
-    import pickle
-    import sys
-
-    import matplotlib.backends.backend_agg
-    import matplotlib.figure  # noqa: F401  (the import is the point: it overlaps the caller's work)
-
-    try:
-        job = pickle.load(sys.stdin.buffer)
-    except EOFError:
-        return
-    try:
-        answer = ("ok", [str(p) for p in write_figures(Path(job[0]), job[1])])
-    except Exception as e:  # noqa: BLE001 - reported to the caller, which fails the command
-        answer = ("error", f"{type(e).__name__}: {e}")
-    pickle.dump(answer, sys.stdout.buffer)
-    sys.stdout.buffer.flush()
-
-
-class FigureWorker:
-    """Draw the figures in a separate Python process: ``start()`` it early (its imports overlap the
-    simulation), ``submit(folder, data)`` when the numbers are known, ``wait()`` for the paths. It runs
-    this very package (its folder goes first on the worker's path). If no process can be started, the
-    figures are drawn here, at ``wait()``."""
-
-    def __init__(self):
-        self.proc = None
-        self.job = None
-        self._writer = None
-
-    def start(self) -> FigureWorker:
-        import subprocess
-        import sys
-
-        import sim
-
-        root = str(Path(sim.__file__).resolve().parent.parent)
-        code = f"import sys; sys.path.insert(0, {root!r}); from sim.outputs.figures import serve; serve()"
-        try:
-            self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        except OSError:
-            self.proc = None
-        return self
-
-    def submit(self, folder: Path, data: FigureData) -> None:
-        import pickle
-        import threading
-
-        self.job = (str(folder), data)
-        if self.proc is None:
-            return
-        payload = pickle.dumps(self.job, protocol=pickle.HIGHEST_PROTOCOL)
-
-        def send():  # in a thread: the pipe holds 64 KB and the worker may still be importing
-            try:
-                self.proc.stdin.write(payload)
-                self.proc.stdin.close()
-            except OSError:
-                pass
-
-        self._writer = threading.Thread(target=send, daemon=True)
-        self._writer.start()
-
-    def wait(self) -> list[Path]:
-        import pickle
-
-        if self.job is None:
-            raise RuntimeError("no figures were submitted")
-        if self.proc is None:
-            return write_figures(Path(self.job[0]), self.job[1])
-        self._writer.join()
-        self.proc.stdin = None  # written and closed by the thread
-        out, err = self.proc.communicate()
-        self.proc = None
-        try:
-            status, value = pickle.loads(out)
-        except Exception:  # noqa: BLE001 - the worker died: say how
-            lines = err.decode(errors="replace").strip().splitlines()
-            status, value = "error", (lines[-1] if lines else "the figure process ended without an answer")
-        if status != "ok":
-            raise RuntimeError(f"drawing the figures failed: {value}")
-        return [Path(p) for p in value]
-
-    def close(self) -> None:
-        """Stop the worker if it is still running (after an error, or when no figures were submitted)."""
-        if self.proc is not None:
-            self.proc.kill()
-            if self._writer is not None:
-                self._writer.join()
-                self.proc.stdin = None
-            self.proc.communicate()
-            self.proc = None
