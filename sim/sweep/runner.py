@@ -25,7 +25,6 @@ from sim.sweep.loader import LoadedSweep, load_sweep
 from sim.sweep.provenance import model_hash
 from sim.sweep.store import SweepStore
 
-
 CHUNK_RUNS = 1024  # the default chunk of a large sweep
 
 
