@@ -215,11 +215,11 @@ def write_figures(folder: Path, data: FigureData) -> list[Path]:
     height = 2.6 * n
     fig = _figure(11, height, 100)
     axes = fig.subplots(n, 1, sharex=True, squeeze=False)[:, 0]
-    fig.subplots_adjust(left=0.06, right=0.985, bottom=0.3 / height, top=1 - 0.45 / height, hspace=0.22)
+    fig.subplots_adjust(left=0.06, right=0.985, bottom=0.3 / height, top=1 - 0.62 / height, hspace=0.22)
     for ax, state in zip(axes, data.states):
         plot_state(ax, data, state, label_events=False, mark_decisions=False)
     axes[0].legend(loc="upper left", fontsize=8, ncol=4)
-    fig.suptitle(data.title, fontsize=11, y=1 - 0.12 / height)
+    fig.suptitle(data.title, fontsize=11, y=1 - 0.1 / height)
     fig.canvas.draw()
     p = folder / "alignment_all.png"
     _save_png(fig, p)
