@@ -44,11 +44,12 @@ def main() -> None:
         help_now, help_then = side_by_side(lambda code, i: ["--help"], args.repeat, base)
         run_now, run_then = side_by_side(replay_args, args.repeat, base)
         rows = [("run.py --help", help_now, help_then), ("run.py run (one replay)", run_now, run_then)]
-        print(f"{'command':28} {'wall s':>8} {'cpu s':>7} {'peak MB':>8}   {'baseline wall s':>15} {'ratio':>6}")
+        print(f"{'command':28} {'wall s':>8} {'cpu s':>7} {'peak MB':>8}   {'baseline wall s':>15} {'cpu s':>7} "
+              f"{'ratio':>6}")
         for label, now, then in rows:
             ratio = f"{then.wall / now.wall:5.1f}x" if then else ""
-            base_wall = f"{then.wall:15.2f}" if then else ""
-            print(f"{label:28} {now.wall:8.2f} {now.cpu:7.2f} {now.peak_mb:8.0f}   {base_wall} {ratio:>6}")
+            base = f"{then.wall:15.2f} {then.cpu:7.2f}" if then else ""
+            print(f"{label:28} {now.wall:8.2f} {now.cpu:7.2f} {now.peak_mb:8.0f}   {base} {ratio:>6}")
         identical = None
         if base is not None:
             new, old = tmp / "current-0", tmp / "baseline-0"
@@ -59,6 +60,7 @@ def main() -> None:
                   "replay_cpu_s": round(run_now.cpu, 3), "replay_peak_mb": round(run_now.peak_mb, 1)}
         if base is not None:
             result.update(baseline_replay_s=round(run_then.wall, 3), baseline_help_s=round(help_then.wall, 3),
+                          baseline_replay_cpu_s=round(run_then.cpu, 3),
                           ratio=round(run_then.wall / run_now.wall, 2),
                           help_ratio=round(help_then.wall / help_now.wall, 2), identical=identical)
         print(json.dumps(result))
