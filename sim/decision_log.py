@@ -67,7 +67,7 @@ def batch_rows(world: World, dec: dict) -> tuple[list[tuple[int, dict]], list[tu
         for n, s, o in zip(*np.nonzero(np.asarray(dec[key]))):
             found.append((int(n), 0, int(s), int(o), kind))
     ks = dec["slots"]
-    for kind, key in enumerate(("opened", "closed")):
+    for kind, key in enumerate(("asked", "opened", "closed")):  # per slot: the ask, then the answer
         if ks and key in dec:
             for n, j in zip(*np.nonzero(np.asarray(dec[key]))):
                 found.append((int(n), 1, int(j), 0, kind))
@@ -85,7 +85,8 @@ def batch_rows(world: World, dec: dict) -> tuple[list[tuple[int, dict]], list[tu
                        "detail": f"left {ORG_NAMES.get(org, org)} ({why})"}
         else:
             sl = st.slots[ks[a]]
-            words = ("base_opened", "base_closed") if sl.kind == "base" else ("deal_signed", "deal_ended")
+            words = (("base_requested", "base_opened", "base_closed") if sl.kind == "base"
+                     else ("deal_offered", "deal_signed", "deal_ended"))
             row = {"state": st.states[sl.state], "counterpart": st.powers[sl.power], "decision": words[kind],
                    "detail": sl.name}
         rows.append((n, row))

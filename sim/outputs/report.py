@@ -288,9 +288,10 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
             items.append(f"- Event **{title}** (`{ev.id}`; {ev.summary}). Source: {ev.source}")
         for dc in dec_by_date.get(date, []):
             if dc.decision in ("base_requested", "deal_offered"):  # a power's ask, by its rules
-                verb = "asked" if dc.decision == "base_requested" else "offered"
-                what = "for " if dc.decision == "base_requested" else "an "
-                items.append(f"- Ask: {_name(dc.counterpart)} {verb} {_name(dc.state)} {what}{dc.detail}.")
+                if dc.decision == "base_requested":
+                    items.append(f"- Ask: {_name(dc.counterpart)} asked {_name(dc.state)} for {dc.detail}.")
+                else:
+                    items.append(f"- Offer: {_name(dc.counterpart)} offered {_name(dc.state)} a deal ({dc.detail}).")
                 continue
             items.append(f"- Decision: {_name(dc.state)} {dc.decision.replace('_', ' ')} "
                          f"({dc.counterpart}: {dc.detail}).")
