@@ -119,11 +119,7 @@ def _margins(checker: Checker, i: int, c, out: Outcomes, util: dict) -> np.ndarr
         th = util["join" if c.decision == "joined" else "leave"][:, start - 1:w.stop - 1]
         m = (u - th) if c.decision == "joined" else (th - u)
     else:
-        kind = "base" if c.decision.startswith("base") else "deal"
-        ks = []
-        for s in (c.state if isinstance(c.state, list) else [c.state]):
-            for p in counterparts:
-                ks += checker.slots(where, s, p, kind, c.event)
+        ks = checker.decision_slots(where, c, counterparts)
         now = out.slot_status[:, start:w.stop][:, :, ks]
         before = out.slot_status[:, start - 1:w.stop - 1][:, :, ks]
         rising = c.decision in ("base_opened", "deal_signed")
