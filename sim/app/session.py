@@ -104,7 +104,7 @@ class Session:
         return cls(folder, data)
 
     def save(self) -> None:
-        atomic_write(self.folder / "session.json", json.dumps(self.data, indent=1, sort_keys=True))
+        atomic_write(self.folder / "session.json", json.dumps(self.data, indent=1))
 
     # the scenario --------------------------------------------------------------------------------------
     @cached_property
@@ -165,7 +165,8 @@ class Session:
         events = []
         for t in self.data["turns"]:
             date = month_text(self.turn_start(t["number"]))
-            for power, ch in t["choices"].items():
+            for power in (p for p in self.powers if p in t["choices"]):  # a fixed order: the scenario's
+                ch = t["choices"][power]
                 deal_size = float(self.base.spec.powers[power].deal_size)
                 events += choice_events(parse_choice(ch, self.states, self.exporters), power, t["number"],
                                         date, deal_size)
