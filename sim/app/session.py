@@ -32,6 +32,9 @@ from sim.scenario.schema import month_index, month_text
 
 #: the pulls on alignment through which each kind of choice works (sim.rules.alignment)
 CHANNELS = {"base": ("security",), "deal": ("economy",), "aid": ("offers",), "rights": ("conditions", "regime")}
+#: how the timeline words a state's decision (asks and offers show as the team's own events)
+DECISION_WORDS = {"joined": "", "left": "", "base_opened": "grants", "base_closed": "closes",
+                  "deal_signed": "signs", "deal_ended": "ends"}
 TURN_MONTHS = {"quarter": 3, "year": 12}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a projector
 
@@ -209,7 +212,7 @@ class Session:
         out = {"dates": list(rec.dates), "alignment0": a0,
                "alignment": rec.stacked("alignment")[:, 0] if months else np.zeros((0,) + a0.shape),
                "drivers": rec.stacked("drivers")[:, 0] if months else np.zeros((0,) + a0.shape + (len(DRIVERS),)),
-               "decisions": [d for d in rec.decisions], "events": rec.events,
+               "decisions": list(rec.decisions), "refusals": list(rec.refusals), "events": rec.events,
                "bases": _bases(eng.world)}
         return out
 
@@ -316,13 +319,20 @@ class Session:
     def teacher_view(self) -> dict:
         run = self.session_run()
         timeline = [{"date": e["date"], "title": e["event"].title} for e in run["events"]]
-        timeline += [{"date": d["date"], "title": f"{STATE_NAMES.get(d['state'], d['state'])}: "
-                      f"{d.get('detail') or d['decision']}"} for d in run["decisions"]]
-        timeline.sort(key=lambda r: r["date"])
+        for d in run["decisions"]:
+            word = DECISION_WORDS.get(d["decision"])
+            if word is not None:  # joined and left: the detail says it ('joined the SCO')
+                timeline.append({"date": d["date"], "title": f"{STATE_NAMES.get(d['state'], d['state'])} "
+                                 f"{word} {d.get('detail') or d.get('counterpart') or ''}".replace("  ", " ").strip()})
+        for d in run["refusals"]:
+            timeline.append({"date": d["date"], "title": f"{STATE_NAMES.get(d['state'], d['state'])} lets "
+                             f"{d.get('detail') or d.get('request')} lapse"})
+        order = {id(r): i for i, r in enumerate(timeline)}  # within a month: events, then decisions
+        timeline.sort(key=lambda r: (-month_index(r["date"]), order[id(r)]))  # the newest month first
         return {**self.public(),
                 "teams": {p: {"name": POWER_NAMES.get(p, p), "code": t["code"], "joined": t["joined"],
                               "played": p in self.data["pending"]} for p, t in self.data["teams"].items()},
-                "timeline": timeline[-40:], "debrief": self.debrief() if self.played else None}
+                "timeline": timeline[:60], "debrief": self.debrief() if self.played else None}
 
     # the debrief ---------------------------------------------------------------------------------------
     def driver_rows(self) -> list[dict]:

@@ -107,11 +107,11 @@ def choice_events(choice: Choice, power: str, turn: int, date: str, deal_size: f
     if choice.base:
         out.append({"id": f"{tag}-base", "title": f"Turn {turn}: {pname} asks {STATE_NAMES[choice.base]} for a base"[:60],
                     "date": date, "type": "base_request", "actor": power, "state": choice.base,
-                    "name": f"{pname} base (turn {turn})", "source": src})
+                    "name": f"a base for {pname} (turn {turn})", "source": src})
     if choice.deal:
         out.append({"id": f"{tag}-deal", "title": f"Turn {turn}: {pname} offers {STATE_NAMES[choice.deal]} a contract"[:60],
                     "date": date, "type": "energy_deal", "actor": power, "state": choice.deal,
-                    "name": f"{pname} contract (turn {turn})", "value": deal_size, "source": src})
+                    "name": f"a contract with {pname} (turn {turn})", "value": deal_size, "source": src})
     for code, pts in choice.aid.items():
         out.append({"id": f"{tag}-aid-{code.lower()}", "title": f"Turn {turn}: {pname} aid to {STATE_NAMES[code]}"[:60],
                     "date": date, "type": "aid_offer", "actor": power, "targets": [code],
