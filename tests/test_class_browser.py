@@ -127,12 +127,16 @@ def test_three_teams_and_a_teacher_play_two_turns(tmp_path):
                     pages[power].wait_for_function(
                         f"document.querySelector('.gg-month')?.innerText == '{month}'", timeout=15_000)
                     assert pages[power].locator("#sent").count() == 0
+                if turn == 1:
+                    teacher.screenshot(path=str(SCREENSHOTS / "class-teacher-turn.png"))
                 history = pages["USA"].locator("#history").inner_text()
                 assert f"turn {turn}" in history and "Tajikistan" not in history  # its own choices only
             teacher.reload()
             teacher.wait_for_function("document.querySelector('#month').innerText == '2000-12'")
             teacher.click("#end-game")
             teacher.wait_for_selector(".gg-debrief .gg-pull", timeout=30_000)
+            teacher.locator(".gg-debrief h2").first.scroll_into_view_if_needed()
+            teacher.evaluate("document.querySelector('.gg-debrief h2').scrollIntoView()")
             teacher.wait_for_timeout(300)
             teacher.screenshot(path=str(SCREENSHOTS / "class-debrief.png"), full_page=False)
             cells = teacher.locator(".gg-pull").all()

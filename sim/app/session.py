@@ -332,7 +332,7 @@ class Session:
         return {**self.public(),
                 "teams": {p: {"name": POWER_NAMES.get(p, p), "code": t["code"], "joined": t["joined"],
                               "played": p in self.data["pending"]} for p, t in self.data["teams"].items()},
-                "timeline": timeline[:60], "debrief": self.debrief() if self.played else None}
+                "timeline": timeline[:60], "debrief": self.debrief() if self.played and self.finished else None}
 
     # the debrief ---------------------------------------------------------------------------------------
     def driver_rows(self) -> list[dict]:
@@ -351,6 +351,12 @@ class Session:
         """Per turn and team: its choices, and for each state the pulls they work through toward the team's
         power summed over the turn's months; then the change of alignment in the session and in the rule
         run over the whole session."""
+        key = ("debrief", self.played)
+        if key not in self._runs:
+            self._runs[key] = self._debrief()
+        return self._runs[key]
+
+    def _debrief(self) -> dict:
         run, rule = self.session_run(), self.rule_run()
         L = self.turn_months
         idx = {name: d for d, name in enumerate(DRIVERS)}
