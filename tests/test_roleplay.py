@@ -130,3 +130,18 @@ def test_no_turn_past_the_end(tmp_path):
         s.run_turn()
     with pytest.raises(SessionError, match="turn"):
         Session.create(tmp_path / "t", REPLAY, turn="week")
+
+
+def test_a_damaged_session_file_is_a_clear_error(tmp_path, capsys):
+    from sim.cli import main
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "session.json").write_text('{"scenario": 3}')
+    with pytest.raises(SessionError, match="scenario"):
+        Session.load(folder)
+    assert main(["class", "--session", str(folder), "--port", "0"]) == 2
+    assert "not a session this program wrote" in capsys.readouterr().err
+    assert main(["class", "--session", str(tmp_path / "new"), "--seed", "x", "--port", "0"]) == 2
+    assert "--seed" in capsys.readouterr().err
+    assert (folder / "session.json").read_text() == '{"scenario": 3}'  # never touched

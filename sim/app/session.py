@@ -104,6 +104,14 @@ class Session:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as e:
             raise SessionError(f"{path}: cannot read the session ({e})") from None
+        need = {"scenario": str, "seed": int, "turn": str, "teacher_key": str, "teams": dict, "turns": list,
+                "pending": dict, "ended": bool}
+        for key, kind in need.items():
+            if not isinstance(data, dict) or not isinstance(data.get(key), kind):
+                raise SessionError(f"{path}: field {key!r} is missing or not a {kind.__name__}; "
+                                   "the file is not a session this program wrote")
+        if data["turn"] not in TURN_MONTHS:
+            raise SessionError(f"{path}: turn: expected one of {', '.join(TURN_MONTHS)}, got {data['turn']!r}")
         return cls(folder, data)
 
     def save(self) -> None:
