@@ -53,6 +53,8 @@ def test_team_controller_asks_nothing_and_spreads_help_evenly():
     out = ctrl.decide(m.world, m.params, 1)
     assert out["asks"] == {}
     np.testing.assert_array_equal(out["aid"], np.ones(5))
+    assert [e["type"] for e in ctrl.events(1, "1999-01")] == ["base_request"]
+    assert ctrl.events(2, "2000-01") == []  # a turn the team sent nothing
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +74,8 @@ def played(tmp_path_factory):
 
 def test_a_team_acts_only_for_its_own_power_and_sees_only_its_choices(played):
     s, codes = played
+    teams = s.team_controllers()
+    assert teams["USA"].choices[2].base == "KGZ" and teams["USA"].budget_left(2) == BUDGET - 3 - 1 - 6
     with pytest.raises(SessionError, match="code"):
         s.submit("NOPE1", {})
     view = s.team_view(codes["RUS"])

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from sim.app.teams import BUDGET, TeamController, choice_events, parse_choice
+from sim.app.teams import BUDGET, TeamController, parse_choice
 from sim.codes import POWER_NAMES, STATE_NAMES
 from sim.rules.alignment import DRIVERS
 from sim.scenario.schema import month_index, month_text
@@ -173,14 +173,12 @@ class Session:
     def scenario_data(self) -> dict:
         """The session as a scenario file: the base scenario, team powers scripted, choices as events."""
         end = month_text(self.start + max(1, self.months_played()) - 1)
+        teams = self.team_controllers()
         events = []
         for t in self.data["turns"]:
             date = month_text(self.turn_start(t["number"]))
-            for power in (p for p in self.powers if p in t["choices"]):  # a fixed order: the scenario's
-                ch = t["choices"][power]
-                deal_size = float(self.base.spec.powers[power].deal_size)
-                events += choice_events(parse_choice(ch, self.states, self.exporters), power, t["number"],
-                                        date, deal_size)
+            for power in (p for p in self.powers if p in teams):  # a fixed order: the scenario's
+                events += teams[power].events(t["number"], date)
         return {
             "extends": self.data["scenario"],
             "name": "classroom-session",
@@ -192,6 +190,15 @@ class Session:
             "powers": {p: {"controller": "scripted"} for p in self.data["teams"]},
             "events": events,
         }
+
+    def team_controllers(self) -> dict[str, TeamController]:
+        """Each team's controller, holding its choices of every turn played."""
+        out = {}
+        for p in (p for p in self.powers if p in self.data["teams"]):
+            choices = {t["number"]: parse_choice(t["choices"][p], self.states, self.exporters)
+                       for t in self.data["turns"] if p in t["choices"]}
+            out[p] = TeamController(p, choices, float(self.base.spec.powers[p].deal_size))
+        return out
 
     def scenario_yaml(self) -> str:
         return ("# A classroom session as a scenario file (python run.py run FILE --seed "
@@ -228,13 +235,12 @@ class Session:
         """The session's world, month by month, to the end of the last turn played."""
         key = ("session", self.played)
         if key not in self._runs:
+            from sim.controllers import RuleController
             from sim.scenario import load_scenario
 
             loaded = load_scenario(self.scenario_file())
-            ctrl = [TeamController(p) if p in self.data["teams"] else None for p in loaded.powers]
-            from sim.controllers import RuleController
-
-            ctrl = [c if c is not None else RuleController() for c in ctrl]
+            teams = self.team_controllers()
+            ctrl = [teams.get(p) or RuleController() for p in loaded.powers]
             self._runs = {key: self._run(loaded, self.months_played(), ctrl)}
         return self._runs[key]
 

@@ -125,17 +125,23 @@ def choice_events(choice: Choice, power: str, turn: int, date: str, deal_size: f
 
 
 class TeamController(ScriptedController):
-    """The controller of a power a team plays: it asks for nothing on its own and spreads its routine help
-    evenly (a scripted power); the team's asks, offers, aid and pressure arrive as the turn's events
-    (``choice_events``), so a scenario file with ``controller: scripted`` replays it exactly.
+    """The controller of a power a team plays: it holds the team's choices turn by turn, turns them into
+    the turn's events (``events``), asks for nothing on its own and spreads its routine help evenly (a
+    scripted power). The team's asks, offers, aid and pressure arrive through those events, so a scenario
+    file with ``controller: scripted`` and the same events replays it exactly.
 
     ``choices`` maps a turn number to the team's Choice; ``budget_left(turn)`` is what it may still spend."""
 
-    def __init__(self, power: str, choices: dict[int, Choice] | None = None):
+    def __init__(self, power: str, choices: dict[int, Choice] | None = None, deal_size: float = 0.3):
         super().__init__()
         self.power = power
+        self.deal_size = float(deal_size)
         self.choices = dict(choices or {})
 
     def budget_left(self, turn: int) -> int:
         c = self.choices.get(turn)
         return BUDGET - (c.cost() if c else 0)
+
+    def events(self, turn: int, date: str) -> list[dict]:
+        """The scenario events of the team's choices for ``turn``, dated ``date`` (its first month)."""
+        return choice_events(self.choices.get(turn, Choice()), self.power, turn, date, self.deal_size)
