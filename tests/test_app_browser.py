@@ -133,8 +133,8 @@ def test_page_loads_steps_and_takes_a_what_if(app_url, tmp_path):
             from sim.app.classroom import exact
             from sim.parameters import DEFAULTS
 
-            for name in ("w_regime", "alignment_rate"):  # exact, as the run uses them
-                assert _param(page, name) == exact(DEFAULTS[name])
+            assert _param(page, "w_regime") == exact(DEFAULTS["w_regime"])
+            assert _param(page, "w_blame") == exact(DEFAULTS["w_blame"])
             map0, chart0 = _html(page, ".gg-map-month"), _html(page, ".gg-chart")
             events0 = page.locator(".gg-event-row").count()
 

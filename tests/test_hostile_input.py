@@ -226,14 +226,16 @@ def test_messages_name_the_users_own_file_line_and_field(tmp_path):
     child.write_text(f"""extends: {REPLAY}
 name: child
 events:
-  - {{id: ok_one, date: "2001-01", type: afghan_insurgency, level: 0.5, source: x}}
+  - {{id: ok_one, title: One, date: "2001-01", type: afghan_insurgency, level: 0.5, source: x}}
   - id: bad_one
+    title: Bad
     date: "2001-02"
     type: terror_attack
     targets: [KAZ]
     magnitude: 7
     source: x
   - id: typo
+    title: Typo
     date: "2001-03"
     type: afghan_insurgency
     level: 0.5
@@ -244,7 +246,7 @@ events:
     assert "events[2].sorce" in str(out) and "did you mean 'source'" in str(out), str(out)
     child.write_text(child.read_text().replace("    sorce: x\n", "    source: x\n"))
     out, _ = load_or_error(child)
-    assert f"{child}, line 9 (events[1].magnitude)" in str(out), str(out)
+    assert f"{child}, line 10 (events[1].magnitude)" in str(out), str(out)
     orphan = tmp_path / "orphan.yaml"
     orphan.write_text("extends: nowhere.yaml\nname: orphan\n")
     out, _ = load_or_error(orphan)

@@ -27,7 +27,7 @@ def configure(p) -> None:
                         "(the same results to the bit, hundreds of times slower)")
     p.add_argument("--out", default=None, help="result folder (default results/<sweep name>/)")
     p.add_argument("--chunk-size", type=int, default=None, metavar="RUNS",
-                   help="runs per chunk (default: about 32 chunks of 50 to 2000 runs); fixed for a result folder")
+                   help="runs per chunk (default: about 1,000, at least 8 chunks, at least 50 runs); fixed for a result folder")
     p.add_argument("--retry-failed", action="store_true",
                    help="when continuing, run again the chunks that hold a failed run")
     p.add_argument("--dry-run", action="store_true",
