@@ -21,6 +21,7 @@ COMMANDS = {
     "sweep": ("sim.sweep.command", "run a parameter sweep declared in a sweep file"),
     "analyze": ("sim.sweep.analyze_command", "sensitivity analysis and scenario discovery on sweep results"),
     "app": ("sim.app.command", "serve the classroom app in the browser (Mesa SolaraViz)"),
+    "class": ("sim.app.classroom_server", "a role-play session: teams play the powers turn by turn in the browser"),
 }
 
 
