@@ -48,19 +48,23 @@ def events_phase(world: World, params) -> list[tuple]:
 
 def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
     """Open bases of each power in the chosen state(s): (..., S, P) for all states, (..., P) for one."""
+    from sim.rules import kernels
+
     st, r = world.setup, world.runs
-    one = isinstance(state_idx, (int, np.integer))
-    shape = r.alignment[..., state_idx, :].shape
-    out = np.zeros(shape)
-    for k, slot in enumerate(st.slots):
-        if slot.kind != "base" or (one and slot.state != state_idx):
-            continue
-        is_open = (r.slot_status[..., k] == OPEN).astype(float)
-        if one:
-            out[..., slot.power] += is_open
-        else:
-            out[..., slot.state, slot.power] += is_open
-    return out
+    cached = world.extra.get("_base_slots")
+    if cached is None or cached[0] is not st.slots:
+        ks = [k for k, sl in enumerate(st.slots) if sl.kind == "base"]
+        cached = (st.slots, np.array(ks, dtype=np.int64),
+                  np.array([st.slots[k].state for k in ks], dtype=np.int64),
+                  np.array([st.slots[k].power for k in ks], dtype=np.int64))
+        world.extra["_base_slots"] = cached
+    S, P = r.alignment.shape[-2:]
+    status = np.ascontiguousarray(r.slot_status, dtype=np.int64)
+    lead = status.shape[:-1]
+    M = int(np.prod(lead, dtype=np.int64))
+    out = kernels.bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3], OPEN, S, P)
+    out = out.reshape(lead + (S, P))
+    return out[..., state_idx, :]
 
 
 def stance_situation(world: World, params, idx=slice(None)) -> dict:
