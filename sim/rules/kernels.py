@@ -63,7 +63,7 @@ def bloc_hostility(member, led, hostility):
                 v = 0.0
                 for q in range(P):
                     c = (1.0 if bloc[q] else 0.0) * hostility[n, q, p]
-                    v = v if v >= c else c  # np.maximum(v, c) for numbers that are not NaN
+                    v = v if v >= c else c  # noqa: FURB136 - as np.maximum(v, c) keeps v on ties
                 veto[n, s, p] = v
     return veto
 
