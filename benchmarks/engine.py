@@ -64,16 +64,19 @@ else:
 
 
 def measure(code: Path, what: str) -> dict:
+    """One measurement in a child process that imports ``sim`` from ``code`` (run from that folder: ``python
+    -c`` puts its working folder first on the path)."""
     env = {**os.environ, "PYTHONPATH": str(code), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-c", CHILD, what, str(REPLAY)], cwd=ROOT, env=env, check=True,
+    out = subprocess.run([sys.executable, "-c", CHILD, what, str(REPLAY)], cwd=code, env=env, check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 def clock_ghz() -> float | None:
     try:
-        mhz = [float(line.split(":")[1]) for line in open("/proc/cpuinfo") if line.startswith("cpu MHz")]
+        with open("/proc/cpuinfo") as f:
+            mhz = [float(line.split(":")[1]) for line in f if line.startswith("cpu MHz")]
         return max(mhz) / 1000.0 if mhz else None
     except OSError:
         return None

@@ -41,9 +41,10 @@ def bloc_hostility(member, org_security, org_weights, hostility):
     from sim.rules import kernels
 
     led = (org_security[:, None] > 0) & (org_weights >= 0.5)  # (O, P)
-    S, O = member.shape[-2:]
-    P = org_weights.shape[1]
-    if hostility.ndim >= 3 and hostility.shape[-3] == 1 and member.dtype == bool:  # (..., 1, P, P): one per run
+    if member.ndim >= 2 and hostility.ndim >= 3 and hostility.shape[-3] == 1 and member.dtype == bool:
+        # member (..., S, O), hostility (..., 1, P, P): one matrix per run for all its states
+        S, O = member.shape[-2:]
+        P = org_weights.shape[1]
         lead = np.broadcast_shapes(member.shape[:-2], hostility.shape[:-3])
         m = np.ascontiguousarray(np.broadcast_to(member, lead + (S, O))).reshape(-1, S, O)
         h = np.ascontiguousarray(np.broadcast_to(np.asarray(hostility, dtype=np.float64)[..., 0, :, :],
