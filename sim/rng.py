@@ -34,17 +34,18 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 def random_bits(seed, month, agent, stream) -> np.ndarray:
-    """64 random bits for each combination of the (broadcast) keys."""
+    """64 random bits for each combination of the (broadcast) keys (the mixing runs in a compiled loop,
+    sim.rules.kernels.random_bits, on the same uint64 words)."""
+    from sim.rules import kernels
+
     with np.errstate(over="ignore"):
         s = np.asarray(seed, dtype=np.uint64)
         m = np.asarray(month, dtype=np.int64).astype(np.uint64)
         a = np.asarray(agent, dtype=np.int64).astype(np.uint64)
         k = np.asarray(stream, dtype=np.int64).astype(np.uint64)
-        x = _mix(s * _GOLDEN + _GOLDEN)
-        x = _mix(x ^ (m * _K_MONTH + _GOLDEN))
-        x = _mix(x ^ (a * _K_AGENT + _GOLDEN))
-        x = _mix(x ^ (k * _K_STREAM + _GOLDEN))
-    return x
+    shape = np.broadcast_shapes(s.shape, m.shape, a.shape, k.shape)
+    flat = [np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1) for v in (s, m, a, k)]
+    return kernels.random_bits(*flat).reshape(shape)
 
 
 def uniform(seed, month, agent, stream) -> np.ndarray:

@@ -48,19 +48,23 @@ def events_phase(world: World, params) -> list[tuple]:
 
 def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
     """Open bases of each power in the chosen state(s): (..., S, P) for all states, (..., P) for one."""
+    from sim.rules import kernels
+
     st, r = world.setup, world.runs
-    one = isinstance(state_idx, (int, np.integer))
-    shape = r.alignment[..., state_idx, :].shape
-    out = np.zeros(shape)
-    for k, slot in enumerate(st.slots):
-        if slot.kind != "base" or (one and slot.state != state_idx):
-            continue
-        is_open = (r.slot_status[..., k] == OPEN).astype(float)
-        if one:
-            out[..., slot.power] += is_open
-        else:
-            out[..., slot.state, slot.power] += is_open
-    return out
+    cached = world.extra.get("_base_slots")
+    if cached is None or cached[0] is not st.slots:
+        ks = [k for k, sl in enumerate(st.slots) if sl.kind == "base"]
+        cached = (st.slots, np.array(ks, dtype=np.int64),
+                  np.array([st.slots[k].state for k in ks], dtype=np.int64),
+                  np.array([st.slots[k].power for k in ks], dtype=np.int64))
+        world.extra["_base_slots"] = cached
+    S, P = r.alignment.shape[-2:]
+    status = np.ascontiguousarray(r.slot_status, dtype=np.int64)
+    lead = status.shape[:-1]
+    M = int(np.prod(lead, dtype=np.int64))
+    out = kernels.bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3], OPEN, S, P)
+    out = out.reshape(lead + (S, P))
+    return out[..., state_idx, :]
 
 
 def stance_situation(world: World, params, idx=slice(None)) -> dict:
@@ -286,10 +290,33 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
     }
 
 
+def _memo(world: World, name: str, params, inputs: tuple, compute):
+    """The value ``compute()`` gave last time for these very inputs (compared exactly) and parameters, else a
+    fresh one: what every state reads from the same month (the trade shares, the blocs' vetoes) is computed
+    once, not once per agent or per call. The value is shared: callers must not change it in place."""
+    cache = world.extra.setdefault("_memo", {})
+    hit = cache.get(name)
+    if (hit is not None and hit[0] is params and hit[1] is world.setup and len(hit[2]) == len(inputs)
+            and all(a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
+                    for a, b in zip(hit[2], inputs))):
+        return hit[3]
+    value = compute()
+    cache[name] = (params, world.setup, tuple(np.array(a) for a in inputs), value)
+    return value
+
+
 def trade_month(world: World, params) -> dict:
     """The month's economic ties and export routes of every state (sim.rules.trade): the tie with each power
     from the trade shares the partners' masses, the oil price and the routes in service give; a power with no
     mass series keeps the file's fixed tie. The routes move toward the capacity signed."""
+    st, r = world.setup, world.runs
+    t = min(world.step, st.months - 1)
+    month = (np.array(t), np.asarray(st.trade_mass[t]), np.asarray(st.trade_price[t]))
+    return _memo(world, "trade_month", params, month + (r.route, r.route_signed, r.economy),
+                 lambda: _trade_month(world, params))
+
+
+def _trade_month(world: World, params) -> dict:
     from sim.rules import trade as tr
 
     st, r = world.setup, world.runs
@@ -347,9 +374,9 @@ def slot_utility(world: World, params, ks: list[int]) -> np.ndarray:
 
     sidx = np.array([st.slots[k].state for k in ks], dtype=np.int64)
     pidx = np.array([st.slots[k].power for k in ks], dtype=np.int64)
-    hostility = hostility_matrix(world, params)
-    veto = dc.bloc_hostility(r.member, sch.org_security, sch.org_weights,
-                             hostility[..., None, :, :])  # (..., S, P)
+    veto = _memo(world, "bloc_veto", params, (r.member, r.stance, sch.org_security, sch.org_weights),
+                 lambda: dc.bloc_hostility(r.member, sch.org_security, sch.org_weights,
+                                           hostility_matrix(world, params)[..., None, :, :]))  # (..., S, P)
     a_k, veto_k, neut_k = r.alignment[..., sidx, pidx], veto[..., sidx, pidx], st.neutrality[sidx]
     blame_k = r.blame[..., sidx, pidx]
     is_deal = np.array([st.slots[k].kind == "deal" for k in ks])
@@ -440,6 +467,8 @@ def commit_policy(world: World, params, policy: dict) -> None:
     month = st.start + world.step
     scale = per_run(params["choice_scale"], 0)
     for k, ask in policy["asks"].items():
+        if not np.any(ask):  # nothing asked in any run: nothing to store (the draw would be unused)
+            continue
         taste = scale * rng.logistic_noise(r.seed, month, k, rng.STREAM_SLOT_TASTE)
         r.slot_status[..., k] = np.where(ask, PENDING, r.slot_status[..., k])
         r.slot_months[..., k] = np.where(ask, 0, r.slot_months[..., k])

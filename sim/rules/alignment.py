@@ -68,14 +68,13 @@ def pulls(*, security_threat, regime_threat, fear, offer, support, pressure, eco
 
 def rival_pressure(presence, hostility):
     """For each power p: sum over q of hostility[q, p] x presence[q] (fixed order)."""
+    from sim.rules import kernels
+
     P = presence.shape[-1]
-    out = np.zeros(np.broadcast_shapes(presence.shape, hostility.shape[:-1]))
-    for p in range(P):
-        total = 0.0 * presence[..., 0]
-        for q in range(P):
-            total = total + hostility[..., q, p] * presence[..., q]
-        out[..., p] = total
-    return out
+    shape = np.broadcast_shapes(presence.shape, hostility.shape[:-1])
+    pres = np.ascontiguousarray(np.broadcast_to(np.asarray(presence, dtype=np.float64), shape)).reshape(-1, P)
+    hos = np.ascontiguousarray(np.broadcast_to(np.asarray(hostility, dtype=np.float64), shape + (P,)))
+    return kernels.rival_pressure(pres, hos.reshape(-1, P, P)).reshape(shape)
 
 
 def others_sum(x):

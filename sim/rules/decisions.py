@@ -38,7 +38,18 @@ def bloc_hostility(member, org_security, org_weights, hostility):
     bloc[q] = 1 when the state is in a bloc with a security role led (weight >= 0.5) by q;
     veto[p] = the largest bloc[q] x H[q, p] over the patrons q (H: hostility matrix, q toward p).
     """
+    from sim.rules import kernels
+
     led = (org_security[:, None] > 0) & (org_weights >= 0.5)  # (O, P)
+    if member.ndim >= 2 and hostility.ndim >= 3 and hostility.shape[-3] == 1 and member.dtype == bool:
+        # member (..., S, O), hostility (..., 1, P, P): one matrix per run for all its states
+        S, O = member.shape[-2:]
+        P = org_weights.shape[1]
+        lead = np.broadcast_shapes(member.shape[:-2], hostility.shape[:-3])
+        m = np.ascontiguousarray(np.broadcast_to(member, lead + (S, O))).reshape(-1, S, O)
+        h = np.ascontiguousarray(np.broadcast_to(np.asarray(hostility, dtype=np.float64)[..., 0, :, :],
+                                                 lead + (P, P))).reshape(-1, P, P)
+        return kernels.bloc_hostility(m, np.ascontiguousarray(led), h).reshape(lead + (S, P))
     bloc = np.zeros(member.shape[:-1] + (org_weights.shape[1],), dtype=bool)
     for o in range(member.shape[-1]):
         bloc = bloc | (member[..., o:o + 1] & led[o])
@@ -83,18 +94,34 @@ def bloc_conflict(member, org_security, org_weights):
     leads the other as a security bloc (a single patron: weight above 0.5, and a security role). A member of Russia's security bloc
     pays for joining a grouping set against Russia (GUUAM), and a member of that grouping for joining the bloc.
     """
-    O, P = org_weights.shape
-    led = ((org_security[:, None] > 0) & (org_weights > 0.5)).astype(float)  # (O, P)
-    against = np.maximum(-org_weights, 0.0)  # (O, P)
-    out = np.zeros(member.shape[:-1] + (O,))
-    for o in range(O):
-        total = 0.0 * out[..., o]
-        for other in range(O):
-            if other == o:
-                continue
-            clash = 0.0
-            for q in range(P):
-                clash = clash + against[o, q] * led[other, q] + led[o, q] * against[other, q]
-            total = total + member[..., other] * clash
-        out[..., o] = total
-    return out
+    from sim.rules import kernels
+
+    O = org_weights.shape[0]
+    clash = _clash(np.asarray(org_security, dtype=np.float64), np.asarray(org_weights, dtype=np.float64))
+    m = np.ascontiguousarray(np.asarray(member, dtype=bool)).reshape(-1, O)
+    return kernels.bloc_conflict(m, clash).reshape(member.shape[:-1] + (O,))
+
+
+_CLASH: dict = {}
+
+
+def _clash(org_security, org_weights) -> np.ndarray:
+    """clash[o, other] = sum over powers q, in order, of against[o, q] x led[other, q] + led[o, q] x
+    against[other, q]: the weight one organisation sets against the patron who leads the other as a security
+    bloc, both ways (kept per set of organisations, which changes only with the scenario's events)."""
+    key = (org_security.tobytes(), org_weights.tobytes(), org_weights.shape)
+    if key not in _CLASH:
+        O, P = org_weights.shape
+        led = ((org_security[:, None] > 0) & (org_weights > 0.5)).astype(float)  # (O, P)
+        against = np.maximum(-org_weights, 0.0)  # (O, P)
+        clash = np.zeros((O, O))
+        for o in range(O):
+            for other in range(O):
+                total = 0.0
+                for q in range(P):
+                    total = total + against[o, q] * led[other, q] + led[o, q] * against[other, q]
+                clash[o, other] = total
+        if len(_CLASH) > 64:
+            _CLASH.clear()
+        _CLASH[key] = clash
+    return _CLASH[key]

@@ -75,17 +75,32 @@ def aid_allocation(priority):
 def patron_weights(member, org_weights):
     """For each power, its patron weight summed over the organisations the state belongs to (a negative
     weight, an organisation set against the power, counts as 0). member (..., O); org_weights (O, P)."""
-    total = 0.0 * member[..., :1] * org_weights[0]
-    for o in range(org_weights.shape[0]):
-        total = total + member[..., o:o + 1] * np.maximum(org_weights[o], 0.0)
-    return total
+    from sim.rules import kernels
+
+    O, P = org_weights.shape
+    if member.dtype != bool:
+        total = 0.0 * member[..., :1] * org_weights[0]
+        for o in range(O):
+            total = total + member[..., o:o + 1] * np.maximum(org_weights[o], 0.0)
+        return total
+    w = np.asarray(org_weights, dtype=np.float64)
+    flat = np.ascontiguousarray(member).reshape(-1, O)
+    return kernels.patron_weights(flat, np.maximum(w, 0.0), np.ascontiguousarray(w[0])).reshape(
+        member.shape[:-1] + (P,))
 
 
 def clients(member, org_weights, base_open_sp):
     """A power's clients: memberships of states in organisations it leads (weight >= 0.5) plus the bases
     it keeps. member (..., S, O); base_open_sp (..., S, P) counts of open bases. Returns (..., P)."""
+    from sim.rules import kernels
+
     led = (org_weights >= 0.5).astype(float)  # (O, P)
-    S = member.shape[-2]
+    S, O = member.shape[-2:]
+    P = org_weights.shape[1]
+    if member.dtype == bool and base_open_sp.shape[:-2] == member.shape[:-2]:
+        m = np.ascontiguousarray(member).reshape(-1, S, O)
+        b = np.ascontiguousarray(base_open_sp, dtype=np.float64).reshape(-1, S, P)
+        return kernels.clients(m, led, b).reshape(member.shape[:-2] + (P,))
     total = 0.0 * base_open_sp[..., 0, :]
     for s in range(S):
         for o in range(org_weights.shape[0]):

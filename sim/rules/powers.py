@@ -68,14 +68,11 @@ def hostility_matrix(levels, rivals):
 
 def toward_rivals(x, rivals):
     """For each power p, the sum of x over p's rivals q (fixed order): sum_q rivals[p, q] x[q]."""
-    P = rivals.shape[0]
-    out = np.zeros(x.shape)
-    for p in range(P):
-        total = 0.0 * x[..., 0]
-        for q in range(P):
-            total = total + rivals[p, q] * x[..., q]
-        out[..., p] = total
-    return out
+    from sim.rules import kernels
+
+    x = np.asarray(x, dtype=np.float64)
+    flat = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+    return kernels.toward_rivals(flat, np.ascontiguousarray(rivals, dtype=np.float64)).reshape(x.shape)
 
 
 def client_loss(before, now, weight):
