@@ -42,6 +42,7 @@ def tiny_world(batch: int | None = None, seed: int = 7) -> World:
     capacity = np.tile(np.array([1.0, 2.0, 0.5]), (T, 1))
     capacity[6:, 2] = 1.0  # power 2's capacity doubles half-way through the year
     capacity[T - 1] = [1.5, 2.0, 1.2]  # and the last month differs from the one before
+    capacity[1:6, 0] = 1.1  # power 0's capacity moves after the first month
     means = np.tile(np.array([1.2, 1.0, 1.5]), (T, 1))
     means[T - 1, 2] = 0.9  # power 2's means fall back below the reference in the last month
     setup = Setup(
@@ -165,7 +166,7 @@ def same(batch, single, i, path="out"):
         s = np.asarray(single)
         bi = np.broadcast_to(b, (2,) + s.shape)[i] if b.ndim <= s.ndim else b[i]
         assert bi.shape == s.shape, (path, b.shape, s.shape)
-        np.testing.assert_array_equal(bi, s, err_msg=path)
+        np.testing.assert_array_equal(bi, s, err_msg=path, strict=True)
 
 
 def with_trade(w: World) -> World:

@@ -272,3 +272,34 @@ def test_a_drawn_hazard_upheaval_uses_the_parameters():
     mask = applied[1][1]
     assert (w.runs.blame[:, 1, 1] > b0[:, 1, 1]).all()  # the scheduled unrest, in every run
     assert ((w.runs.blame[:, 0, 1] > b0[:, 0, 1]) == mask).all()  # the hazard, where drawn (no contagion)
+
+
+def test_a_forced_energy_offer_opens_its_contract():
+    w = tiny_world()
+    w.setup.slots[2].event_id = "pipe"
+    evs.apply_event(w, event(id="pipe", type="energy_deal"), params())
+    assert w.runs.slot_status[2] == PENDING and w.runs.slot_status[3] == NOT_YET
+
+
+def test_a_revolution_at_home_frightens_the_neighbours_by_their_likeness():
+    w = tiny_world()
+    rt0 = w.runs.regime_threat.copy()
+    evs.apply_event(w, event(type="color_revolution", place="AAA", magnitude=1.0), params(contagion=0.5))
+    assert close(w.runs.regime_threat, rt0 + [1.0, 0.5 * (1.0 - 0.4)])
+
+
+FIELDS = ("blame", "offers", "regime_threat", "encroachment", "openness", "affinity")
+
+
+def test_a_masked_upheaval_leaves_the_other_runs_untouched():
+    for ev in (event(type="unrest", state="AAA", magnitude=1.0),
+               event(type="color_revolution", place="BBB", magnitude=1.0, new_openness=0.9,
+                     affinity_shift={"USA": 0.5})):
+        w = tiny_world(batch=2)
+        evs.apply_event(w, ev, params(), np.array([True, False]))
+        one = tiny_world()
+        evs.apply_event(one, ev, params())
+        untouched = tiny_world()
+        for f in FIELDS:
+            assert close(getattr(w.runs, f)[0], getattr(one.runs, f)), f
+            assert close(getattr(w.runs, f)[1], getattr(untouched.runs, f)), f

@@ -226,3 +226,43 @@ def test_commit_decisions_moves_routes_for_deals_only():
     step.commit_decisions(w, {"member": np.array([False, False]), "member_months": np.array([1, 1]), "slots": []},
                           0)
     assert r.member.tolist() == [[False, False], [False, True]] and r.member_months[0].tolist() == [1, 1]
+
+
+def test_each_run_of_a_batch_decides_by_its_own_thresholds():
+    from sim.parameters import DEFAULTS, batch_params
+
+    w = tiny_world(batch=2)
+    w.runs.member_months[:] = 5
+    rows = [dict(DEFAULTS, join_threshold=-5.0, leave_threshold=5.0, min_dwell=0),
+            dict(DEFAULTS, join_threshold=5.0, leave_threshold=-5.0, min_dwell=0)]
+    out = step.decision_phase(w, batch_params(rows))
+    assert out["joined"][0].tolist() == [[False, True], [True, False]]  # run 0 joins all, leaves all it was in
+    assert out["left"][0].tolist() == [[True, False], [False, True]]
+    assert not out["joined"][1].any() and not out["left"][1].any()
+    rows[0]["min_dwell"] = 6  # months 5: not settled in run 0
+    out = step.decision_phase(w, batch_params(rows))
+    assert not out["joined"][0].any() and not out["left"][0].any()
+
+
+def test_bloc_rules_broadcast_over_runs_and_organisations():
+    member = np.array([True, False, False])
+    sec = np.array([0.5, 0.5, 0.0])
+    weights = np.array([[1.0, 0.0, 0.0], [0.0, 0.6, 0.0], [0.0, 0.0, 1.0]])
+    H = np.array([[0.0, 0.2, 0.7], [0.9, 0.0, 0.4], [1.0, 1.0, 0.0]])
+    veto = dc.bloc_hostility(member, sec, weights, np.stack([H, 2 * H]))  # one state, hostility per run
+    assert close(veto, [[0.0, 0.2, 0.7], [0.0, 0.4, 1.4]])
+    u = dc.membership_utility(np.array([0.5, 0.5, 0.5]), weights, np.array([0.1, 0.2, 0.3]), np.array(0.0), 0.4)
+    assert close(u, [0.6, 0.5, 0.8])
+    # a patron without a security role leads no bloc: belonging to its grouping clashes with nothing
+    against = np.array([[0.0, 0.0, -1.0], [0.0, 0.0, 1.0]])
+    assert close(dc.bloc_conflict(np.array([False, True]), np.array([0.0, 0.0]), against), [0.0, 0.0])
+    assert close(dc.bloc_conflict(np.array([False, True]), np.array([0.0, 0.5]), against), [1.0, 0.0])
+
+
+def test_a_deal_that_neither_opens_nor_closes_leaves_the_routes_alone():
+    w = tiny_world()
+    dec = {"member": w.runs.member.copy(), "member_months": w.runs.member_months.copy(), "slots": [2, 3],
+           "slot_status": np.array([PENDING, NOT_YET]), "slot_months": np.array([1, 0]),
+           "opened": np.array([False, False]), "closed": np.array([False, False])}
+    step.commit_decisions(w, dec)
+    assert close(w.runs.route_signed, np.zeros((2, 4))) and w.runs.slot_months[2] == 1

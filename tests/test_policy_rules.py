@@ -272,3 +272,13 @@ def test_scripted_aid_does_not_depend_on_the_alignment():
     w.runs.alignment[:, 1] = 0.0
     out = ScriptedController(aid={0: [2.0, 1.0]}).decide(w, params(), 1)
     assert close(out["aid"], [2.0, 1.0])
+
+
+def test_policy_phase_passes_each_controllers_help_on():
+    w = tiny_world()
+    cs = [ScriptedController(aid={0: [1.0, 2.0]}), ScriptedController(aid={0: [3.0, 1.0]}), RuleController()]
+    out = step.policy_phase(w, rule_params(), cs)
+    assert close(out["aid"][0], [1.0, 2.0]) and close(out["aid"][1], [3.0, 1.0])
+    settled = step.settle_policy(w, rule_params(), cs, 1)
+    assert settled == {"asks": {}, "aid": settled["aid"]} and list(settled["aid"]) == [1]
+    assert close(settled["aid"][1], [3.0, 1.0])

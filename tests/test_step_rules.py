@@ -97,6 +97,9 @@ def test_rival_pressure_reads_hostility_of_q_toward_p():
     assert r.tolist() == pytest.approx([0.2 * 0.5, 1.0 * 1.0, 0.5 * 1.0])
     batch = al.rival_pressure(np.stack([presence, 2 * presence]), H)
     assert close(batch[1], 2 * r)
+    per_run_h = al.rival_pressure(presence, np.stack([H, 2 * H]))  # one state, a hostility matrix per run
+    assert close(per_run_h, [r, 2 * r])
+    assert close(al.rival_pressure(np.array([0.0, 0.5, 2.0]), H), [0.1, 0.0, 0.0])
 
 
 def test_others_sum():
@@ -128,7 +131,12 @@ def test_alignment_step_tiny_pulls_use_the_slope_and_bounds_clip():
     terms = np.zeros((1, 7))
     terms[0, 0] = 1e-13
     new, drivers = al.alignment_step(np.array([0.5]), np.array([0.0]), terms, 1.0, 0.0)
-    assert drivers[0, 0] == pytest.approx(0.25 * 1e-13, rel=1e-6)
+    assert drivers[0, 0] == pytest.approx(0.25 * 1e-13, rel=1e-6, abs=0.0)
+    new, drivers = al.alignment_step(np.array([0.2]), np.array([np.log(0.25)]), terms, 1.0, 0.0)
+    assert drivers[0, 0] == pytest.approx(0.2 * 0.8 * 1e-13, rel=1e-6, abs=0.0)
+    terms[0, 0] = 0.5  # not small: the secant of the logistic, not its slope
+    new, drivers = al.alignment_step(np.array([0.5]), np.array([0.0]), terms, 1.0, 0.0)
+    assert drivers[0, 0] == pytest.approx(1.0 / (1.0 + np.exp(-0.5)) - 0.5)
     new, drivers = al.alignment_step(np.array([0.99]), np.array([0.0]), np.zeros((1, 7)), 0.0, 0.05)
     assert new[0] == 1.0 and drivers[0, 9] == pytest.approx(-0.04)
     new, drivers = al.alignment_step(np.array([0.01]), np.array([0.0]), np.zeros((1, 7)), 0.0, -0.05)
@@ -136,9 +144,9 @@ def test_alignment_step_tiny_pulls_use_the_slope_and_bounds_clip():
 
 
 def test_affinity_at_rest_makes_the_start_the_target():
-    terms = np.array([[0.3, -0.1, 0.0, 0.2, 0.0, 0.0, -0.4]])
+    terms = np.array([[0.3, -0.1, 0.0, 0.2, 0.0, 0.0, -0.1]])
     aff = al.affinity_at_rest(np.array([0.6]), terms)
-    assert aff[0] == pytest.approx(np.log(0.6 / 0.4) - 0.0)
+    assert aff[0] == pytest.approx(np.log(0.6 / 0.4) - 0.3)
     new, _ = al.alignment_step(np.array([0.6]), aff, terms, 0.5, 0.0)
     assert new[0] == pytest.approx(0.6)
 
@@ -546,7 +554,7 @@ def test_one_agent_gets_what_all_agents_get(run):
 
 def same_cut(one, alls, cut):
     for key, value in one.items():
-        np.testing.assert_array_equal(np.asarray(value), np.asarray(alls[key])[cut], err_msg=key)
+        np.testing.assert_array_equal(np.asarray(value), np.asarray(alls[key])[cut], err_msg=key, strict=True)
 
 
 def test_phases_read_the_month_or_the_last_month_past_the_period():
@@ -623,3 +631,62 @@ def test_trade_month_gives_each_run_of_a_batch_its_own_ties():
         one.setup = w.setup
         one.runs.route, one.runs.route_signed = w.runs.route[i].copy(), w.runs.route_signed[i].copy()
         same(out, step.trade_month(one, p1), i)
+
+
+def test_stance_situation_counts_rival_wars_as_presence_and_caps_the_shared_threat():
+    w = tiny_world()
+    p = params(stance_tolerance=0.0, assertiveness=0.0, presence_weight=0.7, cooperation_weight=1.0)
+    w.runs.slot_status[0] = CLOSED  # no rival base left: power 1's war alone makes it present for power 0
+    assert step.stance_situation(w, p)["proposal"][0] != pw.INTEGRATE
+    w = tiny_world()
+    w.schedule.operations[1] = 1.5  # a war of more than one unit shares no more than the whole threat
+    # power 0: encroachment 0.1 + 0.7 x 1 = 0.8 against felt 0.65 x min(1, 1.5): counterbalance
+    assert step.stance_situation(w, p)["proposal"][0] == pw.COUNTERBALANCE
+    w = tiny_world()
+    w.runs.slot_status[4] = OPEN  # two rival bases: presence counts both
+    p2 = params(stance_tolerance=0.0, assertiveness=0.0, presence_weight=0.2, cooperation_weight=1.0)
+    # encroachment 0.1 + 0.2 x 2 = 0.5 > 0.65 x 0.5: counterbalance (with one base, 0.3: cooperate)
+    assert step.stance_situation(w, p2)["proposal"][0] == pw.COUNTERBALANCE
+    w.runs.slot_status[4] = 0
+    assert step.stance_situation(w, p2)["proposal"][0] == pw.COOPERATE
+
+
+def test_state_phase_noise_is_the_seeded_normal_draw_of_each_state_and_power():
+    from sim import rng
+
+    w = tiny_world()
+    w.step = 4
+    out = step.state_phase(w, params(noise_sd=0.01))
+    agents = np.arange(2)[:, None] * 3 + np.arange(3)
+    z = rng.normal(w.runs.seed, w.setup.start + 4, agents, rng.STREAM_ALIGNMENT_NOISE)
+    assert out["drivers"].shape == (2, 3, 10)
+    assert close(out["drivers"][..., 8], 0.01 * z)
+    quiet = step.state_phase(w, params(noise_sd=0.0))
+    assert close(out["alignment"], np.clip(quiet["alignment"] + 0.01 * z, 0.0, 1.0))
+
+
+def test_help_follows_the_aid_shares():
+    w = tiny_world()
+    w.runs.aid_share = np.array([[0.5, 1.5, 1.0], [1.5, 0.5, 1.0]])
+    p = params(effort_rate=0.2, offers_decay=0.5)
+    r, sch = w.runs, w.schedule
+    inflow = 0.2 * pw.EFFORT[r.stance] * w.setup.capacity[0] * r.attention * sch.reach * r.aid_share
+    assert close(step.state_phase(w, p)["offers"], 0.5 * r.offers + inflow)
+    assert close(step.settle_stocks(w, p)["offers"], r.offers + inflow / 0.5)
+    assert close(step.settle_stocks(w, p, 0)["offers"], (r.offers + inflow / 0.5)[0])
+
+
+def test_settle_stocks_use_the_first_month_capacity():
+    w = tiny_world()
+    w.step = 3
+    p = params(effort_rate=0.2, offers_decay=0.5)
+    r, sch = w.runs, w.schedule
+    inflow = 0.2 * pw.EFFORT[r.stance] * w.setup.capacity[0] * r.attention * sch.reach
+    assert close(step.settle_stocks(w, p)["offers"], r.offers + inflow / 0.5)
+
+
+def test_commit_writes_one_state_of_a_batch():
+    w = tiny_world(batch=2)
+    step.commit(w, {}, {"blame": np.ones((2, 3)), "local_threat": np.array([5.0, 6.0])}, {}, state_idx=1)
+    assert close(w.runs.blame[:, 1], np.ones((2, 3))) and close(w.runs.blame[:, 0], tiny_world(batch=2).runs.blame[:, 0])
+    assert close(w.runs.local_threat, [[0.3, 5.0], [0.3, 6.0]])
