@@ -1,13 +1,12 @@
 #!/usr/bin/env python3
-"""Write the chosen calibration (calibration/calibrated.yaml) into the defaults of sim/parameters.py.
+"""Write a point calibration (calibration/point.py's result) into the defaults of sim/parameters.py.
 
     .venv/bin/python calibration/apply.py [--check] [--point calibration/point.yaml]
 
-For every calibrated parameter, the default value in the registry becomes the calibrated one and its
-source starts with "calibrated (calibration/calibrated.yaml, over [low, high])", followed by the reading
-of the sources that set its range. ``--point FILE`` takes the values of a CMA-ES point calibration
-(calibration/point.py) instead, with the prior ranges of calibration/free_parameters.yaml, and names that
-file in the sources. ``--check`` changes nothing and exits 1 when the registry differs.
+For every free parameter of the point calibration, the default value in the registry becomes the
+calibrated one and its source starts with "calibrated (FILE, over [low, high])", with the prior range of
+calibration/free_parameters.yaml, followed by the reading of the sources. ``--check`` changes nothing and
+exits 1 when the registry differs.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ PREFIX = "calibrated ({file}, over [{lo}, {hi}]); "
 
 
 def rewrite(text: str, values: dict[str, float], ranges: dict[str, list[float]],
-            file: str = "calibration/calibrated.yaml") -> str:
+            file: str = "calibration/point.yaml") -> str:
     for name, value in values.items():
         # _P("name", default, low, high, "unit",
         pattern = re.compile(r'(_P\("' + re.escape(name) + r'", )([-0-9.e]+)(, )')
@@ -79,27 +78,23 @@ def _source_span(entry: str) -> tuple[int, int]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="only check that the registry holds the calibration")
-    ap.add_argument("--point", metavar="FILE", help="a point calibration (calibration/point.py) to apply instead")
+    ap.add_argument("--point", metavar="FILE", default=str(ROOT / "calibration" / "point.yaml"),
+                    help="the point calibration to apply (default calibration/point.yaml)")
     args = ap.parse_args(argv)
     text = REGISTRY.read_text()
-    if args.point:
-        sys.path.insert(0, str(ROOT))
-        from sim.free_parameters import load_free_parameters
+    sys.path.insert(0, str(ROOT))
+    from sim.free_parameters import load_free_parameters
 
-        record = yaml.safe_load(Path(args.point).read_text())
-        ranges = {p.name: [p.low, p.high] for p in load_free_parameters().free}
-        unknown = sorted(set(record["parameters"]) - set(ranges))
-        if unknown:
-            print(f"error: {args.point}: not free in calibration/free_parameters.yaml: {', '.join(unknown)}",
-                  file=sys.stderr)
-            return 2
-        where = Path(args.point).resolve()
-        name = str(where.relative_to(ROOT)) if where.is_relative_to(ROOT) else where.name
-        new = rewrite(text, record["parameters"], ranges, name)
-    else:
-        record = yaml.safe_load((ROOT / "calibration" / "calibrated.yaml").read_text())
-        design = yaml.safe_load((ROOT / "calibration" / "design.yaml").read_text())
-        new = rewrite(text, record["parameters"], design["parameters"])
+    record = yaml.safe_load(Path(args.point).read_text())
+    ranges = {p.name: [p.low, p.high] for p in load_free_parameters().free}
+    unknown = sorted(set(record["parameters"]) - set(ranges))
+    if unknown:
+        print(f"error: {args.point}: not free in calibration/free_parameters.yaml: {', '.join(unknown)}",
+              file=sys.stderr)
+        return 2
+    where = Path(args.point).resolve()
+    name = str(where.relative_to(ROOT)) if where.is_relative_to(ROOT) else where.name
+    new = rewrite(text, record["parameters"], ranges, name)
     if args.check:
         print("sim/parameters.py holds the calibration" if new == text else "sim/parameters.py differs")
         return 0 if new == text else 1

@@ -86,12 +86,12 @@ def calibrate(args) -> dict:
                                                     "seed": args.cma_seed, "verbose": -9})
     t0 = time.perf_counter()
     cfs = bool(args.counterfactuals) and args.until is None
-    start = objective(validation, scenario, [full(x0)], seeds, checks, cfs)[0]
+    start = objective(validation, scenario, [full(x0)], seeds, checks, cfs)[0]  # the defaults, clipped into the priors
     evaluated, best_u, best = 1, x0, start
     history = []
     while evaluated < args.budget and not es.stop():
         xs = es.ask()
-        xs = xs[: max(2, args.budget - evaluated)] if args.budget - evaluated < len(xs) else xs
+        xs = xs[: args.budget - evaluated] if args.budget - evaluated < len(xs) else xs
         scores = objective(validation, scenario, [full(x) for x in xs], seeds, checks, cfs)
         values = [s["objective"] for s in scores]
         if len(xs) == es.popsize:

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Posterior of the free parameters by ABC-SMC (pyabc): the parameter sets whose runs fail few checkpoints.
 
-    .venv/bin/python calibration/posterior.py [--population 200] [--generations 8] [--batch 100]
+    .venv/bin/python calibration/posterior.py [--population 200] [--generations 1] [--alpha 0.05] [--batch 100]
 
 Priors: uniform over the ranges of calibration/free_parameters.yaml; every other parameter at its default.
 A particle is one parameter set; the model simulates it ``--seeds`` times (one seed each, drawn from a
 counter so that the result depends only on the options) and its distance is the share of the calibration
 checkpoints its runs fail (the seed documents' claims; with ``--until YYYY`` only those dated up to that
-year). pyabc's ABC-SMC lowers the acceptance threshold generation by generation (the median of the last
-generation's distances) until ``--generations`` or ``--min-epsilon`` is reached. The model runs through
+year). pyabc's ABC-SMC sets each generation's acceptance threshold at the ``--alpha`` quantile of the last
+generation's distances (the first generation's: of a sample from the prior) until ``--generations`` or
+``--min-epsilon`` is reached. The default, one generation at the 0.05 quantile, is rejection ABC: every
+particle has the same weight. With 15 parameters the importance weights of later generations degenerate
+(see the effective sample size in identification.md), so more generations need many more particles. The model runs through
 ``BatchSampler`` (calibration/batch_sampler.py): ``--batch`` particles at a time in one call of the batch
 engine; ``--sampler single`` uses pyabc's single-core sampler instead (one engine call per particle).
 
@@ -49,7 +52,10 @@ def parse(argv):
     ap.add_argument("--checkpoints", default=str(CHECKPOINTS), help="the validation file (its scenario is run)")
     ap.add_argument("--until", type=int, metavar="YYYY", help="score only checkpoints dated up to this year")
     ap.add_argument("--population", type=int, default=200, help="particles per generation; default 200")
-    ap.add_argument("--generations", type=int, default=8, help="most generations; default 8")
+    ap.add_argument("--generations", type=int, default=1, help="most generations; default 1")
+    ap.add_argument("--alpha", type=float, default=0.05,
+                    help="each threshold is this quantile of the last generation's distances (the first: of a "
+                         "sample from the prior); default 0.05")
     ap.add_argument("--min-epsilon", type=float, default=0.0, help="stop when the threshold reaches this; default 0")
     ap.add_argument("--max-simulations", type=int, help="stop after this many particles simulated in all")
     ap.add_argument("--seeds", type=int, default=1, help="runs (seeds) per particle; default 1")
@@ -61,6 +67,8 @@ def parse(argv):
     ap.add_argument("--report", default=str(ROOT / "calibration" / "identification.md"))
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
+    if not 0 < args.alpha <= 1:
+        ap.error(f"--alpha {args.alpha}: expected a share above 0, at most 1")
     for name in ("population", "generations", "seeds", "batch"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} {getattr(args, name)}: expected a whole number, 1 or more")
@@ -126,6 +134,12 @@ def report(table: pd.DataFrame, record: dict) -> str:
               f"generation(s), final threshold {record['epsilon']:.4f} (share of {record['n_checkpoints']} "
               f"calibration checkpoints failed), {record['simulations']} particles simulated "
               f"({record['runs']} runs) in {record['engine_calls']} engine calls."), "",
+             ("Each generation's threshold is the " + (f"{record['alpha']:g}-quantile" if record["alpha"] != 0.5
+              else "median") + " of the last generation's distances. Effective sample size (ESS, 1 / sum of the "
+              "squared normalised weights) of each generation: " + ", ".join(
+                  f"{e:.1f} (threshold {x:.3f})" for e, x in zip(record["ess"], record["epsilons"]))
+              + f" of {record['population']}. An ESS far below the population means a few particles carry the "
+              "weight: the ensemble then says less about the uncertainty than its size suggests."), "",
              ("width: the posterior's 5-95% interval as a share of the prior's range (1: the checkpoints say "
               "nothing about the parameter; small: well identified)."), "",
              "| parameter | prior | posterior mean | sd | 5% | 95% | width |", "|---|---|---|---|---|---|---|"]
@@ -157,7 +171,7 @@ def run(args) -> dict:
     np.random.seed(args.seed)
     t0 = time.perf_counter()
     abc = pyabc.ABCSMC(fn, prior, distance, population_size=args.population, sampler=sampler,
-                       eps=pyabc.MedianEpsilon())
+                       eps=pyabc.QuantileEpsilon(alpha=args.alpha))
     with tempfile.TemporaryDirectory() as tmp:
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), {"failed": 0.0})
         stop = {"max_total_nr_simulations": args.max_simulations} if args.max_simulations else {}
@@ -165,6 +179,11 @@ def run(args) -> dict:
         df, w = history.get_distribution(m=0, t=history.max_t)
         pops = history.get_all_populations()
         eps = float(pops[pops.t == history.max_t].epsilon.iloc[0])
+        ess = []  # effective sample size of each generation: 1 / sum of squared normalised weights
+        for t in range(history.max_t + 1):
+            _, wt = history.get_distribution(m=0, t=t)
+            wt = np.asarray(wt, float) / np.sum(wt)
+            ess.append(float(1.0 / np.sum(wt ** 2)))
         total = int(history.total_nr_simulations)
         generations = int(history.max_t) + 1
     elapsed = time.perf_counter() - t0
@@ -174,7 +193,8 @@ def run(args) -> dict:
     return {"table": out, "free": free, "command": "calibration/posterior.py " + " ".join(
         sys.argv[1:] if args.argv is None else args.argv), "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(elapsed, 1), "pyabc": pyabc.__version__, "population": args.population,
-        "generations_run": generations, "epsilon": eps, "n_checkpoints": len(model.checks),
+        "generations_run": generations, "epsilon": eps, "ess": ess,
+        "epsilons": [float(x) for x in pops[pops.t >= 0].sort_values("t").epsilon], "alpha": args.alpha, "n_checkpoints": len(model.checks),
         "simulations": total, "runs": model.runs,
         "engine_calls": sampler.batches if args.sampler == "batch" else model.runs // args.seeds}
 
@@ -194,8 +214,12 @@ def main(argv=None) -> int:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(text)
         tmp.replace(path)
+    if record["ess"][-1] < 0.1 * len(table):
+        print(f"warning: the effective sample size is {record['ess'][-1]:.1f} of {len(table)} particles: a few "
+              "particles carry the posterior (see docs/validation.md, section 8)", file=sys.stderr)
     if not args.quiet:
-        print(f"{len(table)} particles, threshold {record['epsilon']:.4f}, {record['simulations']} particles "
+        print(f"{len(table)} particles (ESS {record['ess'][-1]:.1f}), threshold {record['epsilon']:.4f}, "
+              f"{record['simulations']} particles "
               f"simulated in {record['seconds']} s; written {out} and {rep}")
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 from sim.scenario.errors import ScenarioError
 
@@ -20,6 +21,7 @@ COMMANDS = {
     "sweep": ("sim.sweep.command", "run a parameter sweep declared in a sweep file"),
     "analyze": ("sim.sweep.analyze_command", "sensitivity analysis and scenario discovery on sweep results"),
     "app": ("sim.app.command", "serve the classroom app in the browser (Mesa SolaraViz)"),
+    "class": ("sim.app.classroom_server", "a role-play session: teams play the powers turn by turn in the browser"),
 }
 
 
@@ -27,12 +29,39 @@ class UsageError(Exception):
     """A command-line value is wrong: the message says which and what was expected."""
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict]:
+def chosen_command(argv: list[str] | None) -> str | None:
+    """The command named on the command line (the first word that is not an option), if any."""
+    args = sys.argv[1:] if argv is None else argv
+    for a in args:
+        if a == "--":
+            continue
+        return a if not a.startswith("-") else None
+    return None
+
+
+def installed(module_name: str) -> bool:
+    """Whether a command's module is part of this installation, found by its file (importing it, or even
+    its package, would cost the very time the lazy parser saves)."""
+    import sim
+
+    parts = module_name.split(".")[1:]
+    return any(Path(root, *parts).with_suffix(".py").is_file() for root in sim.__path__)
+
+
+def build_parser(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, dict]:
+    """The parser, with the options of the command named in ``argv`` only: each command's module (and what
+    it imports: pandas, matplotlib, the model) is imported only when that command runs, so ``--help`` and a
+    command's start stay quick."""
     parser = argparse.ArgumentParser(prog="run.py", description="greatgame: the contest for influence in "
                                      "Central Asia, an agent-based model.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = chosen_command(argv)
     modules = {}
     for name, (module_name, help_text) in COMMANDS.items():
+        if name != chosen:
+            if installed(module_name):
+                sub.add_parser(name, help=help_text)
+            continue
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as e:
@@ -46,7 +75,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser, modules = build_parser()
+    parser, modules = build_parser(argv)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
@@ -62,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        error("out of memory; nothing was written (see docs/limits.md for the limits of each command)")
+        return 2
+    except OSError as e:  # the disk full, a file vanished or made read-only while the command ran
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        error(f"{where}{e.strerror or e}; nothing was written in place of the results")
+        return 2
 
 
 def error(message: str) -> None:

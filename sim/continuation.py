@@ -1,7 +1,7 @@
 """Scenarios that ``continue`` another: each run starts from its own end state of the earlier scenario.
 
-An outlook from 2009 runs the 1999-2008 replay first with the same parameters and seed, then carries
-over, by code, everything a run holds (``RunState``: every state's alignment, leanings, threats, blame,
+An outlook from 2009 starts where the 1999-2008 replay, run first with the same parameters and seeds by
+sim.start, ended: this module carries over, by code, everything a run holds (``RunState``: every state's alignment, leanings, threats, blame,
 ties, offers and memberships, every power's attention, stance and sense of threat, the Afghan threat, the
 bases and deals in place or pending) and everything the replay's events set for all runs alike
 (``Schedule``: insurgent strength, military operations, wars elsewhere, the powers' policies, the
@@ -23,15 +23,12 @@ an outlook inherits the outlook's ``continues`` and still finds the replay).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
-from sim.parameters import batch_params, single_params
 from sim.scenario.errors import ScenarioError
-from sim.scenario.loader import LoadedScenario, load_scenario
+from sim.scenario.loader import LoadedScenario
 from sim.world import RunState, Slot, World, build_schedule, build_setup, initial_run_state
 
 # How each field of a run's state is laid out, so it can be carried over by code. A field missing here
@@ -50,11 +47,6 @@ RUNSTATE_LAYOUT: dict[str, str] = {
 }
 SCHEDULE_POWER_FIELDS = ("operations", "distraction", "conditionality", "base_attention", "reach")
 
-# finished parent worlds, keyed by the parent's files, the parameters, the seeds and the engine
-_PARENT_CACHE: OrderedDict = OrderedDict()
-_PARENT_CACHE_SIZE = 2
-
-
 def _check_layout() -> None:
     missing = [f.name for f in dataclasses.fields(RunState) if f.name not in RUNSTATE_LAYOUT]
     if missing:
@@ -67,52 +59,16 @@ def parent_path(child: LoadedScenario) -> Path:
     (the child itself, or a scenario it extends), as the loader recorded it."""
     return child.continues_path
 
-def _cache_key(parent: LoadedScenario, param_rows, seeds, engine: str) -> tuple:
-    files = tuple((str(Path(f).resolve()), hashlib.sha256(Path(f).read_bytes()).hexdigest())
-                  for f in parent.files)
-    rows = tuple(tuple(sorted((k, float(v)) for k, v in row.items())) for row in param_rows)
-    return files, str(Path(parent.path).resolve()), rows, tuple(int(s) for s in seeds), engine
-
-
-def _run_parent(parent: LoadedScenario, param_rows, seeds, engine: str) -> World:
-    """The parent's world at the end of its period (cached: comparing outlooks reruns the same replay)."""
-    key = _cache_key(parent, param_rows, seeds, engine)
-    if key in _PARENT_CACHE:
-        _PARENT_CACHE.move_to_end(key)
-        return _PARENT_CACHE[key]
-    if engine == "mesa":
-        from sim.model import GreatGameModel
-
-        (values,), (seed,) = param_rows, seeds
-        world = GreatGameModel(parent, seed=seed, **values).run().world
-    else:
-        from sim.engine import BatchEngine
-
-        eng = BatchEngine(parent, param_rows, seeds)
-        eng.run()
-        world = eng.world
-    _PARENT_CACHE[key] = world
-    while len(_PARENT_CACHE) > _PARENT_CACHE_SIZE:
-        _PARENT_CACHE.popitem(last=False)
-    return world
-
-
-def clear_parent_cache() -> None:
-    _PARENT_CACHE.clear()
-
-
-def continued_world(child: LoadedScenario, param_rows: list[dict], seeds: list[int], engine: str = "batch"):
-    """The world at the start of ``child``: each run's end state of the scenario it continues."""
+def continued_world(child: LoadedScenario, parent: LoadedScenario, parent_world: World, params) -> World:
+    """The batch's world at the start of ``child``: each run's end state of ``parent`` (``parent_world``, run
+    to its end by sim.start with the same parameters and seeds), carried over by code. Nothing is run here."""
     _check_layout()
-    parent = load_scenario(parent_path(child))
     if parent.end + 1 != child.start:
         ends = parent.spec.period.end
         raise ScenarioError(str(child.path), f"continues {child.spec.continues}, which ends {ends}: the "
                                              f"period must start the month after, {_month_after(ends)}",
                             field="period.start")
-    pw = _run_parent(parent, param_rows, seeds, engine)
-    pset, psch, pruns = pw.setup, pw.schedule, pw.runs
-    batch = engine != "mesa"
+    pset, psch, pruns = parent_world.setup, parent_world.schedule, parent_world.runs
 
     setup = build_setup(child)
     # slots (bases and deals) of the parent come first, in place or pending as the parent left them
@@ -148,16 +104,13 @@ def continued_world(child: LoadedScenario, param_rows: list[dict], seeds: list[i
 
     n_inh = len(inherited)
     runs = []
-    for i, seed in enumerate(seeds):
-        prev = pruns.take(i) if batch else pruns
-        r = initial_run_state(child, setup, seed)
-        _carry_over(r, prev, pmap, omap, n_inh)
+    for i, seed in enumerate(np.asarray(pruns.seed).tolist()):
+        r = initial_run_state(child, setup, int(seed))
+        _carry_over(r, pruns.take(i), pmap, omap, n_inh)
         runs.append(r)
-    world = World(setup, schedule, RunState.stack(runs) if batch else runs[0], step=0,
-                  batch_ndim=1 if batch else 0)
+    world = World(setup, schedule, RunState.stack(runs), step=0, batch_ndim=1)
     new_powers = np.array([c not in pset.powers for c in setup.powers])
     if new_powers.any():
-        params = batch_params(param_rows) if batch else single_params(param_rows[0])
         _settle_new_powers(world, params, new_powers)
     return world
 
@@ -214,4 +167,4 @@ def _month_after(month: str) -> str:
     return month_text(month_index(month) + 1)
 
 
-__all__ = ["RUNSTATE_LAYOUT", "Slot", "clear_parent_cache", "continued_world", "parent_path"]
+__all__ = ["RUNSTATE_LAYOUT", "Slot", "continued_world", "parent_path"]

@@ -55,3 +55,46 @@ def refusal_rows(world: World, dec: dict, run: int | None = None) -> list[dict]:
             rows.append(dict(state=st.states[sl.state], counterpart=st.powers[sl.power],
                              request="base request" if sl.kind == "base" else "energy deal", detail=sl.name))
     return rows
+
+
+def batch_rows(world: World, dec: dict) -> tuple[list[tuple[int, dict]], list[tuple[int, dict]]]:
+    """(decisions, refusals) of every run of a batch this month, as (run, row) pairs in run order and,
+    within a run, in the order of ``decision_rows`` and ``refusal_rows``; found with ``np.nonzero`` on the
+    flags, since most runs decide nothing in a month."""
+    st, sch = world.setup, world.schedule
+    found = []  # (run, section, a, b, kind): the order decision_rows produces rows in
+    for kind, key in enumerate(("joined", "left")):
+        for n, s, o in zip(*np.nonzero(np.asarray(dec[key]))):
+            found.append((int(n), 0, int(s), int(o), kind))
+    ks = dec["slots"]
+    for kind, key in enumerate(("asked", "opened", "closed")):  # per slot: the ask, then the answer
+        if ks and key in dec:
+            for n, j in zip(*np.nonzero(np.asarray(dec[key]))):
+                found.append((int(n), 1, int(j), 0, kind))
+    found.sort()
+    rows = []
+    for n, section, a, b, kind in found:
+        if section == 0:
+            org = st.orgs[b]
+            if kind == 0:
+                row = {"state": st.states[a], "counterpart": org, "decision": "joined",
+                       "detail": f"joined {ORG_NAMES.get(org, org)}"}
+            else:
+                why = "the organisation ended" if not sch.org_active[b] else "its appeal fell below the threshold"
+                row = {"state": st.states[a], "counterpart": org, "decision": "left",
+                       "detail": f"left {ORG_NAMES.get(org, org)} ({why})"}
+        else:
+            sl = st.slots[ks[a]]
+            words = (("base_requested", "base_opened", "base_closed") if sl.kind == "base"
+                     else ("deal_offered", "deal_signed", "deal_ended"))
+            row = {"state": st.states[sl.state], "counterpart": st.powers[sl.power], "decision": words[kind],
+                   "detail": sl.name}
+        rows.append((n, row))
+    refused = []
+    if ks and "refused" in dec:
+        for n, j in sorted(zip(*np.nonzero(np.asarray(dec["refused"])))):
+            sl = st.slots[ks[int(j)]]
+            refused.append((int(n), {"state": st.states[sl.state], "counterpart": st.powers[sl.power],
+                                     "request": "base request" if sl.kind == "base" else "energy deal",
+                                     "detail": sl.name}))
+    return rows, refused

@@ -109,10 +109,10 @@ class GreatGameModel(mesa.Model):
         self.running = True
 
     def _initial_world(self) -> World:
-        if self.loaded.spec.continues:
-            from sim.continuation import continued_world
+        if self.loaded.spec.continues:  # resolved before the model starts: the run of a batch of one
+            from sim.start import initial_world, single_run
 
-            return continued_world(self.loaded, [self.param_values], [self.seed], engine="mesa")
+            return single_run(initial_world(self.loaded, [self.param_values], [self.seed]))
         setup = build_setup(self.loaded)
         return World(setup, build_schedule(self.loaded), initial_run_state(self.loaded, setup, self.seed),
                      step=0, batch_ndim=0)

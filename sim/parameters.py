@@ -31,48 +31,48 @@ class Parameter:
 _P = Parameter
 PARAMETERS: tuple[Parameter, ...] = (
     # --- alignment: how the scores move -------------------------------------------------------------
-    _P("alignment_rate", 0.0616, 0.01, 0.4, "1/month",
+    _P("alignment_rate", 0.0722, 0.01, 0.4, "1/month",
        "Share of the gap between a state's alignment and its target closed each month (1 - inertia).",
-       "calibrated (calibration/calibrated.yaml, over [0.04, 0.15]); "
+       "held at a point calibration in which it was free (fixed: calibration/free_parameters.yaml); "
        "assumption: elites re-orient over one to two years (seed 000, the phases last 2-4 years)", "alignment"),
     _P("noise_sd", 0.004, 0.0, 0.03, "alignment units/month",
        "Standard deviation of the monthly random drift of every alignment score.",
        "assumption: small idiosyncratic diplomacy", "alignment"),
-    _P("w_security", 1.318, 0.0, 8.0, "logit units per (threat x offer)",
+    _P("w_security", 2.912682, 0.0, 8.0, "logit units per (threat x offer)",
        "Weight of the security threat times how much better than its rivals a power answers it.",
-       "calibrated (calibration/calibrated.yaml, over [0.2, 5.0]); "
+       "calibrated (calibration/point.yaml, over [0.2, 5.0]); "
        "seed 000 §Concerns about Security: Russia seen as 'the only really effective ally against the Taliban'",
        "alignment"),
-    _P("w_regime", 3.385, 0.0, 8.0, "logit units per (threat x support)",
+    _P("w_regime", 4.809312, 0.0, 8.0, "logit units per (threat x support)",
        "Weight of the regime threat times how much better than its rivals a power backs the regime.",
-       "calibrated (calibration/calibrated.yaml, over [0.2, 5.0]); "
+       "calibrated (calibration/point.yaml, over [0.2, 6.0]); "
        "seed 000 §Russia Reasserts: good relations with Russia seen as a guarantee against color revolutions",
        "alignment"),
-    _P("w_conditions", 2.97, 0.0, 6.0, "logit units per unit of pressure",
+    _P("w_conditions", 2.40189, 0.0, 6.0, "logit units per unit of pressure",
        "How strongly a power's democracy and human-rights conditions repel a regime that fears for itself.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 4.0]); "
+       "calibrated (calibration/point.yaml, over [0.0, 4.0]); "
        "seed 000 §Concerns about Security: Russia did not make assistance depend on democratic development",
        "alignment"),
-    _P("w_economy", 1.15, 0.0, 10.0, "logit units per unit of tie",
+    _P("w_economy", 7.278785, 0.0, 10.0, "logit units per unit of tie",
        "Weight of energy and trade ties (export routes, contracts, trade share) with a power.",
-       "calibrated (calibration/calibrated.yaml, over [0.2, 4.0]); "
+       "calibrated (calibration/point.yaml, over [0.2, 8.0]); "
        "seed 001 §Control over hydrocarbons", "alignment"),
-    _P("w_blame", 6.575, 0.0, 10.0, "logit units per unit of blame",
+    _P("w_blame", 6.287348, 0.0, 10.0, "logit units per unit of blame",
        "How strongly blame for a revolution or unrest lowers alignment with the blamed power.",
-       "calibrated (calibration/calibrated.yaml, over [0.2, 6.0]); "
+       "calibrated (calibration/point.yaml, over [0.2, 8.0]); "
        "seed 000 §Russia Reasserts: Uzbek authorities accused US NGOs over Andijan", "alignment"),
     _P("w_offers", 2.738, 0.0, 5.0, "logit units per unit of offer",
        "Weight of aid, security assistance and goodwill a power has recently offered.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 4.0]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 001 §Introduction: the stabilisation fund and the $2bn promised to Kyrgyzstan", "alignment"),
     _P("w_rivalry", 0.3015, 0.0, 4.0, "logit units per unit of rival presence",
        "How much a state's closeness to a power's rivals (bases, alignment) costs it with that power.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 2.0]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000 §Impact of 9/11: Moscow feared US bases would erode its influence", "alignment"),
     # --- threats ------------------------------------------------------------------------------------
     _P("security_decay", 0.8477, 0.7, 0.995, "1/month",
        "Monthly persistence of a state's local security threat after an attack or incursion.",
-       "calibrated (calibration/calibrated.yaml, over [0.8, 0.98]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "assumption: the memory of a raid fades over about a year", "threats"),
     _P("afghan_relax", 0.15, 0.02, 0.6, "1/month",
        "How fast the Afghan threat follows insurgent strength minus military suppression.",
@@ -82,18 +82,18 @@ PARAMETERS: tuple[Parameter, ...] = (
        "seed 000 §Impact of 9/11: the Taliban routed in late 2001, regrouping by 2003-04", "threats"),
     _P("regime_decay", 0.8843, 0.8, 0.995, "1/month",
        "Monthly persistence of a regime's fear after a color revolution or unrest.",
-       "calibrated (calibration/calibrated.yaml, over [0.85, 0.99]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "assumption: the 2003-2005 wave kept regimes alarmed for years (seed 000)", "threats"),
-    _P("contagion", 0.4567, 0.0, 3.0, "regime-threat units per revolution",
+    _P("contagion", 0.138237, 0.0, 3.0, "regime-threat units per revolution",
        "Multiplier on how much a revolution abroad frightens regimes alike to the one that fell.",
-       "calibrated (calibration/calibrated.yaml, over [0.2, 2.5]); "
+       "calibrated (calibration/point.yaml, over [0.1, 2.5]); "
        "seed 000 §Russia Reasserts: all post-Soviet elites feared losing power", "threats"),
     _P("democracy_pressure", 0.0061, 0.0, 0.1, "regime-threat units/month",
        "Regime fear added each month per unit of a power's democracy promotion (NGOs, criticism).",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 0.06]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000 §Russia Reasserts: US support of opposition seen as 'undermining stability'", "threats"),
     _P("blame_decay", 0.9146, 0.85, 0.998, "1/month",
-       "Monthly persistence of blame held against a power.", "calibrated (calibration/calibrated.yaml, over [0.9, 0.995]); "
+       "Monthly persistence of blame held against a power.", "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "assumption: half-life of about two years",
        "threats"),
     # --- powers -------------------------------------------------------------------------------------
@@ -101,37 +101,37 @@ PARAMETERS: tuple[Parameter, ...] = (
        "How fast a power's attention to the region follows its target.", "assumption", "powers"),
     _P("threat_attention_gain", 0.2091, 0.0, 3.0, "attention per threat unit",
        "Extra attention a power pays the region per unit of the threat it feels from there.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 2.0]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000 §Impact of 9/11", "powers"),
     _P("own_threat_decay", 0.98, 0.9, 0.999, "1/month",
        "Monthly persistence of a power's own sense of threat after an attack on its homeland.",
        "assumption", "powers"),
     _P("encroachment_decay", 0.9206, 0.85, 0.998, "1/month",
        "Monthly persistence of a power's sense that rivals encroach on it (revolutions it blames on them).",
-       "calibrated (calibration/calibrated.yaml, over [0.9, 0.995]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000 §Russia Reasserts: color revolutions seen in Moscow as a 'Western assault'", "powers"),
     _P("promotion_encroachment", 0.0883, 0.0, 0.2, "encroachment/month per unit of promotion",
        "Sense of encroachment a power gains each month per unit of its rivals' democracy promotion "
        "(conditionality x attention), unless it presses for democracy itself.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 0.2]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000 §Russia Reasserts: US support of opposition groups; the revolutions seen as a 'Western "
        "assault'", "powers"),
     _P("presence_weight", 0.5867, 0.0, 1.0, "encroachment per rival base",
        "How much each rival base in the region adds to a power's sense of encroachment.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 0.8]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000 §Impact of 9/11: fear of 'encirclement' by US bases", "powers"),
     _P("cooperation_weight", 2.8805, 0.1, 4.0, "stance units per threat unit",
        "Weight a power gives to a threat it shares with rivals who are fighting it, when choosing a stance.",
-       "calibrated (calibration/calibrated.yaml, over [0.2, 3.0]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000 §Impact of 9/11: 'a unique opportunity to destroy its worst enemies with American help'",
        "powers"),
-    _P("stance_tolerance", 1.784, 0.0, 2.0, "stance units",
+    _P("stance_tolerance", 1.58792, 0.0, 2.0, "stance units",
        "How much more encroachment than shared threat a power tolerates before it counterbalances.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 1.5]); "
+       "calibrated (calibration/point.yaml, over [0.0, 2.0]); "
        "assumption: Russia 'grudgingly' accepted US bases (seed 000, Impact of 9/11)", "powers"),
-    _P("assertiveness", 0.2991, 0.0, 3.0, "-",
+    _P("assertiveness", 0.30833, 0.0, 3.0, "-",
        "Elasticity of a power's tolerance of rivals to its capacity: richer, it tolerates less encroachment.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 2.0]); "
+       "calibrated (calibration/point.yaml, over [0.0, 2.0]); "
        "seed 001 §Is Russia losing its influence?: oil and gas income gave Russia influence it did not have; "
        "seed 000 §Russia Reasserts", "powers"),
     _P("stance_dwell", 6, 1, 24, "months",
@@ -145,12 +145,12 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Hostility toward rivals of a power that counterbalances them.", "seed 000 §Abstract", "powers"),
     _P("effort_rate", 0.0006, 0.0, 0.1, "offer units/month",
        "Offers (aid, arms, training, credit) a power's effort adds each month, scaled by capacity and attention.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 0.08]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 001 §The security issue: subsidised arms and training within the CSTO", "powers"),
     _P("membership_benefit", 0.4823, 0.0, 3.0, "share of effort per unit of patron weight",
        "Extra share of a power's help (offers) that goes to each member of an organisation it sponsors, per unit "
        "of its patron weight.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 3.0]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 001 §The security issue: CSTO arms at Russian domestic prices and training; seed 000 §Forming "
        "Alliances: Russia and China finance the lion's share of the SCO", "powers"),
     _P("offers_decay", 0.95, 0.8, 0.995, "1/month", "Monthly persistence of the goodwill from an offer.",
@@ -158,9 +158,10 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("base_presence_bonus", 0.3, 0.0, 1.0, "offer units",
        "Extra security a power can provide a state where it keeps a base.", "seed 001 §The security issue",
        "powers"),
-    _P("war_encroachment", 0.3683, 0.0, 0.5, "encroachment/month per unit of war",
+    _P("war_encroachment", 0.267801, 0.0, 0.5, "encroachment/month per unit of war",
        "Sense of encroachment a power gains each month per unit of attention its rivals' wars beyond the "
        "region absorb (unless it presses for democracy itself).",
+       "calibrated (calibration/point.yaml, over [0.0, 0.4]); "
        "assumption; seed 000 §Russia Reasserts: the war in Iraq and US unilateralism behind Russia's turn",
        "powers"),
     _P("client_loss", 0.3, 0.0, 2.0, "encroachment per client",
@@ -169,11 +170,13 @@ PARAMETERS: tuple[Parameter, ...] = (
        "assumption; seed 000 §Forming Alliances: Uzbekistan's exit from the CST read in Moscow as a loss",
        "powers"),
     # --- policy: the powers' asks and offers (sim.rules.policy) --------------------------------------
-    _P("ask_threshold", 0.1083, 0.0, 1.0, "motive x acceptance",
+    _P("ask_threshold", 0.025888, 0.0, 1.0, "motive x acceptance",
        "Motive times expected acceptance above which a power asks a state for a base.",
+       "calibrated (calibration/point.yaml, over [0.02, 0.6]); "
        "assumption: a power does not risk a refusal for a small gain", "policy"),
-    _P("offer_threshold", 0.15, 0.0, 1.0, "motive x acceptance",
+    _P("offer_threshold", 0.109518, 0.0, 1.0, "motive x acceptance",
        "Motive times expected acceptance above which a power offers a state an energy contract.",
+       "calibrated (calibration/point.yaml, over [0.05, 1.0]); "
        "assumption: a contract is worth its negotiation only past a certain size", "policy"),
     _P("counter_base_drive", 0.0, 0.0, 2.0, "motive units",
        "Motive of a counterbalancing power for a base of its own in a state, before the rival bases there.",
@@ -227,38 +230,39 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Atasu-Alashankou 2004-2006, Central Asia-China 2006-2009): a time constant of about three years",
        "trade"),
     # --- decisions ----------------------------------------------------------------------------------
-    _P("base_grant", 0.3503, 0.3, 0.9, "alignment units",
-       "Score above which a state grants a base a power has asked for.", "calibrated (calibration/calibrated.yaml, over [0.4, 0.8]); "
+    _P("base_grant", 0.5443, 0.3, 0.9, "alignment units",
+       "Score above which a state grants a base a power has asked for.", "calibrated (calibration/point.yaml, over [0.35, 0.75]); "
        "assumption", "decisions"),
     _P("base_revoke", 0.0516, 0.05, 0.6, "alignment units",
-       "Score below which a state closes a base it hosts (below base_grant: hysteresis).", "calibrated (calibration/calibrated.yaml, over [0.05, 0.4]); "
+       "Score below which a state closes a base it hosts (below base_grant: hysteresis).", "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "assumption",
        "decisions"),
     _P("base_security_weight", 0.8014, 0.0, 1.0, "alignment units per (operation x threat)",
        "Extra case for hosting a base of a power whose military operations fight the state's own threat.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 1.0]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000, Impact of 9/11: Uzbekistan gave the US bases even before Russia agreed", "decisions"),
-    _P("base_blame_weight", 1.558, 0.0, 2.0, "alignment units per unit of blame",
+    _P("base_blame_weight", 1.905509, 0.0, 2.0, "alignment units per unit of blame",
        "How much the blame a state holds against a power subtracts from the case for hosting its base.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 1.5]); "
+       "calibrated (calibration/point.yaml, over [0.0, 2.0]); "
        "seed 000 §Russia Reasserts: after Andijan the Uzbek leadership immediately closed the US base", "decisions"),
     _P("neutrality_weight", 0.7762, 0.0, 2.0, "alignment units",
        "How much a state's declared neutrality subtracts from the case for any base or bloc.",
-       "calibrated (calibration/calibrated.yaml, over [0.3, 1.5]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000 §Impact of 9/11: neutral Turkmenistan took no part", "decisions"),
-    _P("veto_weight", 0.0451, 0.0, 1.0, "alignment units",
+    _P("veto_weight", 0.25812, 0.0, 1.0, "alignment units",
        "How much the hostility of a security-bloc patron subtracts from hosting that patron's rivals.",
-       "calibrated (calibration/calibrated.yaml, over [0.0, 0.6]); "
+       "calibrated (calibration/point.yaml, over [0.0, 1.0]); "
+       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000 §Impact of 9/11: Russian permission required under the Collective Security Treaty",
        "decisions"),
-    _P("join_threshold", 0.536, 0.3, 0.9, "utility units",
-       "Utility above which a state joins an organisation.", "calibrated (calibration/calibrated.yaml, over [0.45, 0.75]); "
+    _P("join_threshold", 0.569928, 0.3, 0.9, "utility units",
+       "Utility above which a state joins an organisation.", "calibrated (calibration/point.yaml, over [0.45, 0.75]); "
        "assumption", "decisions"),
     _P("leave_threshold", 0.4211, 0.05, 0.6, "utility units",
-       "Utility below which a member leaves (below join_threshold: hysteresis).", "calibrated (calibration/calibrated.yaml, over [0.2, 0.45]); "
+       "Utility below which a member leaves (below join_threshold: hysteresis).", "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "assumption", "decisions"),
     _P("deal_accept", 0.1592, 0.1, 0.9, "alignment units",
-       "Score (plus the deal's own value) above which a state signs an offered energy deal.", "calibrated (calibration/calibrated.yaml, over [0.15, 0.6]); "
+       "Score (plus the deal's own value) above which a state signs an offered energy deal.", "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "assumption",
        "decisions"),
     _P("deal_end", 0.1, 0.0, 0.5, "alignment units",

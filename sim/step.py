@@ -481,3 +481,25 @@ def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
                 continue
             delta = sl.value * (dec["opened"][..., j].astype(float) - dec["closed"][..., j].astype(float))
             r.route_signed[..., sl.state, sl.power] = r.route_signed[..., sl.state, sl.power] + delta
+
+
+def advance_month(world: World, params, controllers, recorder=None) -> None:
+    """One month for all runs of a batch, the phases in the order of the module docstring: shocks, powers and
+    their controllers, states, environment, commit, decisions; then the state is checked (no NaN or infinity
+    ever reaches a recorder) and the recorder gets the month. The Mesa model runs the same phases agent by
+    agent (sim.model.GreatGameModel.step) and gets the same bits."""
+    from sim.world_checks import check_finite
+
+    applied = events_phase(world, params)
+    power_new = power_phase(world, params)
+    policy = policy_phase(world, params, controllers)
+    state_new = state_phase(world, params)
+    env_new = environment_phase(world, params)
+    commit(world, power_new, state_new, env_new)
+    commit_policy(world, params, policy)
+    dec = decision_phase(world, params)
+    commit_decisions(world, dec)
+    check_finite(world)
+    if recorder is not None:
+        recorder.record(world, state_new["drivers"], dec, applied)
+    world.step += 1

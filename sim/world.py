@@ -138,7 +138,7 @@ class RunState:
 
     def take(self, i: int) -> RunState:
         """Run i of a batch, without the batch axis."""
-        return RunState(**{f.name: getattr(self, f.name)[i].copy() for f in fields(self)})
+        return RunState(**{f.name: np.array(getattr(self, f.name)[i]) for f in fields(self)})  # 0-d stay arrays
 
     @staticmethod
     def stack(runs: list[RunState]) -> RunState:
@@ -270,7 +270,7 @@ def _standing_slots(spec, states, powers, rule_powers, hydro, interest, window) 
                 site = st.base_sites.get(pc, f"a base for {pname}")
                 slots.append(Slot("base", s, p, -1, window, site, source="rule", askable=True))
             if hydro[s] > 0 and interest[p] > 0:
-                slots.append(Slot("deal", s, p, -1, window, f"energy contract with {pname}",
+                slots.append(Slot("deal", s, p, -1, window, "energy contract",
                                   float(spec.powers[pc].deal_size), source="rule", askable=True))
     return slots
 

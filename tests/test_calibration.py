@@ -52,7 +52,7 @@ def _edited(tmp_path, old: str, new: str):
 @pytest.mark.parametrize("old,new,words", [
     ("  w_blame:\n", "  w_blames:\n", "unknown parameter 'w_blames'"),
     ("  noise_sd: {", "  noise_sdd: {", "unknown parameter 'noise_sdd'"),
-    ("prior: [0.2, 6.0]", "prior: [0.2, 60.0]", "inside the registry's range"),
+    ("prior: [0.2, 8.0]", "prior: [0.2, 60.0]", "inside the registry's range"),
     ("basis: theory, why: \"the memory", "basis: taste, why: \"the memory", "expected one of theory, data, convention"),
 ])
 def test_a_bad_entry_names_the_file_and_its_line(tmp_path, old, new, words):
@@ -142,6 +142,16 @@ def test_posterior_writes_a_valid_weighted_ensemble_and_the_identification(tmp_p
         assert (post.values[:, j] >= p.low).all() and (post.values[:, j] <= p.high).all()
     text = md.read_text()
     assert all(f"`{n}`" in text for n in free.names) and "2 generation(s)" in text
+    assert "Effective sample size" in text and " of 12." in text
+    import importlib.util  # the same options give the same file (the batch sampler's threads take turns)
+
+    spec = importlib.util.spec_from_file_location("posterior_script", ROOT / "calibration" / "posterior.py")
+    posterior = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(posterior)
+    again = tmp_path / "again.csv"
+    assert posterior.main(["--population", "12", "--generations", "2", "--batch", "12", "--out", str(again),
+                           "--report", str(tmp_path / "again.md"), "--quiet"]) == 0
+    assert again.read_bytes() == csv.read_bytes()
 
 
 def test_the_batch_sampler_draws_like_pyabc_asks_and_in_batches():
@@ -261,8 +271,11 @@ def test_trade_share_error_is_measured_only_for_shares(replay):
 
     out = simulate(replay, [1])
     got = trade_share_error(out)
+    assert got["measured"] and got["mae"] < 0.05  # the trade shares track the COW data
+    doubled = replace(out, trade_share=2 * out.trade_share + 0.5)
+    got = trade_share_error(doubled)
     assert not got["measured"] and got["note"].startswith("not measured")
-    zero = replace(out, economy=np.zeros_like(out.economy))
+    zero = replace(out, trade_share=np.zeros_like(out.trade_share))
     data = pd.read_csv(DATA)
     data = data[(data.year >= 1999) & (data.year <= 2008)]
     got = trade_share_error(zero)
@@ -304,7 +317,15 @@ def test_a_point_calibration_can_be_written_into_the_registry_and_back():
     new = apply.rewrite(text, {"w_blame": 2.5}, {"w_blame": [0.2, 6.0]}, "calibration/point.yaml")
     assert '_P("w_blame", 2.5, ' in new and "calibrated (calibration/point.yaml, over [0.2, 6.0]); " in new
     assert apply.rewrite(new, {"w_blame": 2.5}, {"w_blame": [0.2, 6.0]}, "calibration/point.yaml") == new
-    record = yaml.safe_load((ROOT / "calibration" / "calibrated.yaml").read_text())
-    design = yaml.safe_load((ROOT / "calibration" / "design.yaml").read_text())
-    assert apply.rewrite(new, {"w_blame": record["parameters"]["w_blame"]},
-                         {"w_blame": design["parameters"]["w_blame"]}) == text
+    record = yaml.safe_load((ROOT / "calibration" / "point.yaml").read_text())
+    prior = next(p for p in load_free_parameters().free if p.name == "w_blame")
+    assert apply.rewrite(new, {"w_blame": record["parameters"]["w_blame"]}, {"w_blame": [prior.low, prior.high]},
+                         "calibration/point.yaml") == text
+
+
+def test_validate_refuses_a_full_calibration_as_the_early_one(tmp_path):
+    point = tmp_path / "point.yaml"
+    point.write_text(yaml.safe_dump({"until": None, "parameters": {"w_blame": 4.0}}))
+    proc = run_cli("validate", str(REPLAY), "--runs", "1", "--early", str(point), "--out", str(tmp_path / "v"))
+    assert proc.returncode == 2 and str(point) in proc.stderr and "point_early.yaml" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "v").exists()

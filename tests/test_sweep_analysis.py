@@ -46,6 +46,16 @@ def test_sobol_indices_of_the_ishigami_function():
         assert df["ST", p] == pytest.approx(ISHIGAMI_ST[j], abs=0.06)
 
 
+def test_sobol_intervals_depend_only_on_the_seed():
+    s = spec({"method": "sobol", "samples": 256, "seed": 5})
+    U = unit_sample(s)
+    first, again = (indices("sobol", list(PARAMS), U, ishigami(U), seed=0, num_resamples=50) for _ in range(2))
+    np.random.seed(123)  # numpy's global generator must not matter
+    third = indices("sobol", list(PARAMS), U, ishigami(U), seed=0, num_resamples=50)
+    assert first.equals(again) and first.equals(third)
+    assert not first.conf.equals(indices("sobol", list(PARAMS), U, ishigami(U), seed=1, num_resamples=50).conf)
+
+
 def test_second_order_sobol_finds_the_ishigami_interaction():
     s = spec({"method": "sobol", "samples": 1024, "seed": 5, "second_order": True})
     U = unit_sample(s)

@@ -145,8 +145,8 @@ def test_unit_coordinates_map_through_each_distribution():
 
 def test_chunk_size_depends_on_the_number_of_runs_only():
     assert default_chunk_size(100) == 50
-    assert default_chunk_size(6400) == 200
-    assert default_chunk_size(10_000_000) == 2000
+    assert default_chunk_size(6400) == 800
+    assert default_chunk_size(10_000_000) == 1024
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, capsys):

@@ -110,12 +110,13 @@ def test_a_bad_checkpoint_file_exits_2_naming_file_and_line(tmp_path):
 
 
 def test_calibrated_defaults_are_the_recorded_calibration():
-    """sim/parameters.py's defaults are calibration/calibrated.yaml's values, and say so in their source."""
+    """sim/parameters.py's defaults are calibration/point.yaml's values for the free parameters of
+    calibration/free_parameters.yaml, and say so in their source."""
+    from sim.free_parameters import load_free_parameters
     from sim.parameters import BY_NAME
 
-    record = yaml.safe_load((ROOT / "calibration" / "calibrated.yaml").read_text())
-    design = yaml.safe_load((ROOT / "calibration" / "design.yaml").read_text())
-    assert set(record["parameters"]) == set(design["parameters"])
+    record = yaml.safe_load((ROOT / "calibration" / "point.yaml").read_text())
+    assert set(record["parameters"]) == set(load_free_parameters().names)
     for name, value in record["parameters"].items():
         assert DEFAULTS[name] == pytest.approx(value), name
-        assert "calibrated" in BY_NAME[name].source, name
+        assert BY_NAME[name].source.startswith("calibrated (calibration/point.yaml, over ["), name

@@ -8,8 +8,8 @@ parameter registry and its exact value. A slider applies on Reset, and only the 
 change the new run. The main area shows the month, then tabs: the run (map, chart, why panel, what-if
 form, log), several seeds at once, export, and Info (from the teaching guide).
 
-Every panel draws the same month: the page keeps one number, ``shown`` (months done at the month on
-screen), and passes it to all of them. Steps forward replay months already simulated (after a step
+Every panel draws the same month: the page keeps one value, the model with the number of months done at
+the month on screen (and a revision that a what-if or a reset moves), and passes it to all of them. Steps forward replay months already simulated (after a step
 back) or simulate the next one; a what-if injected while an earlier month is shown recomputes the run
 from the start up to that month first (runs are deterministic), then applies the what-if.
 """
@@ -23,7 +23,15 @@ import solara
 import solara.lab
 
 from sim.app.classroom import ClassroomModel, ParameterChoices, exact, scenario_choices, slider_specs
-from sim.app.components import AlignmentChart, EventLog, LeadingTable, MapPanel, MonthPanel, WhatIfPanel, WhyPanel
+from sim.app.components import (
+    AlignmentChart,
+    EventLog,
+    LeadingTable,
+    MapPanel,
+    MonthPanel,
+    WhatIfPanel,
+    WhyPanel,
+)
 from sim.app.runs import MAX_BAND_RUNS, lead_in, seed_band
 
 SCENARIOS = scenario_choices()
@@ -74,7 +82,7 @@ def _snap(value: float, spec: dict) -> float:
 def InfoTab():
     from sim.app.info import info_sections
 
-    with solara.Column(classes=["gg-info"], style="max-width: 900px; padding: 4px 16px"):
+    with solara.Column(classes=["gg-info"], style="max-width: 760px; padding: 4px 8px"):
         for heading, body in info_sections().items():
             solara.Markdown(f"## {heading}\n\n{body}")
 
@@ -99,10 +107,9 @@ def ExportTab(model, k: int, rev: int):
 
 @solara.component
 def Page():
-    first = solara.use_memo(lambda: ClassroomModel(SCENARIOS[0], seed=0), [])
-    model = solara.use_reactive(first)
-    shown = solara.use_reactive(0)
-    rev = solara.use_reactive(0)
+    first = solara.use_memo(lambda: (ClassroomModel(SCENARIOS[0], seed=0), 0, 0), [])
+    # (model, months shown, revision) in one value, so no panel ever sees a new model with an old month
+    view = solara.use_reactive(first)
     playing = solara.use_reactive(False)
     choices = solara.use_reactive(solara.use_memo(ParameterChoices, []))
     scenario = solara.use_reactive(SCENARIOS[0])
@@ -113,23 +120,25 @@ def Page():
     tab = solara.use_reactive(0)
     lock = solara.use_memo(threading.Lock, [])
 
-    m, k = model.value, shown.value
+    m, k, rev = view.value
     months = m.world.setup.months
 
     def forward() -> bool:
         """One month on: replay a month already simulated, or simulate the next. False at the end."""
         with lock:
-            mm, kk = model.value, shown.value
+            mm, kk, rr = view.value
             if kk >= mm.world.setup.months:
                 return False
             if kk >= mm.months_done:
                 mm.step()
-            shown.set(kk + 1)
+            view.set((mm, kk + 1, rr))
             return True
 
     def back():
         playing.set(False)
-        shown.set(max(0, shown.value - 1))
+        with lock:
+            mm, kk, rr = view.value
+            view.set((mm, max(0, kk - 1), rr))
 
     def jump():
         playing.set(False)
@@ -141,27 +150,26 @@ def Page():
             return
         message.set(None)
         with lock:
-            while model.value.months_done < target:
-                model.value.step()
-            shown.set(target)
+            mm, _, rr = view.value
+            while mm.months_done < target:
+                mm.step()
+            view.set((mm, target, rr))
 
     def reset():
         playing.set(False)
         with lock:
-            model.set(ClassroomModel(scenario.value, seed=seed_text.value, **choices.value.kwargs()))
-            shown.set(0)
-            rev.set(rev.value + 1)
-            choices.set(ParameterChoices())
+            new = ClassroomModel(scenario.value, seed=seed_text.value, **choices.value.kwargs())
+            view.set((new, 0, view.value[2] + 1))
+        choices.set(ParameterChoices())
         message.set(None)
 
     def inject(fields: dict) -> str:
         with lock:
-            mm = model.value
-            if shown.value < mm.months_done:  # the past is rewritten: recompute to the month shown
-                mm = mm.replayed_to(shown.value)
-                model.set(mm)
+            mm, kk, rr = view.value
+            if kk < mm.months_done:  # the past is rewritten: recompute to the month shown
+                mm = mm.replayed_to(kk)
             text = mm.inject(fields)
-            rev.set(rev.value + 1)
+            view.set((mm, kk, rr + 1))
         return text
 
     def play_loop():
@@ -211,30 +219,31 @@ def Page():
                                 on_move=lambda n, v: choices.set(choices.value.move(n, v)),
                                 on_forget=lambda n: choices.set(choices.value.forget(n)))
 
-    MonthPanel(m, k, rev.value)
+    MonthPanel(m, k, rev)
     with solara.lab.Tabs(value=tab, lazy=True):
         with solara.lab.Tab("The run"):
             with solara.Columns([5, 6], gutters_dense=True):
                 with solara.Column(gap="0px"):
-                    MapPanel(m, k, rev.value)
-                    LeadingTable(m, k, rev.value)
-                AlignmentChart(m, k, rev.value, band=band, lead=lead)
-            with solara.Columns([4, 3, 3], gutters_dense=True):
-                WhyPanel(m, k, rev.value)
-                WhatIfPanel(m, k, rev.value, on_inject=inject)
-                EventLog(m, k, rev.value)
-        with solara.lab.Tab("Several seeds"):
-            with solara.Column(style="padding: 4px 12px"):
-                solara.Markdown(
-                    "Chance plays a part (hazards, small random drift): run the same scenario with several seeds "
-                    "and see which outcomes hold in most of them. The shaded bands are the 10%-90% range of the "
-                    "seeds counted from this run's seed, with the parameters of this run and without its "
-                    "what-ifs; the lines are this run.")
+                    MapPanel(m, k, rev)
+                    LeadingTable(m, k, rev)
+                AlignmentChart(m, k, rev, band=band, lead=lead)
+            with solara.Columns([5, 3, 3], gutters_dense=True):
+                WhyPanel(m, k, rev)
+                WhatIfPanel(m, k, rev, on_inject=inject)
+                EventLog(m, k, rev)
+        with solara.lab.Tab("Several seeds"), solara.Column(style="padding: 4px 12px"):
+            solara.Markdown(
+                "Chance plays a part (hazards, small random drift): run the same scenario with several seeds "
+                "and see which outcomes hold in most of them. The shaded bands are the 10%-90% range of the "
+                "seeds counted from this run's seed, with the parameters of this run and without its "
+                "what-ifs; the lines are this run.")
+            with solara.Div(classes=["gg-band-slider"], style="max-width: 520px"):
                 solara.SliderInt("Seeds in the band (0: none)", value=band_runs, min=0, max=MAX_BAND_RUNS,
                                  step=1, thumb_label="always")
-                AlignmentChart(m, k, rev.value, band=band, lead=lead)
+            with solara.Div(style="max-width: 760px"):
+                AlignmentChart(m, k, rev, band=band, lead=lead)
         with solara.lab.Tab("Export"):
-            ExportTab(m, k, rev.value)
+            ExportTab(m, k, rev)
         with solara.lab.Tab("Info"):
             InfoTab()
 

@@ -15,7 +15,7 @@ import html
 import solara
 
 from sim.app.mapview import power_colour
-from sim.app.svg import chart_svg, map_svg, years
+from sim.app.svg import chart_svg, map_base_svg, map_month_svg, years
 from sim.codes import DECISIONS, STATE_NAMES
 from sim.outputs.report import event_name
 from sim.rules.alignment import DRIVERS
@@ -34,8 +34,9 @@ def MonthPanel(model, k: int, rev: int = 0):
     solara.HTML(tag="div", classes=["gg-month-panel"], style="padding:0 8px", unsafe_innerHTML=(
         f"<span class='gg-month' style='font-size:1.6em;font-weight:600;margin-right:12px'>{model.date_of(k)}</span>"
         f"<span style='font-size:1.05em;font-weight:600;margin-right:12px'>{html.escape(model.loaded.spec.title)}</span>"
-        f"<span class='gg-progress' style='color:#444'>month {k} of {st.months} ({st.date(0)} to "
-        f"{st.date(st.months - 1)}), seed {model.seed}{html.escape(behind)}{over}</span>"))
+        f"<span class='gg-progress' style='color:#444;white-space:nowrap'>month {k} of {st.months} "
+        f"({st.date(0)} to {st.date(st.months - 1)}), seed {model.seed}</span>"
+        f"<span style='color:#444'>{html.escape(behind)}{over}</span>"))
     if model.notice:
         solara.Warning(model.notice, classes=["gg-notice"])
 
@@ -57,10 +58,14 @@ def MapPanel(model, k: int, rev: int = 0):
     """The region, each state coloured by the power it leans to most, at the month shown."""
     st = model.world.setup
     snap = model.history[k]
-    svg = map_svg(snap["alignment"], st.states, st.powers, model.date_of(k), snap["bases"])
-    solara.HTML(tag="div", classes=["gg-map"], style=PANEL, unsafe_innerHTML=(
-        f"<div style='font-size:12px;color:#444'>Leading alignment, {model.date_of(k)} "
-        f"(deeper colour: clearer lead)</div>{svg}"))
+    with solara.Div(classes=["gg-map"], style=PANEL):
+        solara.HTML(tag="div", style="font-size:12px;color:#444", unsafe_innerHTML=(
+            f"Leading alignment, {model.date_of(k)} (deeper colour: clearer lead)"))
+        with solara.Div(style="position:relative"):
+            solara.HTML(tag="div", unsafe_innerHTML=map_base_svg(st.states))  # the same every month: sent once
+            solara.HTML(tag="div", classes=["gg-map-month"], style="position:absolute;inset:0",
+                        unsafe_innerHTML=map_month_svg(snap["alignment"], st.states, st.powers, model.date_of(k),
+                                                       snap["bases"]))
 
 
 @solara.component
@@ -74,7 +79,7 @@ def AlignmentChart(model, k: int, rev: int = 0, band=None, lead=None):
     marks = [float(years([w["date"]])[0]) for w in model.whatifs if w["step"] < k]
     band_view = None
     if band is not None:
-        bd, lo, hi, n = band
+        bd, lo, hi, _n = band
         band_view = (bd, lo, hi)
     svg = chart_svg(dates, a, st.states, st.powers, span, band=band_view, lead=lead, marks=marks,
                     band_runs=band[3] if band is not None else 0)
@@ -109,7 +114,7 @@ def WhyPanel(model, k: int, rev: int = 0):
         with solara.Row():
             solara.Select("state", value=state, values=list(st.states), on_value=set_state)
             solara.Select("power", value=power, values=list(st.powers), on_value=set_power)
-        solara.HTML(tag="div", classes=["gg-why-sentence"], unsafe_innerHTML=html.escape(
+        solara.HTML(tag="div", classes=["gg-why-sentence"], style="font-size:13px", unsafe_innerHTML=html.escape(
             model.why_sentence(state, power, k)))
         rows = model.why(state, power, 6, k)
         if rows:
@@ -118,8 +123,9 @@ def WhyPanel(model, k: int, rev: int = 0):
             body = "".join(
                 f"<tr><td>{r['date']}</td><td><b>{r['change']:+.3f}</b></td>"
                 + "".join(_cell(r["drivers"][d]) for d in DRIVERS) + "</tr>" for r in rows)
-            solara.HTML(tag="table", classes=["gg-why-table"], style="font-size:11px;border-spacing:4px 1px",
-                        unsafe_innerHTML=head + body)
+            solara.HTML(tag="div", style="overflow-x:auto", unsafe_innerHTML=(
+                "<table class='gg-why-table' style='font-size:10.5px;border-spacing:3px 1px'>" + head + body
+                + "</table>"))
             solara.HTML(tag="div", style="font-size:11px;color:#555", unsafe_innerHTML=(
                 "Each row adds up: change = sum of the drivers. secur./regime: who answers the security and "
                 "regime threats; cond.: conditions on democracy; econ.: energy and trade ties; rivals: "

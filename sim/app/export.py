@@ -10,6 +10,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import numpy as np
+
 
 def export_files(model, folder: Path) -> list[str]:
     """Write the run's files into ``folder``; return their names (relative, sorted)."""
@@ -38,7 +40,10 @@ def export_files(model, folder: Path) -> list[str]:
         evs.to_csv(folder / "events.csv", index=False)
         drv.to_csv(folder / "drivers.csv", index=False, float_format="%.9f")
         spec = model.loaded.spec
-        figures.write_figures(folder / "figures", ts, evs, dec, spec.title)
+        st = model.world.setup
+        alignment = np.swapaxes(rec.runs_first("alignment", rec.alignment), 0, 1)  # (T, N, S, P)
+        figures.write_figures(folder / "figures", figures.figure_data(spec.title, rec.dates, st.states, st.powers,
+                                                                      alignment, evs, dec))
         (folder / "report.md").write_text(report.build_report(
             spec.title, spec.description, ts, drv, dec, evs, pw, seeds, [str(f) for f in model.loaded.files],
             tables.refusals(rec, seeds)))

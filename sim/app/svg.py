@@ -1,9 +1,10 @@
 """The page's two pictures as SVG text: the map and the alignment chart.
 
 Drawn as SVG (text the browser draws itself) rather than matplotlib images: a month's picture is a few
-milliseconds of string formatting instead of a quarter of a second of rendering and PNG encoding, which
-is what lets a Step show the next month at once. The outlines' path data is made once; a month only
-changes colours, labels and line ends. Exports (the zip) still use matplotlib's PNG figures.
+milliseconds of string formatting instead of most of a second of rendering and PNG encoding, which is
+what lets a Step show the next month at once (benchmarks/app_step.py). The map's outlines are one SVG
+that never changes (sent to the browser once); a month sends only a small style that colours the states
+and the labels drawn over them. Exports (the zip) still use matplotlib's PNG figures.
 """
 
 from __future__ import annotations
@@ -45,30 +46,48 @@ def _paths() -> dict[str, str]:
     return out
 
 
-def map_svg(alignment: np.ndarray, states: tuple[str, ...], powers: tuple[str, ...], date: str,
-            bases: dict[str, list[str]] | None = None) -> str:
-    """The region, each state filled with the colour of the power it leans to most (deeper: a clearer
-    lead), labelled with that power and its score and the bases open there."""
+def map_base_svg(states: tuple[str, ...]) -> str:
+    """The map's outlines, the same every month: neighbours in grey, the states with a class each
+    (``gg-s-KAZ``) that the month's style colours."""
+    return _map_base(tuple(states))
+
+
+@lru_cache(maxsize=4)
+def _map_base(states: tuple[str, ...]) -> str:
     shapes, paths = outlines(), _paths()
-    fills = state_fills(alignment, states, powers)
-    out = [f"<svg class='gg-map-svg' viewBox='0 0 {MAP_W:.0f} {MAP_H:.0f}' width='100%' "
-           "xmlns='http://www.w3.org/2000/svg' role='img' "
-           f"aria-label='Map: leading alignment of each state, {date}'>",
+    out = [(f"<svg class='gg-map-svg' viewBox='0 0 {MAP_W:.0f} {MAP_H:.0f}' width='100%' style='display:block' "
+           "xmlns='http://www.w3.org/2000/svg'>"),
            f"<rect width='{MAP_W:.0f}' height='{MAP_H:.0f}' fill='#f7fbff'/>"]
     for code, shape in shapes.items():
         if shape["role"] == "neighbour":
             out.append(f"<path d='{paths[code]}' fill='#eeeeee' stroke='#bbbbbb' stroke-width='0.6'/>")
     for code in states:
         if code in paths:
-            f = fills[code]
-            out.append(f"<path class='gg-state' data-state='{code}' data-power='{f['power']}' d='{paths[code]}' "
-                       f"fill='{f['colour']}' fill-opacity='{f['alpha']:.2f}' stroke='#333' stroke-width='0.9'/>")
+            out.append(f"<path class='gg-state gg-s-{code}' d='{paths[code]}' fill='#dddddd' stroke='#333' "
+                       "stroke-width='0.9'/>")
     for code, (lon, lat) in {"RUS": (60.0, 55.0), "CHN": (84.0, 40.0), "AFG": (66.0, 34.6),
                              "IRN": (55.5, 35.0)}.items():
         if code in shapes:
             x, y = _xy(lon, lat)
             out.append(f"<text x='{x:.0f}' y='{y:.0f}' font-size='15' fill='#888' text-anchor='middle'>"
                        f"{html.escape(shapes[code]['name'])}</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def map_month_svg(alignment: np.ndarray, states: tuple[str, ...], powers: tuple[str, ...], date: str,
+                  bases: dict[str, list[str]] | None = None) -> str:
+    """What changes on the map each month, drawn over the outlines: a style that fills each state with
+    the colour of the power it leans to most (deeper: a clearer lead), and the labels (that power, its
+    score, the bases open there) and the legend, in an SVG of the same size."""
+    shapes = outlines()
+    fills = state_fills(alignment, states, powers)
+    style = "".join(f".gg-map-svg .gg-s-{c}{{fill:{f['colour']};fill-opacity:{f['alpha']:.2f}}}"
+                    for c, f in fills.items())
+    out = [f"<style>{style}</style>",
+           (f"<svg class='gg-map-labels' viewBox='0 0 {MAP_W:.0f} {MAP_H:.0f}' width='100%' "
+           "xmlns='http://www.w3.org/2000/svg' role='img' "
+           f"aria-label='Map: leading alignment of each state, {date}'>")]
     for code in states:
         if code not in shapes:
             continue
@@ -80,12 +99,13 @@ def map_svg(alignment: np.ndarray, states: tuple[str, ...], powers: tuple[str, .
             lines.append(("bases: " + ", ".join(dict.fromkeys(bases[code])), "400"))
         h = 18 * len(lines) + 5
         w = max(len(t) for t, _ in lines) * 8.4 + 12
-        out.append(f"<rect x='{x - w / 2:.0f}' y='{y - h / 2:.0f}' width='{w:.0f}' height='{h}' rx='4' "
+        out.append(f"<g class='gg-label' data-state='{code}' data-power='{f['power']}'>"
+                   f"<rect x='{x - w / 2:.0f}' y='{y - h / 2:.0f}' width='{w:.0f}' height='{h}' rx='4' "
                    "fill='white' fill-opacity='0.8'/>")
         for n, (text, weight) in enumerate(lines):
             out.append(f"<text x='{x:.0f}' y='{y - h / 2 + 18 * (n + 1) - 1:.0f}' font-size='15' "
                        f"font-weight='{weight}' text-anchor='middle'>{html.escape(text)}</text>")
-    # legend
+        out.append("</g>")
     out.append(f"<rect x='6' y='{MAP_H - 30 - 20 * len(powers):.0f}' width='160' height='{20 * len(powers) + 24}' "
                "rx='4' fill='white' fill-opacity='0.9' stroke='#ccc'/>")
     out.append(f"<text x='12' y='{MAP_H - 12 - 20 * len(powers):.0f}' font-size='14' fill='#555'>leans to</text>")
@@ -95,6 +115,13 @@ def map_svg(alignment: np.ndarray, states: tuple[str, ...], powers: tuple[str, .
                    f"<text x='32' y='{y:.0f}' font-size='14'>{html.escape(POWER_NAMES.get(p, p))}</text>")
     out.append("</svg>")
     return "".join(out)
+
+
+def map_svg(alignment: np.ndarray, states: tuple[str, ...], powers: tuple[str, ...], date: str,
+            bases: dict[str, list[str]] | None = None) -> str:
+    """The whole map in one piece: the outlines with the month drawn over them."""
+    return (f"<div style='position:relative'>{map_base_svg(states)}<div style='position:absolute;inset:0'>"
+            f"{map_month_svg(alignment, states, powers, date, bases)}</div></div>")
 
 
 def years(dates: list[str]) -> np.ndarray:
@@ -126,8 +153,8 @@ def chart_svg(dates: list[str], series: np.ndarray, states: tuple[str, ...], pow
     def sy(a):
         return mt + (1.0 - a) * ih
 
-    out = [f"<svg class='gg-chart-svg' viewBox='0 0 {W:.0f} {H:.0f}' width='100%' xmlns='http://www.w3.org/2000/svg' "
-           "role='img' aria-label='Alignment of each state with each power over time'>"]
+    out = [(f"<svg class='gg-chart-svg' viewBox='0 0 {W:.0f} {H:.0f}' width='100%' xmlns='http://www.w3.org/2000/svg' "
+           "role='img' aria-label='Alignment of each state with each power over time'>")]
     x = years(dates)
     ticks = [y for y in range(int(np.ceil(x0)), int(x1) + 1)]
     step = max(1, int(np.ceil(len(ticks) / 4)))
@@ -135,8 +162,8 @@ def chart_svg(dates: list[str], series: np.ndarray, states: tuple[str, ...], pow
     for n, s in enumerate(states):
         ox, oy = (n % cols) * pw, (n // cols) * ph
         g = [f"<g transform='translate({ox:.0f},{oy:.0f})'>",
-             f"<text x='{ml + iw / 2:.0f}' y='14' font-size='13' font-weight='600' text-anchor='middle'>"
-             f"{html.escape(STATE_NAMES.get(s, s))}</text>",
+             (f"<text x='{ml + iw / 2:.0f}' y='14' font-size='13' font-weight='600' text-anchor='middle'>"
+             f"{html.escape(STATE_NAMES.get(s, s))}</text>"),
              f"<rect x='{ml}' y='{mt}' width='{iw:.0f}' height='{ih:.0f}' fill='white' stroke='#ccc'/>"]
         for a in (0.25, 0.5, 0.75):
             g.append(f"<line x1='{ml}' x2='{ml + iw:.0f}' y1='{sy(a):.1f}' y2='{sy(a):.1f}' stroke='#eee'/>")

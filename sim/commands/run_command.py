@@ -1,4 +1,11 @@
-"""Run a scenario R times (seeds N, N+1, ...) and write its tables, figures, report and manifest."""
+"""Run a scenario R times (seeds N, N+1, ...) and write its tables, figures, report and manifest.
+
+The runs are simulated in chunks and each chunk's tables are appended to the files at once, so memory
+stays flat in the number of runs; the report and the figures are made from what ``RunSet`` keeps (every
+run's alignments, every decision, run 0's tables). Up to 50 runs the tables are CSV, above that parquet
+(``--format``); the per-driver table is whole for up to 50 runs and a summary across runs above that
+(``--drivers``). The figures are drawn in a separate process while the tables and the report are written.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,16 @@ import time
 from pathlib import Path
 
 from sim.cli import UsageError
-from sim.limits import check_runs
-from sim.outputs import figures, report, tables
+from sim.limits import check_run_months, check_runs
 from sim.outputs.folders import check_destination
-from sim.outputs.manifest import now, provenance, scenario_files
-from sim.outputs.writer import atomic_folder
-from sim.parameters import BY_NAME, make_params
-from sim.scenario import load_scenario
+from sim.parameters import BY_NAME
 from sim.scenario.values import check_value
+
+CHUNK_RUNS = 250  # runs simulated and written together (the batch engine's speed has levelled off by then)
+CHUNK_RUNS_FULL_DRIVERS = 100  # ... when every run's drivers are written (18,000 rows a run for the replay)
+CHUNK_RUNS_CSV = 25  # ... when big tables go to CSV (a slow, memory-hungry writer)
+FLOAT_FORMATS = {"timeseries": "%.6f", "states": "%.6f", "powers": "%.6f", "drivers": "%.9f",
+                 "drivers_summary": "%.9f"}
 
 
 def configure(p) -> None:
@@ -29,6 +38,11 @@ def configure(p) -> None:
     p.add_argument("--posterior", nargs="?", const="calibration/posterior.csv", metavar="FILE",
                    help="draw each run's free parameters from a posterior ensemble (default FILE: "
                         "calibration/posterior.csv); --set still applies on top")
+    p.add_argument("--format", choices=["auto", "csv", "parquet"], default="auto",
+                   help="tables as CSV or parquet; auto (default): CSV up to 50 runs, parquet above")
+    p.add_argument("--drivers", choices=["full", "summary", "none"], default=None,
+                   help="full: every run's drivers (drivers.csv); summary: their mean, mean size, min and max "
+                        "across runs (drivers_summary); none. Default: full up to 50 runs, summary above")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -57,45 +71,109 @@ def parse_overrides(items: list[str]) -> dict[str, float]:
     return out
 
 
+def chunk_runs(runs: int, fmt: str, drivers: str) -> int:
+    """How many runs to simulate and write together."""
+    if fmt == "csv":
+        return min(runs, max(CHUNK_RUNS_CSV, 1)) if runs > 50 else runs
+    return min(runs, CHUNK_RUNS_FULL_DRIVERS if drivers == "full" else CHUNK_RUNS)
+
+
 def run(args) -> int:
-    from sim.posterior import posterior_rows
-    from sim.simulate import run_scenario
+    from sim.outputs.sinks import table_format
 
     check_runs(args.runs, args.seed)
     overrides = parse_overrides(args.set)
+    fmt = table_format(getattr(args, "format", "auto"), args.runs)
+    drivers = getattr(args, "drivers", None) or ("full" if args.runs <= 50 else "summary")
+    from sim.scenario import load_scenario
+
     scenario = load_scenario(args.scenario)
+    check_run_months(args.runs, scenario.months)
     out = check_destination(Path(args.out) if args.out else Path("results") / scenario.spec.name)
+    from sim.outputs.figures import PRELOAD
+    from sim.outputs.worker import Worker
+
+    worker = Worker(PRELOAD).start()  # its imports (matplotlib) overlap the simulation
+    try:
+        return _run(args, scenario, overrides, fmt, drivers, worker, out)
+    finally:
+        worker.close()
+
+
+def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker, out: Path) -> int:
+    from sim.outputs import tables
+    from sim.outputs.figures import figure_data
+    from sim.outputs.manifest import now, provenance, scenario_files
+    from sim.outputs.runset import DriverSummary, RunSet
+    from sim.outputs.sinks import TableSink
+    from sim.outputs.writer import atomic_folder
+    from sim.parameters import make_params
+    from sim.posterior import posterior_rows
+    from sim.simulate import run_scenario
+
     seeds = list(range(args.seed, args.seed + args.runs))
     rows, drawn = posterior_rows(args.posterior, scenario, seeds, overrides)
     started = now()
-    t0 = time.perf_counter()
     bar = None
     if not args.quiet:
         from tqdm import tqdm
 
         bar = tqdm(total=args.runs, unit="run", delay=1.0, desc=scenario.spec.name, leave=False)
-    rec = run_scenario(scenario, seeds, overrides, engine=args.engine, progress=WholeRuns(bar) if bar else None,
-                       param_rows=rows)
-    if bar:
-        bar.close()
-    elapsed = time.perf_counter() - t0
-    ts = tables.timeseries(rec, seeds)
-    drv = tables.drivers(rec, seeds)
-    dec = tables.decisions(rec, seeds)
-    evs = tables.events(rec, seeds)
-    pw = tables.powers(rec, seeds)
+    progress = WholeRuns(bar) if bar else None
+    step = chunk_runs(args.runs, fmt, drivers)
+    builders = {"timeseries": tables.timeseries_columns, "states": tables.states_columns,
+                "powers": tables.powers_columns, "decisions": tables.decisions_columns,
+                "events": tables.events_columns}
+    if drivers == "full":
+        builders["drivers"] = tables.drivers_columns
+    headers = {"decisions": tables.DECISION_COLUMNS, "events": tables.EVENT_COLUMNS}
     files = [str(f) for f in scenario.files]
-    with atomic_folder(out, checked=False) as tmp:
-        ts.to_csv(tmp / "timeseries.csv", index=False, float_format="%.6f")
-        tables.states(rec, seeds).to_csv(tmp / "states.csv", index=False, float_format="%.6f")
-        pw.to_csv(tmp / "powers.csv", index=False, float_format="%.6f")
-        dec.to_csv(tmp / "decisions.csv", index=False)
-        evs.to_csv(tmp / "events.csv", index=False)
-        drv.to_csv(tmp / "drivers.csv", index=False, float_format="%.9f")
-        figures.write_figures(tmp / "figures", ts, evs, dec, scenario.spec.title)
-        (tmp / "report.md").write_text(report.build_report(
-            scenario.spec.title, scenario.spec.description, ts, drv, dec, evs, pw, seeds, files,
-            tables.refusals(rec, seeds)))
+    elapsed = 0.0
+    with atomic_folder(out, checked=False) as tmp:  # checked again just before the swap
+        sinks = {name: TableSink(tmp, name, fmt, headers.get(name), FLOAT_FORMATS.get(name),
+                                 dictionary_floats=name not in ("timeseries", "drivers")) for name in builders}
+        runset = RunSet(args.runs, seeds)
+        summary = DriverSummary() if drivers == "summary" else None
+        for lo in range(0, args.runs, step):
+            chunk_seeds = seeds[lo:lo + step]
+            t0 = time.perf_counter()
+            rec = run_scenario(scenario, chunk_seeds, overrides, engine=args.engine,
+                               progress=progress, param_rows=rows[lo:lo + step] if rows else None)
+            elapsed += time.perf_counter() - t0
+            built = {name: build(rec, chunk_seeds, lo) for name, build in builders.items()}
+            built["refusals"] = tables.refusals_columns(rec, chunk_seeds, lo)
+            for name, sink in sinks.items():
+                sink.write(built[name])
+            runset.add(rec, lo, built)
+            if summary is not None:
+                summary.add(rec)
+            del rec, built
+        if bar:
+            bar.close()
+        for sink in sinks.values():
+            sink.close()
+        names = [sinks[n].name for n in ("timeseries", "states", "powers", "decisions", "events")]
+        if drivers == "full":
+            names.append(sinks["drivers"].name)
+            note = f"see {sinks['drivers'].name} for all"
+        elif summary is not None:
+            sink = TableSink(tmp, "drivers_summary", fmt, None, FLOAT_FORMATS["drivers_summary"])
+            sink.write(summary.columns())
+            sink.close()
+            names.append(sink.name)
+            note = f"{sink.name} has them across runs"
+        else:
+            note = "run with --drivers full to write them all"
+        dec = runset.decisions()
+        run0 = runset.run0
+        st = runset.setup
+        worker.submit("sim.outputs.figures", "write_figures", tmp / "figures",
+                      figure_data(scenario.spec.title, runset.dates, st.states, st.powers, runset.alignment,
+                                  runset.shown_events, dec))
+        first, last = runset.medians(0), runset.medians(len(runset.dates) - 1)
+        ends = {(s, p): (first[i, j], last[i, j]) for i, s in enumerate(st.states) for j, p in enumerate(st.powers)}
+        (tmp / "report.md").write_text(report_text(scenario, run0, dec, seeds, files, runset.refusals(), ends,
+                                                   args.runs, note))
         manifest = {
             "scenario": scenario.spec.name,
             "scenario_files": scenario_files(scenario),
@@ -106,26 +184,43 @@ def run(args) -> int:
             "parameters": make_params({**scenario.spec.parameters, **overrides}),
             **provenance(started, elapsed, seeds, overrides),
             **drawn,
-            "files": ["timeseries.csv", "states.csv", "powers.csv", "decisions.csv", "events.csv", "drivers.csv",
-                      "report.md", "figures/"],
+            "files": names + ["report.md", "figures/"],
         }
+        worker.wait()
+        manifest["finished"] = now()
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     if not args.quiet:
-        print_summary(scenario, ts, dec, out, args.runs, elapsed)
+        print_summary(scenario, runset, dec, out, args.runs, elapsed, names)
     return 0
 
 
-def print_summary(scenario, ts, dec, out: Path, runs: int, elapsed: float) -> None:
-    last = ts.date.max()
-    end = ts[ts.date == last].groupby(["state", "power"], sort=False).alignment.median().unstack()
-    print(f"{scenario.spec.title}: {runs} run(s), {ts.date.min()} to {last}, simulated in {elapsed:.2f} s")
+def report_text(scenario, run0: dict, dec, seeds, files, refusals, ends, runs: int, note: str) -> str:
+    from sim.outputs import report
+
+    return report.build_report(scenario.spec.title, scenario.spec.description, run0["timeseries"],
+                               run0["drivers"], dec, run0["events"], run0["powers"], seeds, files, refusals,
+                               ends=ends, runs=runs, drivers_note=note)
+
+
+def print_summary(scenario, runset, dec, out: Path, runs: int, elapsed: float, names: list[str]) -> None:
+    import pandas as pd
+
+    st = runset.setup
+    dates = runset.dates
+    last = dates[-1]
+    med = runset.medians(len(dates) - 1)
+    long = pd.DataFrame({"state": [s for s in st.states for _ in st.powers],
+                         "power": [p for _ in st.states for p in st.powers], "alignment": med.reshape(-1)})
+    end = long.groupby(["state", "power"], sort=False).alignment.median().unstack()
+    print(f"{scenario.spec.title}: {runs} run(s), {dates[0]} to {last}, simulated in {elapsed:.2f} s")
     print(f"alignment in {last} (median across runs):")
     print(end.round(2).to_string())
     if len(dec):
         d0 = dec[dec.run == 0]
         print(f"decisions in run 0: {len(d0)} ("
               + ", ".join(f"{k} {v}" for k, v in d0.decision.value_counts().items()) + ")")
-    print(f"results written to {out}/ (report.md, figures/, timeseries.csv, decisions.csv, drivers.csv, ...)")
+    shown = ", ".join(n for n in names if n.startswith(("timeseries", "decisions", "drivers")))
+    print(f"results written to {out}/ (report.md, figures/, {shown}, ...)")
 
 
 class WholeRuns:

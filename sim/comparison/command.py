@@ -103,12 +103,13 @@ def run(args) -> int:
         mixed = ", ".join(str(p) for p, d in zip(paths, dirs) if d)
         raise UsageError(f"{mixed}: a folder among scenario files; give either scenario files or sweep "
                          "result folders, not both")
-    from sim.limits import check_runs
+    from sim.limits import check_run_months, check_runs
     from sim.outputs.folders import check_destination
 
     check_runs(args.runs, args.seed)
     overrides = parse_overrides(args.set)  # applied to every scenario alike, over the files' own values
     loaded = [load_scenario(p) for p in paths]
+    check_run_months(args.runs, sum(sc.months for sc in loaded))
     names = collect.unique_names(loaded)
     starts = {n: (sc.spec.period.start, sc.spec.period.end) for n, sc in zip(names, loaded)}
     first, last = max(sc.start for sc in loaded), min(sc.end for sc in loaded)

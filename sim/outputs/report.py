@@ -172,8 +172,14 @@ def explain_move(drv: pd.DataFrame, top: int = 3, events: list[dict] | None = No
     drivers of one move (``drv``: rows of one date, state and power). With ``events`` (dicts with date, id,
     type and the event's fields), each driver fed by events names the one most likely behind it."""
     d = drv.reindex(drv.contribution.abs().sort_values(ascending=False).index).head(top)
+    return _explain(list(d.driver), list(d.contribution), list(d.date), list(d.state), list(d.power), events)
+
+
+def _explain(drivers: list, contributions: list, dates: list, states: list, powers: list,
+             events: list[dict] | None) -> str:
+    """explain_move's words for drivers already ordered by size and cut to the top few."""
     parts = []
-    for k, c, date, state, power in zip(d.driver, d.contribution, d.date, d.state, d.power):
+    for k, c, date, state, power in zip(drivers, contributions, dates, states, powers):
         if abs(c) < 0.005:
             continue
         ev = event_behind(events, k, state, power, date) if events else None
@@ -181,10 +187,29 @@ def explain_move(drv: pd.DataFrame, top: int = 3, events: list[dict] | None = No
     return ", ".join(parts)
 
 
+def _largest(contributions: np.ndarray, top: int) -> np.ndarray:
+    """Positions of the ``top`` largest contributions by size, ties in their order (as explain_move's
+    descending sort of the sizes)."""
+    return np.argsort(-np.abs(contributions), kind="stable")[:top]
+
+
+def _rows_by_date(df: pd.DataFrame) -> dict[str, list]:
+    """Rows (named tuples) of a table grouped by date, each group in the table's order."""
+    out: dict[str, list] = {}
+    if len(df):
+        for row in df.itertuples(index=False):
+            out.setdefault(row.date, []).append(row)
+    return out
+
+
 def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.DataFrame, decisions: pd.DataFrame,
                  events: pd.DataFrame, powers: pd.DataFrame, seeds: list[int], files: list[str],
-                 refusals: pd.DataFrame | None = None) -> str:
-    runs = ts.run.nunique()
+                 refusals: pd.DataFrame | None = None, ends: dict | None = None, runs: int | None = None,
+                 drivers_note: str = "see drivers.csv for all") -> str:
+    """The report. ``decisions`` and ``refusals`` hold every run; ``ts``, ``drivers``, ``events`` and
+    ``powers`` need to hold run 0 only when ``ends`` gives the median alignment across runs at the first
+    and last month ({(state, power): (first, last)}) and ``runs`` the number of runs."""
+    runs = ts.run.nunique() if runs is None else runs
     lines = [f"# {title}", "", description.strip(), ""]
     lines += [f"Runs: {runs} (seeds {seeds[0]}" + (f" to {seeds[-1]})" if runs > 1 else ")")
               + f". Scenario file: `{files[0]}`.", ""]
@@ -194,12 +219,15 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
               f"Median alignment across runs (0 estranged, 1 client), {first} and {last}.", "",
               "| state | " + " | ".join(f"{p} {first} -> {last}" for p in dict.fromkeys(ts.power)) + " | leaning at the end |",
               "|---|" + "---|" * (ts.power.nunique() + 1)]
-    med = ts.groupby(["state", "power", "date"], sort=False).alignment.median()
+    if ends is None:
+        med = ts.groupby(["state", "power", "date"], sort=False).alignment.median()
+        ends = {(state, power): (med[(state, power, first)], med[(state, power, last)])
+                for state in dict.fromkeys(ts.state) for power in dict.fromkeys(ts.power)}
     for state in dict.fromkeys(ts.state):
         cells = []
         end = {}
         for power in dict.fromkeys(ts.power):
-            a0, a1 = med[(state, power, first)], med[(state, power, last)]
+            a0, a1 = ends[(state, power)]
             end[power] = a1
             cells.append(f"{a0:.2f} -> {a1:.2f}")
         lead = max(end, key=end.get)
@@ -209,7 +237,7 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
     lines += ["## Decisions the states took", ""]
     if len(decisions):
         g = decisions.groupby(["state", "counterpart", "decision", "detail"], sort=False)
-        summary = g.agg(n_runs=("run", "nunique"), first=("date", "min"), median=("date", lambda d: sorted(d)[len(d) // 2]))
+        summary = g.agg(n_runs=("run", "nunique"), first=("date", "min"), median=("date", lambda d: sorted(d.tolist())[len(d) // 2]))
         summary = summary.sort_values("median")
         lines += ["| state | decision | with | detail | share of runs | typical month |", "|---|---|---|---|---|---|"]
         for (state, cp, dec, detail), row in summary.iterrows():
@@ -223,7 +251,7 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
         g = refusals.groupby(["state", "counterpart", "request", "detail"], sort=False)
         for (state, cp, request, detail), grp in g:
             lines.append(f"- {_name(state)} turned down a {request} from {_name(cp)} ({detail}) in "
-                         f"{grp.run.nunique() / runs:.0%} of runs, typically in {sorted(grp.date)[len(grp) // 2]}.")
+                         f"{grp.run.nunique() / runs:.0%} of runs, typically in {sorted(grp.date.tolist())[len(grp) // 2]}.")
         lines.append("")
     # --- stances -------------------------------------------------------------------------------------
     lines += ["## The powers' stances (run 0)", ""]
@@ -238,35 +266,48 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
     big = move_threshold((wide - prev).to_numpy())
     lines += ["## Month by month (run 0)", "",
               (f"Months in which an event arrived, a state decided something, or an alignment moved by "
-               f"{big:.3g} or more. Each move is split into its largest drivers (see drivers.csv for all)."), ""]
+               f"{big:.3g} or more. Each move is split into its largest drivers ({drivers_note})."), ""]
     d0 = drivers[drivers.run == 0]
     ev0 = events[events.run == 0] if len(events) else events
     dec0 = decisions[decisions.run == 0] if len(decisions) else decisions
-    d_index = d0.set_index(["date", "state", "power"]).sort_index()
+    by_move: dict[tuple, list[int]] = {}  # (date, state, power) -> positions of its drivers in d0
+    for i, key in enumerate(zip(d0.date.tolist(), d0.state.tolist(), d0.power.tolist())):
+        by_move.setdefault(key, []).append(i)
+    d_driver, d_contribution = d0.driver.to_numpy(), d0.contribution.to_numpy(dtype=float)
     ev_list = [{"date": e.date, "id": e.id, "title": getattr(e, "title", None), **event_fields(e.summary)}
                for e in ev0.itertuples()] if len(ev0) else []
-    for date in wide.index:
+    ev_by_date, dec_by_date = _rows_by_date(ev0), _rows_by_date(dec0)
+    values = wide.to_numpy(dtype=float)
+    change_all = values - prev.to_numpy(dtype=float)
+    columns = list(wide.columns)
+    for i, date in enumerate(wide.index):
         items = []
-        if len(ev0):
-            for _, ev in ev0[ev0.date == date].iterrows():
-                title = ev.get("title") if isinstance(ev.get("title"), str) else ev.id
-                items.append(f"- Event **{title}** (`{ev.id}`; {ev.summary}). Source: {ev.source}")
-        if len(dec0):
-            for _, dc in dec0[dec0.date == date].iterrows():
-                if dc.decision in ("base_requested", "deal_offered"):  # a power's ask, by its rules
-                    verb = "asked" if dc.decision == "base_requested" else "offered"
-                    what = "for " if dc.decision == "base_requested" else "an "
-                    items.append(f"- Ask: {_name(dc.counterpart)} {verb} {_name(dc.state)} {what}{dc.detail}.")
+        for ev in ev_by_date.get(date, []):
+            title = getattr(ev, "title", None)
+            title = title if isinstance(title, str) else ev.id
+            items.append(f"- Event **{title}** (`{ev.id}`; {ev.summary}). Source: {ev.source}")
+        for dc in dec_by_date.get(date, []):
+            if dc.decision in ("base_requested", "deal_offered"):  # a power's ask, by its rules
+                if dc.decision == "base_requested":
+                    items.append(f"- Ask: {_name(dc.counterpart)} asked {_name(dc.state)} for {dc.detail}.")
+                else:
+                    items.append(f"- Offer: {_name(dc.counterpart)} offered {_name(dc.state)} a deal ({dc.detail}).")
+                continue
+            items.append(f"- Decision: {_name(dc.state)} {dc.decision.replace('_', ' ')} "
+                         f"({dc.counterpart}: {dc.detail}).")
+        if i > 0:
+            for j, (state, power) in enumerate(columns):
+                dv = change_all[i, j]
+                if np.isnan(dv) or not abs(dv) >= big:
                     continue
-                items.append(f"- Decision: {_name(dc.state)} {dc.decision.replace('_', ' ')} "
-                             f"({dc.counterpart}: {dc.detail}).")
-        if date != wide.index[0]:
-            change = (wide.loc[date] - prev.loc[date]).dropna()
-            for (state, power), dv in change[change.abs() >= big].items():
-                why = explain_move(d_index.loc[(date, state, power)].reset_index(), events=ev_list)
+                rows = np.asarray(by_move[(date, state, power)])
+                top = rows[_largest(d_contribution[rows], 3)]
+                n = len(top)
+                why = _explain(list(d_driver[top]), list(d_contribution[top]), [date] * n, [state] * n,
+                               [power] * n, ev_list)
                 verb = "rose" if dv > 0 else "fell"
                 items.append(f"- {_name(state)}'s alignment with {_name(power)} {verb} by {abs(dv):.2f} "
-                             f"to {wide.loc[date, (state, power)]:.2f}" + (f", of which {why}." if why else "."))
+                             f"to {values[i, j]:.2f}" + (f", of which {why}." if why else "."))
         if items:
             lines += [f"### {date}", *items, ""]
     return "\n".join(lines) + "\n"

@@ -378,8 +378,8 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
         try:
             parsed = EVENT_TYPES[t].model_validate({"id": hz.id, "date": hz.start, "source": hz.source, **ev})
         except ValidationError as err:
-            e = err.errors()[0]
-            raise fail(path + ("event",) + tuple(e["loc"]), e["msg"]) from None
+            inner, msg = describe_validation_error(err, EVENT_TYPES, "type", "event", EVENT_TYPES[t])
+            raise fail(path + ("event",) + tuple(inner), msg) from None
         _check_event(parsed, path + ("event",), powers, orgs, series, power, state, org, fail)
 
 

@@ -252,6 +252,14 @@ class Hazard(Strict):
 # --------------------------------------------------------------------------------------------------
 # The world: states, powers, organisations and series
 # --------------------------------------------------------------------------------------------------
+def _values_within(values: dict, low: float, high: float, expected: str, above: bool = False) -> dict:
+    """A mapping whose every value lies in [low, high] (above low, with ``above``), or a message naming the key."""
+    for k, x in values.items():
+        if not ((low < float(x)) if above else (low <= float(x))) or not float(x) <= high:
+            raise ValueError(f"{k}: expected {expected}, got {x}")
+    return values
+
+
 class StateSpec(Strict):
     name: str | None = None
     openness: float = Field(ge=0, le=1, description="0 closed autocracy, 1 open pluralist politics.")
@@ -291,26 +299,17 @@ class StateSpec(Strict):
     @field_validator("alignment", "trade")
     @classmethod
     def _unit_interval(cls, v):
-        for k, x in v.items():
-            if not 0.0 <= float(x) <= 1.0:
-                raise ValueError(f"{k}: expected a number from 0 to 1, got {x}")
-        return v
+        return _values_within(v, 0.0, 1.0, "a number from 0 to 1")
 
     @field_validator("distance")
     @classmethod
     def _positive_distance(cls, v):
-        for k, x in v.items():
-            if not 0.0 < float(x) <= 40000.0:
-                raise ValueError(f"{k}: expected a distance in km above 0 and at most 40000, got {x}")
-        return v
+        return _values_within(v, 0.0, 40000.0, "a distance in km above 0 and at most 40000", above=True)
 
     @field_validator("routes", "routes_signed")
     @classmethod
     def _route_capacity(cls, v):
-        for k, x in v.items():
-            if not 0.0 <= float(x) <= 10.0:
-                raise ValueError(f"{k}: expected a route capacity from 0 to 10, got {x}")
-        return v
+        return _values_within(v, 0.0, 10.0, "a route capacity from 0 to 10")
 
 
 class PowerSpec(Strict):

@@ -47,66 +47,86 @@ def parse_cli_conditions(items: list[str], outcomes) -> list[dict]:
 
 
 def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path | None = None,
-                   min_coverage: float = 0.5, seed: int = 0) -> Path:
-    """Analyse a sweep store and write the analysis folder; return its path."""
-    from sim.outputs.folders import check_destination
-    from sim.outputs.writer import atomic_folder
-    from sim.sweep import discovery, figures, report, sensitivity
-    from sim.sweep.conditions import holds, parse_condition
-    from sim.sweep.results import read_results, read_timeseries
+                   min_coverage: float = 0.5, seed: int = 0, results=None) -> Path:
+    """Analyse a sweep store and write the analysis folder; return its path. ``results``: the store as
+    already read (sim.sweep.results.read_results), to read it once.
 
-    res = read_results(folder)
+    The figures are drawn in a second process (sim.outputs.worker), started first: the figures that need
+    only the runs are drawn while the indices and boxes are computed."""
+    from sim.outputs.worker import Worker
+    from sim.sweep import figures
+    from sim.sweep.results import read_results
+
+    from sim.outputs.folders import check_destination
+
+    res = results if results is not None else read_results(folder)
     check_destination(Path(out) if out else Path(folder) / "analysis")
-    spec, ok = res.spec, res.ok
-    if ok.empty:
+    if res.ok.empty:
         raise UsageError(f"{folder}: no successful run stored yet; nothing to analyse")
-    method = spec.design.method
-    sens, notes = sensitivity.analyse(spec, res.points, res.table, seed=seed)
-    noise = {o: sensitivity.noise_share(res.table, o) for o in spec.outcomes} if spec.replications > 1 else {}
-    summary = report.summary_table(ok, res.outcomes)
-    conds = [{"name": d.name, "condition": d.condition, "description": d.description} for d in spec.discovery]
+    conds = [{"name": d.name, "condition": d.condition, "description": d.description} for d in res.spec.discovery]
     conds += conditions or []
     seen = set()
-    discoveries, boxes, trajectories = [], [], []
     for c in conds:
         if c["name"] in seen:
             raise UsageError(f"two discovery conditions are named {c['name']!r}")
         seen.add(c["name"])
-        y = holds(parse_condition(c["condition"], spec.outcomes), ok)
-        d = discovery.discover(ok, res.parameters, y, min_coverage)
-        d.update(c, min_coverage=min_coverage)
-        discoveries.append(d)
-        chosen = d["boxes"].index(d["box"])
-        t = d["trajectory"].assign(condition=c["name"], chosen=d["trajectory"].step == chosen)
-        trajectories.append(t)
-        for p, (lo, hi) in d["box"].limits.items():
-            boxes.append({"condition": c["name"], "parameter": p, "low": lo, "high": hi,
-                          "restricted": p in d["restricted"],
-                          "density_without": d["density_without"].get(p, float("nan")), "full_low": d["full"][p][0],
-                          "full_high": d["full"][p][1], "coverage": d["box"].coverage,
-                          "density": d["box"].density, "mass": d["box"].mass})
-    out = Path(out) if out else Path(folder) / "analysis"
+    worker = Worker(figures.PRELOAD).start()
+    try:
+        return _analyse(Path(folder), res, conds, out, min_coverage, seed, worker)
+    finally:
+        worker.close()
+
+
+def _analyse(folder: Path, res, conds: list[dict], out, min_coverage: float, seed: int, worker) -> Path:
+    from sim.outputs.writer import atomic_folder
+    from sim.sweep import discovery, report, sensitivity
+    from sim.sweep.conditions import holds, parse_condition
+    from sim.sweep.results import read_timeseries
+
+    spec, ok = res.spec, res.ok
+    method = spec.design.method
+    out = Path(out) if out else folder / "analysis"
+    fig = "sim.sweep.figures"
     with atomic_folder(out) as tmp:
         figdir = tmp / "figures"
         figdir.mkdir()
+        drawn = ok[[*res.parameters, *res.outcomes]].reset_index(drop=True)  # what the figures read
         names = ["distributions.png"]
-        figures.distributions(ok, res.outcomes, figdir / "distributions.png", spec.title)
-        for o in res.outcomes:
-            figures.responses(ok, res.parameters, o, figdir / f"response_{o}.png", seed=seed)
-            names.append(f"response_{o}.png")
+        worker.submit(fig, "distributions", drawn, res.outcomes, figdir / "distributions.png", spec.title)
+        worker.submit(fig, "responses_all", drawn, res.parameters, res.outcomes, figdir, seed=seed)
+        names += [f"response_{o}.png" for o in res.outcomes]
         ts = read_timeseries(folder)
         if len(ts):
-            figures.paths(ts, figdir / "paths.png", spec.title)
+            worker.submit(fig, "paths", ts, figdir / "paths.png", spec.title)
             names.append("paths.png")
+        sens, notes = sensitivity.analyse(spec, res.points, res.table, seed=seed)
+        noise = {o: sensitivity.noise_share(res.table, o) for o in spec.outcomes} if spec.replications > 1 else {}
+        summary = report.summary_table(ok, res.outcomes)
+        discoveries, boxes, trajectories = [], [], []
+        for c in conds:
+            y = holds(parse_condition(c["condition"], spec.outcomes), ok)
+            d = discovery.discover(ok, res.parameters, y, min_coverage)
+            d.update(c, min_coverage=min_coverage)
+            discoveries.append(d)
+            chosen = d["boxes"].index(d["box"])
+            t = d["trajectory"].assign(condition=c["name"], chosen=d["trajectory"].step == chosen)
+            trajectories.append(t)
+            for p, (lo, hi) in d["box"].limits.items():
+                boxes.append({"condition": c["name"], "parameter": p, "low": lo, "high": hi,
+                              "restricted": p in d["restricted"],
+                              "density_without": d["density_without"].get(p, float("nan")), "full_low": d["full"][p][0],
+                              "full_high": d["full"][p][1], "coverage": d["box"].coverage,
+                              "density": d["box"].density, "mass": d["box"].mass})
         if not sens.empty:
             label = {"sobol": "total Sobol index ST", "morris": "mu* / largest mu* of the outcome",
                      "lhs": "first-order index S1 (RBD-FAST)", "grid": "main-effect share"}[method]
-            figures.heatmap(sensitivity.headline(sens, method, res.outcomes, res.parameters), figdir / "sensitivity_heatmap.png", label)
+            worker.submit(fig, "heatmap", sensitivity.headline(sens, method, res.outcomes, res.parameters),
+                          figdir / "sensitivity_heatmap.png", label)
             names.append("sensitivity_heatmap.png")
         for d in discoveries:
             if 0 < d["cases"] < d["runs"]:
-                figures.peeling(d["trajectory"], d["boxes"].index(d["box"]), figdir / f"discovery_{d['name']}.png",
-                                d["name"])
+                worker.submit(fig, "peeling", d["trajectory"], d["boxes"].index(d["box"]),
+                              figdir / f"discovery_{d['name']}.png", d["name"])
                 names.append(f"discovery_{d['name']}.png")
         sens.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.6g")
         summary.to_csv(tmp / "outcome_summary.csv", index=False, float_format="%.6g")
@@ -119,6 +139,7 @@ def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path
             tmp / "discovery_trajectory.csv", index=False, float_format="%.6g")
         (tmp / "analysis.md").write_text(report.build(res, sens, notes, noise, summary, discoveries, names),
                                          encoding="utf-8")
+        worker.wait()
     return out
 
 
@@ -134,7 +155,7 @@ def run(args) -> int:
         raise UsageError(str(e)) from None
     conditions = parse_cli_conditions(args.condition, res.spec.outcomes)
     try:
-        out = analyse_folder(Path(args.results), conditions, args.out, args.min_coverage, args.seed)
+        out = analyse_folder(Path(args.results), conditions, args.out, args.min_coverage, args.seed, results=res)
     except StoreError as e:
         raise UsageError(str(e)) from None
     if not args.quiet:

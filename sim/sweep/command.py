@@ -27,7 +27,7 @@ def configure(p) -> None:
                         "(the same results to the bit, hundreds of times slower)")
     p.add_argument("--out", default=None, help="result folder (default results/<sweep name>/)")
     p.add_argument("--chunk-size", type=int, default=None, metavar="RUNS",
-                   help="runs per chunk (default: about 32 chunks of 50 to 2000 runs); fixed for a result folder")
+                   help="runs per chunk (default: about 1,000, at least 8 chunks, at least 50 runs); fixed for a result folder")
     p.add_argument("--retry-failed", action="store_true",
                    help="when continuing, run again the chunks that hold a failed run")
     p.add_argument("--dry-run", action="store_true",
@@ -36,12 +36,13 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
+    from sim.limits import MAX_WORKERS
     from sim.sweep.executors import ExecutorError
     from sim.sweep.runner import SweepAborted, run_sweep
     from sim.sweep.store import StoreError
 
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers {args.workers}: expected 1 or more")
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        raise UsageError(f"--workers {args.workers}: expected 1 to {MAX_WORKERS} worker processes")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UsageError(f"--chunk-size {args.chunk_size}: expected 1 or more runs")
     if args.scheduler and args.executor != "dask":

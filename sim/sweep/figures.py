@@ -1,80 +1,172 @@
 """Figures of a sweep's analysis: outcome distributions, responses to each parameter, the sensitivity heat
-map, PRIM peeling trajectories, and side-by-side distributions for ``compare``."""
+map, PRIM peeling trajectories, and side-by-side distributions for ``compare``.
+
+They are drawn on matplotlib's Agg canvas without pyplot and with a fixed layout (no ``tight_layout``,
+which draws a figure once more to measure it); the responses of every outcome share one figure, whose
+panels and ticks are made once and refilled for each outcome.
+"""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.outputs.figures import _figure, _save_png, decimal_year
+
 MAX_SCATTER = 3000  # points drawn per panel; the binned means use every run
+# what a drawing process imports before its first job
+PRELOAD = ["matplotlib.figure", "matplotlib.backends.backend_agg", "PIL.PngImagePlugin", "sim.sweep.figures"]
+DOTS = "#5d6d7e"
+MEAN = "#c0392b"
 
 
-def _grid(n: int, width: float = 3.2, height: float = 2.4, cols: int = 4):
+def _grid(n: int, width: float = 3.2, height: float = 2.4, cols: int = 4, titles: bool = False,
+          labels: bool = True):
+    """A figure of n panels in rows of ``cols``, each width x height inches, with fixed room (instead of
+    a layout pass) above for the figure's title, left of each panel for its tick labels, below it for
+    its x label (``labels``) and above it for its title (``titles``)."""
     cols = min(cols, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    W, H = width * cols, height * rows
+    fig = _figure(W, H, 110)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    below = 0.45 if labels else 0.3
+    above = 0.25 if titles else 0.05
+    fig.subplots_adjust(left=0.55 / W, right=1 - 0.12 / W, bottom=below / H, top=1 - (0.4 + above) / H,
+                        wspace=0.6 / (width - 0.6), hspace=(below + above) / (height - below - above))
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, axes.flat
 
 
+def _save(fig, path: Path) -> None:
+    fig.canvas.draw()
+    _save_png(fig, Path(path))
+
+
 def distributions(ok: pd.DataFrame, outcomes: list[str], path: Path, title: str) -> None:
     """One histogram per outcome over every successful run (no value: counted in the panel's title)."""
-    fig, axes = _grid(len(outcomes))
+    fig, axes = _grid(len(outcomes), titles=True, labels=False)
     for ax, name in zip(axes, outcomes):
         x = ok[name].to_numpy(dtype=float)
         vals = x[np.isfinite(x)]
         if len(vals):
             distinct = np.unique(vals)
-            bins = len(distinct) if len(distinct) <= 12 else 30
             if len(distinct) <= 12:
                 edges = np.concatenate([distinct - 0.5 * _step(distinct), [distinct[-1] + 0.5 * _step(distinct)]])
-                ax.hist(vals, bins=edges, color="#5d6d7e", rwidth=0.8)
+                ax.hist(vals, bins=edges, color=DOTS, rwidth=0.8)
             else:
-                ax.hist(vals, bins=bins, color="#5d6d7e")
+                ax.hist(vals, bins=30, color=DOTS)
         missing = int((~np.isfinite(x)).sum())
         ax.set_title(name + (f" ({missing} no value)" if missing else ""), fontsize=9)
         ax.tick_params(labelsize=7)
     fig.suptitle(f"{title}: distribution of each outcome", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def _step(distinct: np.ndarray) -> float:
     return float(np.min(np.diff(distinct))) if len(distinct) > 1 else 1.0
 
 
-def responses(ok: pd.DataFrame, parameters: list[str], outcome: str, path: Path, seed: int = 0) -> None:
-    """The outcome against each parameter: a sample of runs as dots, the mean in ten bins as a line."""
+def _bins(x: np.ndarray) -> np.ndarray:
+    """Bin of each run along a parameter: its value when it takes 12 values or fewer, else its decile
+    (pandas.qcut, equal-count bins, duplicate edges merged)."""
+    distinct = np.unique(x)
+    if len(distinct) <= 12:
+        return np.searchsorted(distinct, x)
+    return pd.qcut(x, 10, labels=False, duplicates="drop").astype(np.int64)
+
+
+def _binned_means(codes: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean x and mean y of each non-empty bin, in bin order."""
+    count = np.bincount(codes)
+    full = count > 0
+    return (np.bincount(codes, weights=x)[full] / count[full], np.bincount(codes, weights=y)[full] / count[full])
+
+
+def responses_all(ok: pd.DataFrame, parameters: list[str], outcomes: list[str], folder: Path,
+                  seed: int = 0) -> list[Path]:
+    """response_<outcome>.png for each outcome: the outcome against each parameter, a sample of runs as
+    dots, the mean in ten bins as a line (see ``responses``). Returns the paths.
+
+    The outcomes share the panels' frames and x axes (a parameter's range does not depend on the
+    outcome): they are drawn once and kept (``copy_from_bbox``); for each outcome only the dots, the
+    means, the y axes and the title are drawn over a copy."""
+    from matplotlib.ticker import MaxNLocator
+
+    folder = Path(folder)
     fig, axes = _grid(len(parameters), width=2.9, height=2.3)
-    data = ok[np.isfinite(ok[outcome].to_numpy(dtype=float))]
-    sample = data.sample(n=min(len(data), MAX_SCATTER), random_state=seed) if len(data) else data
+    axes = list(axes)[:len(parameters)]
+    dots, lines = [], []
     for ax, p in zip(axes, parameters):
-        ax.scatter(sample[p], sample[outcome], s=4, alpha=0.25, color="#5d6d7e", lw=0)
-        if len(data) and data[p].nunique() > 1:
-            distinct = data[p].nunique()
-            bins = data[p] if distinct <= 12 else pd.qcut(data[p], 10, duplicates="drop")
-            m = data.groupby(bins, observed=True).agg(x=(p, "mean"), y=(outcome, "mean"))
-            ax.plot(m.x, m.y, color="#c0392b", lw=2)
+        dots.append(ax.plot([], [], "o", ms=2, mew=0, alpha=0.25, color=DOTS, ls="none")[0])
+        lines.append(ax.plot([], [], color=MEAN, lw=2)[0])
         ax.set_xlabel(p, fontsize=8)
         ax.tick_params(labelsize=7)
-    fig.suptitle(f"{outcome}: response to each parameter (red: mean)", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # a few ticks: each label costs a text layout
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+        x = ok[p].to_numpy(dtype=float)
+        lo, hi = (float(x.min()), float(x.max())) if len(x) else (0.0, 1.0)
+        pad = 0.05 * (hi - lo) if hi > lo else 0.5
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.yaxis.set_visible(False)
+    title = fig.suptitle("", fontsize=11)
+    fig.canvas.draw()
+    frame = fig.canvas.copy_from_bbox(fig.bbox)
+    for ax in axes:
+        ax.yaxis.set_visible(True)
+    codes_for: dict[tuple, dict[str, np.ndarray]] = {}
+    paths = []
+    for outcome in outcomes:
+        y_all = ok[outcome].to_numpy(dtype=float)
+        keep = np.isfinite(y_all)
+        data = ok[keep]
+        y = y_all[keep]
+        sample = data.sample(n=min(len(data), MAX_SCATTER), random_state=seed) if len(data) else data
+        rows = codes_for.setdefault((len(data), hash(keep.tobytes())), {})  # bins depend on the runs kept
+        fig.canvas.restore_region(frame)
+        for ax, p, dot, line in zip(axes, parameters, dots, lines):
+            dot.set_data(sample[p].to_numpy(dtype=float), sample[outcome].to_numpy(dtype=float))
+            x = data[p].to_numpy(dtype=float)
+            if len(data) and x.min() < x.max():
+                if p not in rows:
+                    rows[p] = _bins(x)
+                line.set_data(*_binned_means(rows[p], x, y))
+            else:
+                line.set_data([], [])
+            ax.relim()
+            ax.autoscale_view(scalex=False)
+            for artist in (dot, line, ax.yaxis):
+                ax.draw_artist(artist)
+        title.set_text(f"{outcome}: response to each parameter (red: mean)")
+        fig.draw_artist(title)
+        path = folder / f"response_{outcome}.png"
+        _save_png(fig, path)
+        paths.append(path)
+    return paths
+
+
+def responses(ok: pd.DataFrame, parameters: list[str], outcome: str, path: Path, seed: int = 0) -> None:
+    """The outcome against each parameter: a sample of runs as dots, the mean in ten bins as a line."""
+    path = Path(path)
+    out = responses_all(ok, parameters, [outcome], path.parent, seed=seed)[0]
+    if out != path:
+        out.replace(path)
 
 
 def heatmap(matrix: pd.DataFrame, path: Path, label: str) -> None:
     """Outcomes (rows) x parameters (columns), coloured by the main sensitivity index."""
-    fig, ax = plt.subplots(figsize=(1.0 + 0.75 * matrix.shape[1], 1.2 + 0.45 * matrix.shape[0]))
+    # room for the row names on the left and the column names (at 45 degrees) below, from their length
+    left_in = 0.3 + max([len(str(i)) for i in matrix.index] + [1]) * 8 * 0.6 / 72
+    below_in = 0.3 + max([len(str(c)) for c in matrix.columns] + [1]) * 8 * 0.6 / 72 * 0.71
+    W, H = left_in + 0.75 * matrix.shape[1] + 1.3, below_in + 0.45 * matrix.shape[0] + 0.45
+    fig = _figure(W, H, 110)
+    ax = fig.add_axes((left_in / W, below_in / H, 0.75 * matrix.shape[1] / W, 0.45 * matrix.shape[0] / H))
+    cax = fig.add_axes(((left_in + 0.75 * matrix.shape[1] + 0.15) / W, below_in / H, 0.15 / W,
+                        0.45 * matrix.shape[0] / H))
     vals = matrix.to_numpy(dtype=float)
     im = ax.imshow(np.clip(vals, 0, None), cmap="viridis", vmin=0, vmax=max(1e-9, np.nanmax(vals)), aspect="auto")
     ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=45, ha="right", fontsize=8)
@@ -84,67 +176,69 @@ def heatmap(matrix: pd.DataFrame, path: Path, label: str) -> None:
             if np.isfinite(vals[i, j]):
                 ax.text(j, i, f"{vals[i, j]:.2f}", ha="center", va="center", fontsize=7,
                         color="white" if vals[i, j] < 0.6 * np.nanmax(vals) else "black")
-    fig.colorbar(im, ax=ax, label=label)
+    fig.colorbar(im, cax=cax, label=label)
     ax.set_title("Which parameters drive which outcome", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def peeling(trajectory: pd.DataFrame, chosen: int, path: Path, name: str) -> None:
     """PRIM's peeling trajectory: density against coverage, the chosen box circled."""
-    fig, ax = plt.subplots(figsize=(4.8, 3.6))
+    fig = _figure(4.8, 3.6, 110)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.14, right=0.97, bottom=0.14, top=0.9)
     ax.plot(trajectory.coverage, trajectory.density, "-o", ms=3, color="#2471a3")
     row = trajectory.iloc[chosen]
-    ax.scatter([row.coverage], [row.density], s=120, facecolors="none", edgecolors="#c0392b", lw=2,
+    ax.scatter([row.coverage], [row.density], s=120, facecolors="none", edgecolors=MEAN, lw=2,
                label="box reported")
-    ax.set_xlabel("coverage (share of the cases inside the box)")
-    ax.set_ylabel("density (share of the box that are cases)")
+    ax.set_xlabel("coverage (share of the cases inside the box)", fontsize=8)
+    ax.set_ylabel("density (share of the box that are cases)", fontsize=8)
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=8)
     ax.set_title(f"PRIM peeling: {name}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def side_by_side(data: dict[str, np.ndarray], outcome: str, path: Path) -> None:
     """Box plots of one outcome across sweeps (label -> values)."""
     labels = list(data)
-    fig, ax = plt.subplots(figsize=(1.6 + 1.4 * len(labels), 3.4))
+    W = 1.6 + 1.4 * len(labels)
+    fig = _figure(W, 3.4, 110)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.7 / W, right=1 - 0.2 / W, bottom=0.22, top=0.9)
     vals = [v[np.isfinite(v)] for v in data.values()]
     ax.boxplot([v if len(v) else [np.nan] for v in vals], tick_labels=labels, showmeans=True)
     for i, v in enumerate(vals, start=1):
         if len(v):
             rng = np.random.default_rng(i)
             pick = v if len(v) <= 400 else rng.choice(v, 400, replace=False)
-            ax.scatter(i + rng.uniform(-0.15, 0.15, len(pick)), pick, s=4, alpha=0.3, color="#5d6d7e")
+            ax.scatter(i + rng.uniform(-0.15, 0.15, len(pick)), pick, s=4, alpha=0.3, color=DOTS)
     ax.set_title(outcome, fontsize=10)
     ax.tick_params(axis="x", labelsize=8, rotation=15)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def paths(ts: pd.DataFrame, path: Path, title: str) -> None:
     """The kept runs' monthly alignments: one panel per state, one thin line per run and power."""
+    from matplotlib.collections import LineCollection
+
     from sim.outputs.figures import color
 
     states = list(dict.fromkeys(ts.state))
-    fig, axes = _grid(len(states), width=3.6, height=2.6, cols=3)
-    dates = {d: pd.Timestamp(d + "-01") for d in ts.date.unique()}
+    fig, axes = _grid(len(states), width=3.6, height=2.6, cols=3, titles=True, labels=False)
+    years = {d: decimal_year(d) for d in ts.date.unique()}
     for ax, state in zip(axes, states):
         sub = ts[ts.state == state]
-        for (power, _run), g in sub.groupby(["power", "run"], sort=False):
-            ax.plot([dates[d] for d in g.date], g.alignment, color=color(power), lw=0.6, alpha=0.5)
         for power in dict.fromkeys(sub.power):
+            mine = sub[sub.power == power]
+            segments = [np.column_stack([[years[d] for d in g.date], g.alignment.to_numpy(dtype=float)])
+                        for _, g in mine.groupby("run", sort=False)]
+            ax.add_collection(LineCollection(segments, colors=color(power), linewidths=0.6, alpha=0.5))
             ax.plot([], [], color=color(power), label=power)
+        ax.autoscale_view()
         ax.set_title(state, fontsize=9)
         ax.set_ylim(0, 1)
         ax.tick_params(labelsize=7)
     axes[0].legend(fontsize=7)
     fig.suptitle(f"{title}: alignment paths of the kept runs ({ts.run.nunique()})", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)

@@ -18,6 +18,7 @@ SIM = Path(sim.__file__).resolve().parent
 # check of the state, random numbers, the parameter registry, the shipped data, the scenario schema and
 # loader, the sweep's own designs, outcomes and chunk runner
 MODEL_FILES = ("rules/*.py", "step.py", "events.py", "engine.py", "world.py", "world_checks.py", "continuation.py",
+               "start.py", "controllers.py", "trade_data.py",
                "rng.py", "parameters.py", "codes.py", "data_sources.py", "data/*.csv", "scenario/*.py",
                "sweep/designs.py", "sweep/outcomes.py", "sweep/chunks.py", "sweep/schema.py")
 

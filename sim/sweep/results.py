@@ -50,6 +50,8 @@ class SweepResults:
 def read_results(folder: str | Path) -> SweepResults:
     """Read a sweep store; raise StoreError when the folder is not one."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(f"{folder}: is a file, not a sweep's result folder")
     if not folder.is_dir():
         raise StoreError(f"{folder}: no such folder")
     manifest = read_manifest(folder)

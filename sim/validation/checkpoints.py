@@ -62,6 +62,15 @@ class Checker:
             raise self.v.error(where, f"no {what} in the scenario")
         return ks
 
+    def decision_slots(self, where, check, counterparts: list[str]) -> list[int]:
+        """The slots a base or deal decision checkpoint is about: its states' bases or deals with its powers."""
+        kind = "base" if check.decision.startswith("base") else "deal"
+        ks = []
+        for s in (check.state if isinstance(check.state, list) else [check.state]):
+            for c in counterparts:
+                ks += self.slots(where, s, c, kind, check.event)
+        return ks
+
     # --- scores --------------------------------------------------------------------------------------
     def score(self, where, score: Score, out: Outcomes, window: slice) -> np.ndarray:
         """Window-average of a score per run (N,): alignment toward a power, or the difference for 'A-B'."""
@@ -167,11 +176,7 @@ class Checker:
             flag = (now & ~before) if check.decision == "joined" else (~now & before)
             happened = flag.any(axis=(1, 2, 3))
         else:
-            kind = "base" if check.decision.startswith("base") else "deal"
-            ks = []
-            for s in (check.state if isinstance(check.state, list) else [check.state]):
-                for c in counterparts:
-                    ks += self.slots(where, s, c, kind, check.event)
+            ks = self.decision_slots(where, check, counterparts)
             now = out.slot_status[:, start:w.stop][:, :, ks]
             before = out.slot_status[:, start - 1:w.stop - 1][:, :, ks]
             if check.decision in ("base_requested", "deal_offered"):

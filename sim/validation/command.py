@@ -67,7 +67,7 @@ def run(args) -> int:
     from sim.commands.run_command import parse_overrides
     from sim.free_parameters import DEFAULT_FILE as FREE_FILE
     from sim.free_parameters import load_free_parameters
-    from sim.limits import check_runs
+    from sim.limits import check_run_months, check_runs
     from sim.outputs.folders import check_destination
     from sim.posterior import posterior_rows
     from sim.validation import construction, margins, report, scores, trade, undata
@@ -85,7 +85,9 @@ def run(args) -> int:
             raise UsageError(f"--{name.replace('_', '-')} {getattr(args, name)}: expected a whole number, 1 or more")
     overrides = parse_overrides(args.set)
     scenario = load_scenario(args.scenario)
+    check_run_months(args.runs, scenario.months)
     free = load_free_parameters(args.free_parameters or FREE_FILE)
+    early_point = scores.read_point(args.early) if args.early else None
     cp_path = Path(args.checkpoints) if args.checkpoints else default_checkpoints(Path(args.scenario))
     if not cp_path.exists():
         raise UsageError(f"no checkpoint file {cp_path} for {args.scenario}; give one with --checkpoints FILE")
@@ -129,9 +131,10 @@ def run(args) -> int:
         alt_rows, _ = posterior_rows(args.posterior, sc, seeds, overrides)
         alt = simulate(sc, seeds, param_rows=alt_rows, overrides=overrides)
         effects += compare(validation, validation.spec.counterfactuals.index(cf), outcomes, alt)
-    early = scores.early_score(validation, scenario, seeds, base, args.early) if args.early else None
+    early = scores.early_score(validation, scenario, seeds, base, args.early, early_point) if args.early else None
     construction_rates = construction.by_construction(validation, scenario, free, args.null_runs, args.seed)
     decision_margins = margins.decision_margins(validation, outcomes, utilities)
+    near = [] if scenario.spec.continues else margins.start_proximity(scenario, [base])
     few = seeds[:args.robustness_runs]
     robust = margins.robustness(validation, scenario, few, rows[:len(few)], free.names)
     trade_error = trade.trade_share_error(outcomes)
@@ -154,7 +157,8 @@ def run(args) -> int:
         (tmp / "validation.md").write_text(
             report.markdown(validation, scenario.spec.title, seeds, checks, summ, fits, effects, titles, "un_fit.png")
             + "\n".join(scores.markdown(score_table, construction_rates, construction.SHARE, decision_margins, robust,
-                                        args.null_runs, len(few))) + "\n")
+                                        args.null_runs, len(few))) + "\n"
+            + "\n".join(margins.proximity_markdown(near)) + "\n")
         manifest = {
             "scenario": scenario.spec.name,
             "scenario_files": scenario_files(scenario),
@@ -173,6 +177,8 @@ def run(args) -> int:
         for r in score_table:
             v = r["value"]
             print(f"  {r['id']}: " + (r["description"] if np.isnan(v) else f"{v:.3g} ({r['description']})"))
+        print(f"memberships whose starting utility lies within {margins.NEAR} of a threshold: {len(near)}"
+              + (" (" + ", ".join(f"{r['state']} {r['org']}" for r in near) + ")" if near else ""))
         fragile = sorted({r["id"] for r in robust if not r["survives"]})
         print(f"decisions that do not survive +-10% on some free parameter: {len(fragile)} of "
               f"{len(decision_margins)}" + (f" ({', '.join(fragile)})" if fragile else ""))

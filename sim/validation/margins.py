@@ -119,11 +119,7 @@ def _margins(checker: Checker, i: int, c, out: Outcomes, util: dict) -> np.ndarr
         th = util["join" if c.decision == "joined" else "leave"][:, start - 1:w.stop - 1]
         m = (u - th) if c.decision == "joined" else (th - u)
     else:
-        kind = "base" if c.decision.startswith("base") else "deal"
-        ks = []
-        for s in (c.state if isinstance(c.state, list) else [c.state]):
-            for p in counterparts:
-                ks += checker.slots(where, s, p, kind, c.event)
+        ks = checker.decision_slots(where, c, counterparts)
         now = out.slot_status[:, start:w.stop][:, :, ks]
         before = out.slot_status[:, start - 1:w.stop - 1][:, :, ks]
         rising = c.decision in ("base_opened", "deal_signed")
@@ -173,3 +169,41 @@ def robustness(validation, scenario, seeds: list[int], rows: list[dict], names: 
             table.append({"id": c.id, "parameter": name, "pass_minus_10": down, "pass_plus_10": up,
                           "survives": bool(min(down, up) >= SURVIVES_SHARE)})
     return table
+
+
+NEAR = 0.05  # a starting utility this close to a threshold would make a decision hinge on a hand-set value
+
+
+def start_proximity(scenario, rows: list[dict]) -> list[dict]:
+    """Memberships whose public utility at the start lies within NEAR of the join or leave threshold, for each
+    parameter set of ``rows`` (one run each, at rest): a decision that rests on the 1999 values the file sets by
+    hand rather than on what happens. Returns one row per (set, state, organisation) that is that close."""
+    from sim.parameters import batch_params
+    from sim.start import initial_world
+
+    world = initial_world(scenario, rows, list(range(len(rows))))
+    params = batch_params(rows)
+    u = stp.membership_utilities(world, params)  # (N, S, O), before the states' tastes
+    join = per_run(params["join_threshold"], 2)
+    leave = per_run(params["leave_threshold"], 2)
+    member = world.runs.member
+    active = world.schedule.org_active
+    st = world.setup
+    # a member is judged against the leave threshold, a non-member against the join threshold
+    distance = np.where(member, u - leave, join - u)
+    out = []
+    for i, s, o in zip(*np.nonzero((np.abs(distance) < NEAR) & active)):
+        out.append({"set": int(i), "state": st.states[s], "org": st.orgs[o], "utility": float(u[i, s, o]),
+                    "threshold": "leave" if member[i, s, o] else "join", "distance": float(distance[i, s, o])})
+    return out
+
+
+def proximity_markdown(near: list[dict]) -> list[str]:
+    """The report's section on decisions resting on the starting values."""
+    lines = ["", "## Decisions resting on the starting values", "",
+             (f"Memberships whose public utility at the start lies within {NEAR} of the threshold that would "
+              "change them (join for a non-member, leave for a member): such a decision would hinge on the "
+              "hand-set 1999 values. The calibration is penalised for each."), ""]
+    lines += [f"- {r['state']} and {r['org']}: utility {r['utility']:.3f}, {r['threshold']} threshold "
+              f"{r['distance']:+.3f} away" for r in near] or ["- none"]
+    return lines

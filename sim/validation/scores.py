@@ -41,15 +41,22 @@ def read_point(path: str | Path) -> tuple[dict[str, float], int]:
             raise ScenarioError(str(path), f"expected a number from {p.low} to {p.high}, got {value!r}", line=where,
                                 field=f"parameters.{name}")
         out[name] = float(value)
-    until = data.get("until") or EARLY_UNTIL
-    if not isinstance(until, int):
+    until = data.get("until")
+    if until is None:
+        raise ScenarioError(str(path), "this calibration saw every checkpoint ('until' is empty), so it cannot be "
+                            "scored on the later ones; give the early calibration (calibration/point.py --until "
+                            f"{EARLY_UNTIL} writes calibration/point_early.yaml)", line=lines.get(("until",)),
+                            field="until")
+    if isinstance(until, bool) or not isinstance(until, int):
         raise ScenarioError(str(path), f"expected a year, got {until!r}", line=lines.get(("until",)), field="until")
     return out, until
 
 
-def early_score(validation, scenario, seeds: list[int], base: dict, path: str | Path) -> dict:
-    """Mean pass rate of the calibration checkpoints dated after the early calibration's last year."""
-    values, until = read_point(path)
+def early_score(validation, scenario, seeds: list[int], base: dict, path: str | Path,
+                point: tuple[dict, int] | None = None) -> dict:
+    """Mean pass rate of the calibration checkpoints dated after the early calibration's last year
+    (``point``: the file already read by read_point)."""
+    values, until = point or read_point(path)
     every = calibration_checkpoints(validation)
     early = set(calibration_checkpoints(validation, until))
     late = [i for i in every if i not in early]

@@ -1,64 +1,22 @@
 """Score many parameter sets at once: each set runs with the same seeds, all in one batch of the engine.
 
-Used by the calibration (calibration/calibrate.py): a set's score is the mean pass rate of the
-calibration checkpoints (those not held out) plus a weight (0 when the UN data are held out) times the
-fit to the UN leanings over the calibration years. The held-out pass rate is computed too, for the
-record, but never used to choose.
+Used by the calibration (calibration/point.py, calibration/posterior.py): a set's objective is the share of
+the calibration checkpoints (those not held out) it fails, optionally with the counterfactuals' expected
+effects. The held-out checkpoints (the UN orderings) are never read.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.parameters import make_params
 from sim.scenario.loader import LoadedScenario
-from sim.validation.checkpoints import evaluate_all
 from sim.validation.outcomes import simulate
-from sim.validation.spec import Holdout, LoadedValidation
-from sim.validation.undata import fit_arrays, model_lean_array, un_lean_array
-
-
-def score_sets(validation: LoadedValidation, scenario: LoadedScenario, sets: list[dict], seeds: list[int],
-               un_years=(1999, 2004), un_measure: str = "pooled", un_weight: float = 0.0,
-               holdout: Holdout | None = None) -> list[dict]:
-    """One row per parameter set: calibration and held-out pass rates, UN fit and the score.
-
-    holdout: the split (default: the validation file's); un_weight 0 keeps the UN fit out of the score.
-    """
-    R = len(seeds)
-    rows = [make_params({**scenario.spec.parameters, **s}) for s in sets for _ in range(R)]
-    out = simulate(scenario, [sd for _ in sets for sd in seeds], param_rows=rows)
-    passed = evaluate_all(validation, out)
-    checks = validation.spec.checkpoints
-    cal = np.array([passed[c.id] for c in checks if not validation.is_holdout(c, holdout)]).reshape(-1, len(sets), R)
-    held = np.array([passed[c.id] for c in checks if validation.is_holdout(c, holdout)]).reshape(-1, len(sets), R)
-    powers = tuple(validation.spec.un_fit.powers)
-    un_cal = un_lean_array(powers, tuple(un_years), out.setup.states)
-    years = tuple(validation.spec.un_fit.years)
-    un_all = un_lean_array(powers, years, out.setup.states)
-    lean = model_lean_array(out, powers, years).reshape(len(sets), R, -1, out.setup.S).mean(axis=1)
-    y0 = un_years[0] - years[0]
-    y1 = un_years[1] - years[0] + 1
-    result = []
-    for i in range(len(sets)):
-        f_cal = fit_arrays(un_cal, lean[i, y0:y1])
-        f_all = fit_arrays(un_all, lean[i])
-        cal_rate = float(cal[:, i].mean()) if cal.size else float("nan")
-        un = f_cal[un_measure]
-        result.append({
-            "calibration_pass": cal_rate,
-            "held_out_pass": float(held[:, i].mean()) if held.size else float("nan"),
-            "un_calibration": un,
-            "un_all_years": f_all[un_measure],
-            "score": cal_rate + un_weight * (0.0 if np.isnan(un) else un),
-            **{f"pass_{c.id}": float(passed[c.id].reshape(len(sets), R)[i].mean()) for c in checks},
-        })
-    return result
-
+from sim.validation.spec import LoadedValidation
 
 # --- the calibration's objective (calibration/point.py, calibration/posterior.py) ---------------------------
 
 MARGIN_WEIGHT = 0.1  # weight of the mean shortfall beside the share of checkpoints failed
+NEAR_PENALTY = 0.02  # objective added per membership whose starting utility sits within 0.05 of a threshold
 
 
 def calibration_checkpoints(validation: LoadedValidation, until: int | None = None) -> list[int]:
@@ -122,7 +80,9 @@ def objective(validation: LoadedValidation, scenario: LoadedScenario, sets: list
     over the seeds (1 - mean pass rate), plus MARGIN_WEIGHT x the mean shortfall of the failing runs (so that
     of two sets failing as often, the one nearer the bounds scores better). Lower is better; 0 passes every
     checkpoint in every seed. With ``counterfactuals``, each expected effect of the file's counterfactuals
-    counts as one more checkpoint, passed in the share of seeds where its sign is the expected one."""
+    counts as one more checkpoint, passed in the share of seeds where its sign is the expected one. Each
+    membership whose public utility at the start lies within 0.05 of its threshold adds NEAR_PENALTY: no
+    decision may hinge on the hand-set 1999 values (sim.validation.margins.start_proximity)."""
     R = len(seeds)
     rows = [s for s in sets for _ in range(R)]
     passed, short = run_checkpoints(validation, scenario, rows, [sd for _ in sets for sd in seeds], checks)
@@ -130,12 +90,19 @@ def objective(validation: LoadedValidation, scenario: LoadedScenario, sets: list
     short = short.reshape(len(sets), R, -1)
     cf = (counterfactual_rates(validation, scenario, rows, [sd for _ in sets for sd in seeds], len(sets))
           if counterfactuals else np.zeros((len(sets), 0)))
+    near = np.zeros(len(sets))
+    if not scenario.spec.continues:
+        from sim.validation.margins import start_proximity
+
+        for r in start_proximity(scenario, list(sets)):
+            near[r["set"]] += 1
     result = []
     for i in range(len(sets)):
         rate = np.concatenate([passed[i].mean(axis=0), cf[i]])
         failed = float(1.0 - rate.mean())
         shortfall = float(short[i].mean())
-        result.append({"objective": failed + MARGIN_WEIGHT * shortfall, "failed_share": failed,
+        result.append({"objective": failed + MARGIN_WEIGHT * shortfall + NEAR_PENALTY * near[i],
+                       "near_thresholds": int(near[i]), "failed_share": failed,
                        "shortfall": shortfall, "pass_rates": rate[:passed.shape[2]],
                        "counterfactual_rates": cf[i]})
     return result
