@@ -289,3 +289,29 @@ def test_a_route_record_with_an_unknown_partner_is_refused(tmp_path, shipped):
                    'capacity: 1, name: x}\n')
     with pytest.raises(RecordError, match=r"deals\[0\].partner: unknown partner 'IRN'"):
         read_record(bad, data)
+
+
+def test_normalise_divides_by_the_row_sum_even_below_one():
+    out = tr.normalise(np.array([[0.1, 0.4], [0.0, 0.0], [2.0, 6.0]]))
+    assert np.allclose(out, [[0.2, 0.8], [0.0, 0.0], [0.25, 0.75]])
+    assert np.allclose(tr.route_shares(np.array([[0.3, -0.1, 0.1]])), [[0.75, 0.0, 0.25]])
+
+
+def test_energy_buyers_pass_transit_oil_on_to_the_rest_of_the_world():
+    share = np.array([[0.5, 0.3, 0.2]])  # partners: a transit power, another power, the rest of the world
+    buyers = tr.energy_buyers(share, np.array([1.0, 0.0, 0.0]), 0.6)
+    assert np.allclose(buyers, [[0.2, 0.3, 0.5]]) and np.allclose(buyers.sum(), 1.0)
+
+
+def test_commodity_weights_and_trade_shares_exact():
+    x_h, x_c = tr.commodity_weights(np.array([0.5, 0.0]), np.array([0.1, 0.2]), 4.0, 0.5)
+    assert np.allclose(x_h, [1.0 / 1.5, 0.0]) and np.allclose(x_c, [0.1 / 1.5, 0.2])
+    batch_h, _ = tr.commodity_weights(np.array([0.5]), np.array([0.1]), np.array([1.0, 4.0]), np.array([0.5, 0.5]))
+    assert np.allclose(batch_h, [[0.5], [1.0 / 1.5]])
+    g = np.array([[0.5, 0.25, 0.25]])
+    shares = tr.trade_shares(g, np.array([[0.0, 1.0, 0.0]]), np.array([0.4]), np.array([0.2]))
+    assert np.allclose(shares, [[0.2, 0.1 + 0.4, 0.1 + 0.2]])
+    unrouted = tr.trade_shares(g, np.zeros((1, 3)), np.array([0.4]), np.array([0.2]))
+    assert np.allclose(unrouted, [[0.2, 0.1, 0.1 + 0.4 + 0.2]])
+    assert np.allclose(tr.economic_tie(np.array([[0.2, 0.6]]), np.array([[1.0, 0.0]]), np.array([0.25])),
+                       [[0.4, 0.45]])
