@@ -21,6 +21,16 @@ def _same(a, b) -> None:
         np.testing.assert_array_equal(getattr(a.runs, f.name), getattr(b.runs, f.name), err_msg=f.name)
 
 
+class _Applied:
+    """A recorder that notes how many events each month applied."""
+
+    def __init__(self):
+        self.seen = []
+
+    def record(self, world, drivers, decisions, applied) -> None:
+        self.seen.append(len(applied))
+
+
 def test_advance_month_is_the_phases_in_order():
     sc = load_scenario(REPLAY)
     rows = [make_params(), make_params({"w_blame": 2.0})]
@@ -37,11 +47,10 @@ def test_advance_month_is_the_phases_in_order():
         st.commit_policy(by_hand, params, policy)
         st.commit_decisions(by_hand, st.decision_phase(by_hand, params))
         by_hand.step += 1
-        seen = []
-        st.advance_month(world, params, world.extra["controllers"],
-                         type("R", (), {"record": lambda self, w, d, dec, ap: seen.append(len(ap))})())
+        recorder = _Applied()
+        st.advance_month(world, params, world.extra["controllers"], recorder)
         _same(world, by_hand)
-        assert seen == [len(applied)] and world.step == by_hand.step
+        assert recorder.seen == [len(applied)] and world.step == by_hand.step
 
 
 def test_a_mesa_step_is_the_batch_month_of_its_run():
