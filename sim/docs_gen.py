@@ -368,6 +368,35 @@ def stale_blocks(text: str, where: str = "the document") -> list[str]:
             if current_block(text, block, where) != render().strip("\n")]
 
 
+def blocks_command(prog: str, description: str, doc: Path, render: typing.Callable[[], dict[str, str]],
+                   argv: list[str] | None = None) -> int:
+    """The command line of a document whose generated blocks are computed by running the model
+    (sim.docs_validation, sim.docs_teaching): rewrite the stale blocks, or with ``--check`` change nothing
+    and exit 1 when one is stale; exit 2 when the document or its markers are missing."""
+    ap = argparse.ArgumentParser(prog=prog, description=description)
+    ap.add_argument("--check", action="store_true", help="change nothing; exit 1 when a block is stale")
+    args = ap.parse_args(argv)
+    try:
+        if not doc.is_file():
+            raise DocError(f"{doc}: no such file")
+        text = doc.read_text(encoding="utf-8")
+        blocks = render()
+        stale = [n for n, b in blocks.items() if current_block(text, n, str(doc)) != b.strip("\n")]
+        if args.check:
+            print(f"{doc}: " + (f"out of date ({', '.join(stale)}); run {prog}" if stale else "up to date"),
+                  file=sys.stderr if stale else sys.stdout)
+            return 1 if stale else 0
+        for n in stale:
+            text = replace_block(text, n, blocks[n], str(doc))
+        if stale:
+            doc.write_text(text, encoding="utf-8")
+    except DocError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"{doc}: {'updated (' + ', '.join(stale) + ')' if stale else 'unchanged'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.docs_gen",
                                      description="Rewrite the generated blocks (parameters, events) of docs/odd.md.")

@@ -13,7 +13,6 @@ Every run uses the calibrated defaults and the scenario files as shipped.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from functools import cache
@@ -293,28 +292,9 @@ def render_all() -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.docs_gen import DocError, current_block, replace_block
+    from sim.docs_gen import blocks_command
 
-    ap = argparse.ArgumentParser(prog="python -m sim.docs_teaching", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="change nothing; exit 1 when a block is stale")
-    args = ap.parse_args(argv)
-    text = DOC.read_text(encoding="utf-8")
-    try:
-        blocks = render_all()
-        stale = [n for n, b in blocks.items() if current_block(text, n, str(DOC)) != b.strip("\n")]
-        if args.check:
-            print(f"{DOC}: " + (f"out of date ({', '.join(stale)}); run python -m sim.docs_teaching" if stale
-                                else "up to date"), file=sys.stderr if stale else sys.stdout)
-            return 1 if stale else 0
-        for n in stale:
-            text = replace_block(text, n, blocks[n], str(DOC))
-        if stale:
-            DOC.write_text(text, encoding="utf-8")
-    except DocError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(f"{DOC}: {'updated (' + ', '.join(stale) + ')' if stale else 'unchanged'}")
-    return 0
+    return blocks_command("python -m sim.docs_teaching", __doc__.split("\n\n")[0], DOC, render_all, argv)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ seeds, and the early calibration (calibration/point_early.yaml) scored on the ch
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -67,8 +66,8 @@ def render(m: dict | None = None) -> str:
     early = m["early"]
     held = [e for e in m["effects"] if e.holds]
     lines = [
-        f"Computed by `python -m sim.docs_validation` from {m['runs']} runs (seeds 0-{m['runs'] - 1}); "
-        "`run.py validate scenarios/replay_1999_2008.yaml --runs 100` reports the same.",
+        (f"Computed by `python -m sim.docs_validation` from {m['runs']} runs (seeds 0-{m['runs'] - 1}); "
+         "`run.py validate scenarios/replay_1999_2008.yaml --runs 100` reports the same."),
         "",
         "| measure | value |",
         "|---|---|",
@@ -79,8 +78,8 @@ def render(m: dict | None = None) -> str:
         (f"| early calibration (checkpoints up to 2004) on the {early['n']} checkpoints dated from 2005 | "
          f"**{_pct(early['share'])}** |") if early else "| early calibration | not measured |",
         f"| counterfactual effects in the expected direction | {len(held)} of {len(m['effects'])} |",
-        f"| UN General Assembly orderings, rank correlation (pooled / trend) | {m['un']['rank']:.2f} "
-        f"({m['un']['pooled']:.2f} / {m['un']['trend']:.2f}) |",
+        (f"| UN General Assembly orderings, rank correlation (pooled / trend) | {m['un']['rank']:.2f} "
+         f"({m['un']['pooled']:.2f} / {m['un']['trend']:.2f}) |"),
         f"| trade shares, mean absolute error per state, power and year (COW) | {m['trade']['mae']:.3f} |",
         "",
         "Checkpoints met in fewer than 90% of the runs:",
@@ -101,26 +100,10 @@ def render(m: dict | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.docs_gen import DocError, current_block, replace_block
+    from sim.docs_gen import blocks_command
 
-    ap = argparse.ArgumentParser(prog="python -m sim.docs_validation", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="change nothing; exit 1 when the block is stale")
-    args = ap.parse_args(argv)
-    text = DOC.read_text(encoding="utf-8")
-    try:
-        block = render()
-        stale = current_block(text, BLOCK, str(DOC)) != block.strip("\n")
-        if args.check:
-            print(f"{DOC}: {'out of date; run python -m sim.docs_validation' if stale else 'up to date'}",
-                  file=sys.stderr if stale else sys.stdout)
-            return 1 if stale else 0
-        if stale:
-            DOC.write_text(replace_block(text, BLOCK, block, str(DOC)), encoding="utf-8")
-    except DocError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(f"{DOC}: {'updated' if stale else 'unchanged'}")
-    return 0
+    return blocks_command("python -m sim.docs_validation", __doc__.split("\n\n")[0], DOC,
+                          lambda: {BLOCK: render()}, argv)
 
 
 if __name__ == "__main__":
