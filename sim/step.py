@@ -173,9 +173,10 @@ def settle_stocks(world: World, params, idx=slice(None)) -> dict:
                             r.aid_share[..., idx, :])
     pressure = th.democracy_pressure(sch.conditionality, pwr(r.attention), r.openness[..., idx],
                                      per_run(params["democracy_pressure"], k - 1))
+    trade = trade_month(world, params)
     return {
-        "economy": trade_month(world, params)["tie"][..., idx, :],
-        "trade_share": trade_month(world, params)["trade"][..., idx, :],
+        "economy": trade["tie"][..., idx, :],
+        "trade_share": trade["trade"][..., idx, :],
         "offers": r.offers[..., idx, :] + inflow / (1.0 - per_run(params["offers_decay"], k)),
         "regime_threat": r.regime_threat[..., idx] + pressure / (1.0 - per_run(params["regime_decay"], k - 1)),
     }

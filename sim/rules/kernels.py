@@ -12,6 +12,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim.rng import _GOLDEN, _K_AGENT, _K_MONTH, _K_STREAM, _M1, _M2  # the generator's own keys (sim.rng)
+
 _jit = numba.njit(cache=True, nogil=True)
 
 
@@ -132,12 +134,6 @@ def bases_present(status, slot_k, slot_state, slot_power, open_code, S, P):
     return out
 
 
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_K_MONTH = np.uint64(0xD1B54A32D192ED03)
-_K_AGENT = np.uint64(0x8CB92BA72F3D8DD7)
-_K_STREAM = np.uint64(0xABC98388FB8FAC03)
 
 
 @_jit

@@ -370,10 +370,7 @@ class EconomySpec(Strict):
     @field_validator("legacy", "transit")
     @classmethod
     def _unit_interval(cls, v):
-        for k, x in v.items():
-            if not 0.0 <= float(x) <= 1.0:
-                raise ValueError(f"{k}: expected a number from 0 to 1, got {x}")
-        return v
+        return _values_within(v, 0.0, 1.0, "a number from 0 to 1")
 
 
 class Period(Strict):
