@@ -2,8 +2,9 @@
 that the current code writes the same numbers as the baseline.
 
 The baseline is the commit the performance issue measured (7373cc4), unpacked with ``git archive`` into a
-temporary folder and run with this interpreter and this checkout's scenario files (the paths are the same
-strings, so the files a run writes can be compared byte for byte). Each command runs as a child process;
+temporary folder and run with this interpreter from that folder, on its own scenario files (the scenario
+schema and the replay have changed since: the replay no longer scripts the powers' choices, so the numbers
+the two write are compared, but are the same only where the equations are). Each command runs as a child process;
 its wall time, CPU time (its own and its children's) and peak resident memory come from ``os.wait4``.
 """
 
@@ -47,12 +48,12 @@ def baseline_checkout(commit: str = BASELINE_COMMIT, into: Path | None = None) -
 
 
 def timed(args: list[str], code: Path = ROOT, env: dict | None = None, quiet: bool = True) -> Timing:
-    """Run ``python <code>/run.py ARGS`` from this checkout's folder (so relative scenario paths are the
-    same) with ``code``'s package first on the path; wall time, CPU time and peak memory."""
+    """Run ``python <code>/run.py ARGS`` from the folder ``code`` (so relative scenario paths are its own)
+    with ``code``'s package first on the path; wall time, CPU time and peak memory."""
     full_env = {**os.environ, **(env or {}), "PYTHONPATH": str(code)}
     out = subprocess.DEVNULL if quiet else None
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(code / "run.py"), *args], cwd=ROOT, env=full_env, stdout=out,
+    proc = subprocess.Popen([sys.executable, str(code / "run.py"), *args], cwd=code, env=full_env, stdout=out,
                             stderr=out)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0

@@ -35,7 +35,7 @@ import json, sys, time
 from pathlib import Path
 what, arg = sys.argv[1], sys.argv[2]
 from sim.scenario.loader import load_scenario
-from sim.parameters import make_params
+from sim.core.parameters import make_params
 sc = load_scenario(Path(arg))
 if what == "mesa":
     from sim.model import GreatGameModel

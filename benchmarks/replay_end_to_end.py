@@ -55,7 +55,7 @@ def main() -> None:
             new, old = tmp / "current-0", tmp / "baseline-0"
             identical = all(same_table(new, old, name, fmt) for name, fmt in TABLES.items())
             identical = identical and (new / "report.md").read_text() == (old / "report.md").read_text()
-            print(f"tables and report byte for byte the baseline's: {identical}")
+            print(f"tables and report byte for byte the baseline's: {identical} (only while the equations are the same)")
         result = {"replay_s": round(run_now.wall, 3), "help_s": round(help_now.wall, 3),
                   "replay_cpu_s": round(run_now.cpu, 3), "replay_peak_mb": round(run_now.peak_mb, 1)}
         if base is not None:

@@ -39,10 +39,11 @@ MORE = {  # seven parameters added to those of replay_uncertainty.yaml
 }
 
 
-def sweep_file(folder: Path, samples: int) -> tuple[Path, int]:
+def sweep_file(folder: Path, samples: int, code: Path = ROOT) -> tuple[Path, int]:
+    """The benchmark's sweep file in ``folder``, on the replay of the code in ``code``."""
     spec = yaml.safe_load((ROOT / "scenarios" / "sweeps" / "replay_uncertainty.yaml").read_text())
     spec["name"] = "sobol_benchmark"
-    spec["scenario"] = str(ROOT / "scenarios" / "replay_1999_2008.yaml")
+    spec["scenario"] = str(code / "scenarios" / "replay_1999_2008.yaml")
     spec["parameters"].update(MORE)
     spec["design"] = {"method": "sobol", "samples": samples, "seed": 19990101}
     path = folder / "sobol_benchmark.yaml"
@@ -85,6 +86,8 @@ def main() -> None:
         t = {}
         for who, code in codes.items():
             store = tmp / f"{who}-store"
+            (tmp / who).mkdir(exist_ok=True)
+            path, _ = sweep_file(tmp / who, args.samples, code)
             t[who, "sweep"] = timed(["sweep", str(path), "--out", str(store), "--quiet", *workers], code=code)
             t[who, "analyze"] = timed(["analyze", str(store), "--out", str(tmp / f"{who}-analysis"), "--quiet"],
                                       code=code)

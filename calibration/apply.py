@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write a point calibration (calibration/point.py's result) into the defaults of sim/parameters.py.
+"""Write a point calibration (calibration/point.py's result) into the defaults of sim/core/parameters.py.
 
     .venv/bin/python calibration/apply.py [--check] [--point calibration/point.yaml]
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-REGISTRY = ROOT / "sim" / "parameters.py"
+REGISTRY = ROOT / "sim" / "core" / "parameters.py"
 PREFIX = "calibrated ({file}, over [{lo}, {hi}]); "
 
 
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     name = str(where.relative_to(ROOT)) if where.is_relative_to(ROOT) else where.name
     new = rewrite(text, record["parameters"], ranges, name)
     if args.check:
-        print("sim/parameters.py holds the calibration" if new == text else "sim/parameters.py differs")
+        print("sim/core/parameters.py holds the calibration" if new == text else "sim/core/parameters.py differs")
         return 0 if new == text else 1
     REGISTRY.write_text(new)
     print(f"wrote {len(record['parameters'])} calibrated defaults into {REGISTRY}")

@@ -28,7 +28,7 @@ import numpy as np
 import yaml
 from scipy.optimize import least_squares
 
-from sim.parameters import BY_NAME, DEFAULTS
+from sim.core.parameters import BY_NAME, DEFAULTS
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import load_scenario
 from sim.trade_data import trade_data
@@ -87,7 +87,7 @@ def write_yaml(path: Path, doc: dict) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("# Written by calibration/fit_trade.py; the defaults of the trade group in sim/parameters.py "
+            f.write("# Written by calibration/fit_trade.py; the defaults of the trade group in sim/core/parameters.py "
                     "are these values.\n")
             yaml.safe_dump(doc, f, sort_keys=False)
         os.replace(tmp, path)

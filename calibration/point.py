@@ -30,7 +30,7 @@ import numpy as np
 import yaml
 
 from sim.free_parameters import DEFAULT_FILE, load_free_parameters
-from sim.parameters import make_params
+from sim.core.parameters import make_params
 from sim.scenario import load_scenario
 from sim.scenario.errors import ScenarioError
 from sim.validation.scoring import calibration_checkpoints, objective

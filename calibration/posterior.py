@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from sim.free_parameters import DEFAULT_FILE, FreeParameters, load_free_parameters
-from sim.parameters import make_params
+from sim.core.parameters import make_params
 from sim.scenario import load_scenario
 from sim.scenario.errors import ScenarioError
 from sim.validation.scoring import calibration_checkpoints, run_checkpoints

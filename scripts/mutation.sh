@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mutation run over the model's core (sim/rules, sim/step.py, sim/events.py, sim/controllers.py) with mutmut,
+# Mutation run over the model's core (sim/core/rules, sim/core/step.py, sim/core/events.py, sim/core/controllers.py) with mutmut,
 # against the fast rule tests only; configuration in pyproject.toml [tool.mutmut], results in docs/mutation.md.
 # Usage: bash scripts/mutation.sh [--fresh]   (--fresh forgets earlier results; JOBS=n sets the workers, default 2)
 # Not part of .ci/run: a full run takes a quarter of an hour or more.

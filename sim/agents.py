@@ -1,7 +1,7 @@
 """The Mesa agents: the three powers and the five states.
 
 Each agent is a window onto its own row of the world's arrays and acts by calling the model's rules
-(sim.step) with its own index, so a single Mesa run and the batch engine compute the same numbers.
+(sim.core.step) with its own index, so a single Mesa run and the batch engine compute the same numbers.
 Every agent reads month t and writes month t+1: ``step`` computes, ``advance`` stores.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import step as rules
+from sim.core import step as rules
 from sim.codes import POWER_NAMES, STANCES, STATE_NAMES
 
 
@@ -49,7 +49,7 @@ class Power(mesa.Agent):
 
     @property
     def controller(self):
-        """Who chooses this power's asks and offers (sim.controllers): its rules, a script, or a team."""
+        """Who chooses this power's asks and offers (sim.core.controllers): its rules, a script, or a team."""
         return self.model.controllers[self.index]
 
     def settle(self) -> None:
@@ -123,7 +123,7 @@ class State(mesa.Agent):
 
     @property
     def bases(self) -> list[str]:
-        from sim.world import OPEN
+        from sim.core.world import OPEN
 
         w = self.model.world
         return [f"{w.setup.powers[sl.power]}: {sl.name}" for k, sl in enumerate(w.setup.slots)
@@ -136,7 +136,7 @@ class State(mesa.Agent):
 
     def settle(self) -> None:
         """Start at rest: the affinity that makes the initial alignment the target."""
-        from sim.rules.alignment import affinity_at_rest
+        from sim.core.rules.alignment import affinity_at_rest
 
         w = self.model.world
         terms = rules.state_pulls(w, self.model.params, self.index)

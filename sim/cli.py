@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from sim.outputs.folders import OutputFolderError
-    from sim.world_checks import NonFiniteState
+    from sim.core.world_checks import NonFiniteState
 
     try:
         return int(modules[args.command].run(args) or 0)

@@ -1,7 +1,7 @@
 """Scenarios that ``continue`` another: each run starts from its own end state of the earlier scenario.
 
 An outlook from 2009 starts where the 1999-2008 replay, run first with the same parameters and seeds by
-sim.start, ended: this module carries over, by code, everything a run holds (``RunState``: every state's alignment, leanings, threats, blame,
+sim.core.start, ended: this module carries over, by code, everything a run holds (``RunState``: every state's alignment, leanings, threats, blame,
 ties, offers and memberships, every power's attention, stance and sense of threat, the Afghan threat, the
 bases and deals in place or pending) and everything the replay's events set for all runs alike
 (``Schedule``: insurgent strength, military operations, wars elsewhere, the powers' policies, the
@@ -29,7 +29,7 @@ import numpy as np
 
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import LoadedScenario
-from sim.world import RunState, Slot, World, build_schedule, build_setup, initial_run_state
+from sim.core.world import RunState, Slot, World, build_schedule, build_setup, initial_run_state
 
 # How each field of a run's state is laid out, so it can be carried over by code. A field missing here
 # is an error (see ``_check_layout``): nothing a run holds may be dropped silently at the junction.
@@ -61,7 +61,7 @@ def parent_path(child: LoadedScenario) -> Path:
 
 def continued_world(child: LoadedScenario, parent: LoadedScenario, parent_world: World, params) -> World:
     """The batch's world at the start of ``child``: each run's end state of ``parent`` (``parent_world``, run
-    to its end by sim.start with the same parameters and seeds), carried over by code. Nothing is run here."""
+    to its end by sim.core.start with the same parameters and seeds), carried over by code. Nothing is run here."""
     _check_layout()
     if parent.end + 1 != child.start:
         ends = parent.spec.period.end
@@ -146,11 +146,11 @@ def _carry_over(r: RunState, prev: RunState, pmap, omap, n_inh: int) -> None:
 
 def _settle_new_powers(world: World, params, new_powers: np.ndarray) -> None:
     """A power new in the continued scenario starts at rest, by the same rules as any run's start
-    (sim.step.settle_stocks and settle_power): offers at the level its effort sustains (more for members of
+    (sim.core.step.settle_stocks and settle_power): offers at the level its effort sustains (more for members of
     the organisations it sponsors), its sense of encroachment at the level its rivals' democracy promotion
     sustains, then each state's leaning toward it such that its initial alignment is the target."""
-    from sim import step as rules
-    from sim.rules.alignment import affinity_at_rest
+    from sim.core import step as rules
+    from sim.core.rules.alignment import affinity_at_rest
 
     r = world.runs
     offers = rules.settle_stocks(world, params)["offers"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.codes import ORG_NAMES
-from sim.world import World
+from sim.core.world import World
 
 
 def decision_rows(world: World, dec: dict, state_idx=None, run: int | None = None) -> list[dict]:

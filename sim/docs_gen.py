@@ -1,7 +1,7 @@
 """The generated parts of docs/odd.md, so the model's description never drifts from its code.
 
 Five blocks of the document are written from the code and data, each between a pair of marker comments:
-- ``parameters``: every model parameter of ``sim.parameters.PARAMETERS`` with its meaning, unit, range,
+- ``parameters``: every model parameter of ``sim.core.parameters.PARAMETERS`` with its meaning, unit, range,
   default, source and group;
 - ``events``: every event type of the scenario schema (``sim.scenario.schema.EVENT_TYPES``) with its fields,
   their kinds, allowed ranges and defaults;
@@ -25,7 +25,7 @@ from pathlib import Path
 import annotated_types
 from pydantic_core import PydanticUndefined
 
-from sim.parameters import PARAMETERS, Parameter
+from sim.core.parameters import PARAMETERS, Parameter
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD_PATH = ROOT / "docs" / "odd.md"
@@ -70,7 +70,7 @@ def parameter_row(p: Parameter) -> str:
 def render_parameter_table(parameters: typing.Sequence[Parameter] = PARAMETERS) -> str:
     """The Markdown table of every parameter, in the registry's order (which groups them)."""
     lines = [
-        "<!-- Generated from sim/parameters.py by `python -m sim.docs_gen`; edit the registry, not this table. -->",
+        "<!-- Generated from sim/core/parameters.py by `python -m sim.docs_gen`; edit the registry, not this table. -->",
         "",
         f"{len(parameters)} parameters. Range: the values a scenario file, `--set` or a sweep may give.",
         "",

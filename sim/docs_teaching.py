@@ -37,7 +37,7 @@ class Run:
 
     def __init__(self, path: Path, seeds: list[int], overrides: dict | None = None):
         from sim.engine import BatchEngine
-        from sim.parameters import make_params
+        from sim.core.parameters import make_params
         from sim.recorders import FullRecorder
         from sim.scenario import load_scenario
 
@@ -105,7 +105,7 @@ def _share(k: int, n: int) -> str:
 
 
 def _driver_sum(r: Run, state: str, power: str, a: str, b: str, run_: int = 0) -> dict[str, float]:
-    from sim.rules.alignment import DRIVERS
+    from sim.core.rules.alignment import DRIVERS
 
     i, j = r.states.index(state), r.powers.index(power)
     t0, t1 = r.dates.index(a), r.dates.index(b) + 1
@@ -233,7 +233,7 @@ OUTLOOKS = ("baseline", "china_steps_in", "hydrocarbon_slump", "afghan_spillover
 def outlook_end(name: str):
     """Alignment (N, S, P) and memberships (N, S, O) in the outlook's last month, seeds 0-OUTLOOK_SEEDS-1."""
     from sim.engine import BatchEngine
-    from sim.parameters import make_params
+    from sim.core.parameters import make_params
     from sim.scenario import load_scenario
 
     sc = load_scenario(SC / f"outlook_{name}.yaml")

@@ -29,7 +29,7 @@ def _pct(x: float) -> str:
 
 def measure(runs: int = RUNS) -> dict:
     """Everything the block states, from the model."""
-    from sim.parameters import make_params
+    from sim.core.parameters import make_params
     from sim.posterior import posterior_rows
     from sim.scenario import load_scenario
     from sim.validation import scores, trade, undata

@@ -1,7 +1,7 @@
 """The free parameters of the calibration, read from data (calibration/free_parameters.yaml).
 
 The file names, for each parameter the calibration may move, a uniform prior range and why it is free, and,
-for every other parameter of the registry (sim/parameters.py), why it is fixed: by theory, by data or by a
+for every other parameter of the registry (sim/core/parameters.py), why it is fixed: by theory, by data or by a
 convention. The loader checks the file against the registry: an unknown name, a parameter listed twice or
 not at all, a prior outside the registry's range or more than ``MAX_FREE`` free parameters is an error that
 names the file and the line. Everything that calibrates or draws parameters reads the list from here, so
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.parameters import BY_NAME, DEFAULTS
+from sim.core.parameters import BY_NAME, DEFAULTS
 from sim.scenario.errors import ScenarioError
 from sim.scenario.yamlfile import read_yaml
 
@@ -111,11 +111,11 @@ def load_free_parameters(path: str | Path = DEFAULT_FILE) -> FreeParameters:
         fixed[name] = (entry["basis"], str(entry["why"]).strip())
     missing = [n for n in DEFAULTS if n not in seen and n not in fixed]
     if missing:
-        raise err(("fixed",), "every parameter of sim/parameters.py must be free or fixed; not listed: "
+        raise err(("fixed",), "every parameter of sim/core/parameters.py must be free or fixed; not listed: "
                   + ", ".join(missing))
     return FreeParameters(path, tuple(free), fixed)
 
 
 def _known(name, where, err) -> None:
     if name not in BY_NAME:
-        raise err(where, f"unknown parameter {name!r}; expected a name of sim/parameters.py")
+        raise err(where, f"unknown parameter {name!r}; expected a name of sim/core/parameters.py")

@@ -15,13 +15,13 @@ import mesa
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from sim import step as rules
+from sim.core import step as rules
 from sim.agents import Power, State
 from sim.codes import STANCES
-from sim.parameters import DEFAULTS, make_params, single_params
+from sim.core.parameters import DEFAULTS, make_params, single_params
 from sim.scenario.loader import LoadedScenario, load_scenario
-from sim.world import World, build_schedule, build_setup, initial_run_state
-from sim.world_checks import check_finite
+from sim.core.world import World, build_schedule, build_setup, initial_run_state
+from sim.core.world_checks import check_finite
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "replay_1999_2008.yaml"
 
@@ -29,7 +29,7 @@ DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "repla
 class GreatGameScenario(MesaScenario):
     """The model's parameters in Mesa's Scenario form.
 
-    Every model parameter (sim.parameters) is declared here with the default None, meaning "as the scenario
+    Every model parameter (sim.core.parameters) is declared here with the default None, meaning "as the scenario
     file sets it, else the documented default"; only values given explicitly override the file.
     """
 
@@ -49,7 +49,7 @@ class GreatGameModel(mesa.Model):
         scenario_file: path of a scenario YAML file (or an already loaded scenario).
         seed: the run's seed (every random draw is keyed by it, the month and the agent).
         rng: Mesa's seed argument (``mesa.batch_run`` passes it); an integer here is the run's seed.
-        controllers: one policy controller per power (sim.controllers); by default those the scenario's
+        controllers: one policy controller per power (sim.core.controllers); by default those the scenario's
             powers declare (their rules, or the scenario's script).
         **parameters: overrides of model parameters (names as in docs/odd.md), e.g. ``w_blame=4``.
     """
@@ -73,9 +73,9 @@ class GreatGameModel(mesa.Model):
         self.params = single_params(values)
         self.world = self._initial_world()
         setup = self.world.setup
-        from sim.controllers import default_controllers
+        from sim.core.controllers import default_controllers
 
-        self.controllers = controllers or default_controllers(setup)  # one per power (sim.controllers)
+        self.controllers = controllers or default_controllers(setup)  # one per power (sim.core.controllers)
         self.world.extra["controllers"] = self.controllers
         self.power_agents = [Power(self, i, c) for i, c in enumerate(setup.powers)]
         self.state_agents = [State(self, i, c) for i, c in enumerate(setup.states)]
@@ -110,7 +110,7 @@ class GreatGameModel(mesa.Model):
 
     def _initial_world(self) -> World:
         if self.loaded.spec.continues:  # resolved before the model starts: the run of a batch of one
-            from sim.start import initial_world, single_run
+            from sim.core.start import initial_world, single_run
 
             return single_run(initial_world(self.loaded, [self.param_values], [self.seed]))
         setup = build_setup(self.loaded)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.parameters import BY_NAME
+from sim.core.parameters import BY_NAME
 from sim.scenario.errors import ScenarioError
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "calibration" / "posterior.csv"
@@ -63,7 +63,7 @@ def load_posterior(path: str | Path = DEFAULT_FILE) -> Posterior:
         raise ScenarioError(file, "no parameter columns after 'weight'", line=1)
     for n in names:
         if n not in BY_NAME:
-            raise ScenarioError(file, f"unknown parameter {n!r}; expected names of sim/parameters.py", line=1,
+            raise ScenarioError(file, f"unknown parameter {n!r}; expected names of sim/core/parameters.py", line=1,
                                 field=n)
     if len(set(names)) != len(names):
         raise ScenarioError(file, "a parameter column is given twice", line=1)
@@ -110,7 +110,7 @@ def posterior_rows(path: str | None, scenario, seeds: list[int], overrides: dict
     (None, {}) without the option (every run then has the same parameters)."""
     if not path:
         return None, {}
-    from sim.parameters import make_params
+    from sim.core.parameters import make_params
 
     post = load_posterior(path)
     rows, table = run_parameters(make_params(scenario.spec.parameters), post, seeds, overrides)

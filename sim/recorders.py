@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.decision_log import batch_rows, decision_rows, refusal_rows
-from sim.world import World
+from sim.core.world import World
 
 
 class FullRecorder:
@@ -56,7 +56,7 @@ class FullRecorder:
         return np.stack(months, axis=1)
 
     def record(self, world: World, drivers, dec, applied) -> None:
-        from sim.world import OPEN
+        from sim.core.world import OPEN
 
         r, st = world.runs, world.setup
         self.setup = st

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim.engine import BatchEngine
-from sim.parameters import make_params
+from sim.core.parameters import make_params
 from sim.recorders import FullRecorder
 from sim.scenario.loader import LoadedScenario
 

@@ -1,8 +1,8 @@
 """The trade shares of 1995-2008 computed by the trade rules alone, for the fit and its test.
 
 Month by month from the record's start: the partners' masses and the oil price from the scenario's series,
-the export routes built toward the capacity the record's deals sign (``sim/rules/trade.py:route_next``),
-and the month's shares (``sim/rules/trade.py:month_shares``); a year's share is the mean of its twelve
+the export routes built toward the capacity the record's deals sign (``sim/core/rules/trade.py:route_next``),
+and the month's shares (``sim/core/rules/trade.py:month_shares``); a year's share is the mean of its twelve
 months, as the Correlates of War data are yearly totals. No engine and no other rule is involved.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 import yaml
 
 from sim.data_sources import trade_shares as cow_table
-from sim.rules import trade as tr
+from sim.core.rules import trade as tr
 from sim.scenario.schema import month_index
 from sim.trade_data import TradeData
 

@@ -3,7 +3,7 @@
 A what-if is written like a scenario event (the same fields, the same checks), without Python:
 ``{"type": "color_revolution", "place": "UZB", "magnitude": 1.0}``. ``inject`` fills in what a
 classroom need not type (an id, a title, the date, a source note), validates it with the scenario schema, and
-applies it before the next month is simulated, exactly as ``sim.events.apply_event`` applies a dated
+applies it before the next month is simulated, exactly as ``sim.core.events.apply_event`` applies a dated
 event. Bad values never crash the run: they raise ``WhatIfError`` with a sentence naming the field.
 
 Two kinds of event need more than ``apply_event``:
@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from sim.codes import POWER_NAMES, STATE_NAMES
 from sim.scenario.schema import TITLE_MAX, Event
-from sim.world import NOT_YET, Slot
+from sim.core.world import NOT_YET, Slot
 
 _EVENT = TypeAdapter(Event)
 
@@ -173,7 +173,7 @@ def inject(model, fields: dict) -> str:
 
     Raises WhatIfError (with the field at fault) for anything the scenario schema would refuse.
     """
-    from sim.events import apply_event
+    from sim.core.events import apply_event
 
     ev = build_event(model, fields)
     if ev.type in ("energy_deal", "base_request"):

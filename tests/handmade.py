@@ -12,8 +12,8 @@ import types
 
 import numpy as np
 
-from sim.parameters import make_params
-from sim.world import NOT_YET, OPEN, RunState, Schedule, Setup, Slot, World
+from sim.core.parameters import make_params
+from sim.core.world import NOT_YET, OPEN, RunState, Schedule, Setup, Slot, World
 
 S, P, O, T = 2, 3, 2, 12
 
@@ -114,7 +114,7 @@ def batch_pair():
     (batch world, batch params, [(world, params) of run 0, (world, params) of run 1])."""
     import copy
 
-    from sim.parameters import DEFAULTS, batch_params, single_params
+    from sim.core.parameters import DEFAULTS, batch_params, single_params
 
     w = tiny_world(batch=2)
     r = w.runs

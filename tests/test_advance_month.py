@@ -1,4 +1,4 @@
-"""sim.step.advance_month runs the month's phases in the documented order, as the Mesa model's agents do:
+"""sim.core.step.advance_month runs the month's phases in the documented order, as the Mesa model's agents do:
 the batch engine's month equals the phases called one by one, and a Mesa step, to the bit."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from dataclasses import fields
 import numpy as np
 from conftest import REPLAY
 
-from sim import step as st
+from sim.core import step as st
 from sim.model import GreatGameModel
-from sim.parameters import batch_params, make_params
+from sim.core.parameters import batch_params, make_params
 from sim.scenario import load_scenario
-from sim.start import initial_world
+from sim.core.start import initial_world
 
 
 def _same(a, b) -> None:

@@ -13,8 +13,8 @@ from sim.app.classroom import ClassroomModel, ParameterChoices, exact, scenario_
 from sim.app.mapview import outlines, state_fills
 from sim.cli import main
 from sim.model import GreatGameModel
-from sim.parameters import DEFAULTS, PARAMETERS
-from sim.rules.alignment import DRIVERS
+from sim.core.parameters import DEFAULTS, PARAMETERS
+from sim.core.rules.alignment import DRIVERS
 
 
 def test_classroom_model_runs_exactly_like_the_model():

@@ -131,7 +131,7 @@ def test_page_loads_steps_and_takes_a_what_if(app_url, tmp_path):
             # sliders: plain names, a one-line meaning, the exact value in use
             assert "Weight of regime survival" in body and "backs the regime" in body
             from sim.app.classroom import exact
-            from sim.parameters import DEFAULTS
+            from sim.core.parameters import DEFAULTS
 
             assert _param(page, "w_regime") == exact(DEFAULTS["w_regime"])
             assert _param(page, "w_blame") == exact(DEFAULTS["w_blame"])

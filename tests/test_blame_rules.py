@@ -1,5 +1,5 @@
-"""Blame and credit after an upheaval (sim/rules/blame.py, sim/events.py's upheaval) and the other events'
-effects on the world (sim/events.py), on hand-made arrays and the small hand-made world of tests/handmade.py."""
+"""Blame and credit after an upheaval (sim/core/rules/blame.py, sim/core/events.py's upheaval) and the other events'
+effects on the world (sim/core/events.py), on hand-made arrays and the small hand-made world of tests/handmade.py."""
 
 import types
 
@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from handmade import close, event, params, tiny_world
 
-from sim import events as evs
-from sim.rules import blame as bl
-from sim.rules import powers as pw
-from sim.world import NOT_YET, PENDING
+from sim.core import events as evs
+from sim.core.rules import blame as bl
+from sim.core.rules import powers as pw
+from sim.core.world import NOT_YET, PENDING
 
 # ---------------------------------------------------------------- the rules
 
@@ -252,7 +252,7 @@ def test_promoters_feed_the_encroachment_of_regime_backers_only():
 
 
 def test_hazard_mask_is_the_uniform_draw_of_the_month():
-    from sim.rng import STREAM_HAZARD, uniform
+    from sim.core.rng import STREAM_HAZARD, uniform
 
     w = tiny_world(batch=50)
     u = uniform(w.runs.seed, w.setup.start + 3, 1, STREAM_HAZARD)
@@ -260,7 +260,7 @@ def test_hazard_mask_is_the_uniform_draw_of_the_month():
 
 
 def test_a_drawn_hazard_upheaval_uses_the_parameters():
-    from sim import step
+    from sim.core import step
 
     w = tiny_world(batch=40)
     w.setup.hazards = [types.SimpleNamespace(probability=0.5)]

@@ -163,7 +163,7 @@ def test_three_teams_and_a_teacher_play_two_turns(tmp_path):
     (tmp_path / "exported.yaml").write_text(exported)
     from sim.app.session import Session
     from sim.engine import BatchEngine
-    from sim.parameters import make_params
+    from sim.core.parameters import make_params
     from sim.scenario import load_scenario
 
     sc = load_scenario(tmp_path / "exported.yaml")

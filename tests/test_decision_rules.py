@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from sim.rules import decisions as dc
-from sim.rules import powers as pw
-from sim.world import CLOSED, OPEN, PENDING, REFUSED
+from sim.core.rules import decisions as dc
+from sim.core.rules import powers as pw
+from sim.core.world import CLOSED, OPEN, PENDING, REFUSED
 
 JOIN, LEAVE, DWELL = 0.58, 0.38, 12
 

@@ -1,4 +1,4 @@
-"""The states' choices (sim/rules/decisions.py and the decision helpers of sim/step.py): utilities, bloc
+"""The states' choices (sim/core/rules/decisions.py and the decision helpers of sim/core/step.py): utilities, bloc
 conflicts, hysteresis, the logistic tastes of the random-utility choice and what a signed deal changes, on
 hand-made arrays and the small hand-made world of tests/handmade.py."""
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from handmade import close, params, tiny_world
 
-from sim import rng, step
-from sim.rules import decisions as dc
-from sim.world import CLOSED, NOT_YET, OPEN, PENDING, REFUSED
+from sim.core import rng, step
+from sim.core.rules import decisions as dc
+from sim.core.world import CLOSED, NOT_YET, OPEN, PENDING, REFUSED
 
 W = np.array([[1.0, -0.5, 0.0], [0.3, 0.0, 0.7]])
 
@@ -229,7 +229,7 @@ def test_commit_decisions_moves_routes_for_deals_only():
 
 
 def test_each_run_of_a_batch_decides_by_its_own_thresholds():
-    from sim.parameters import DEFAULTS, batch_params
+    from sim.core.parameters import DEFAULTS, batch_params
 
     w = tiny_world(batch=2)
     w.runs.member_months[:] = 5

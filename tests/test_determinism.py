@@ -4,7 +4,7 @@ import numpy as np
 from conftest import REPLAY
 
 from sim.engine import BatchEngine
-from sim.parameters import make_params
+from sim.core.parameters import make_params
 from sim.scenario import load_scenario
 
 

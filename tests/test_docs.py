@@ -27,11 +27,11 @@ from sim.docs_gen import (
     replace_block,
     stale_blocks,
 )
-from sim.parameters import BY_NAME, PARAMETERS
-from sim.rules import powers as pw
-from sim.rules.alignment import DRIVERS
+from sim.core.parameters import BY_NAME, PARAMETERS
+from sim.core.rules import powers as pw
+from sim.core.rules.alignment import DRIVERS
 from sim.scenario.schema import EVENT_TYPES, HAZARD_TYPES
-from sim.world import RunState
+from sim.core.world import RunState
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "odd.md"
@@ -163,11 +163,11 @@ def test_every_function_the_document_names_exists(prose):
 
 
 def test_every_phase_of_the_step_is_named(prose):
-    from sim import step
+    from sim.core import step
 
     phases = [n for n in dir(step) if n.endswith("_phase") and callable(getattr(step, n))]
-    missing = [n for n in phases if f"sim/step.py:{n}" not in prose]
-    assert not missing, f"phases of sim/step.py the document does not name: {missing}"
+    missing = [n for n in phases if f"sim/core/step.py:{n}" not in prose]
+    assert not missing, f"phases of sim/core/step.py the document does not name: {missing}"
 
 
 def test_fixed_constants_match_the_code(prose):

@@ -7,7 +7,7 @@ import pytest
 from conftest import REPLAY, SCENARIOS
 
 from sim.outputs import tables
-from sim.parameters import PARAMETERS, make_params
+from sim.core.parameters import PARAMETERS, make_params
 from sim.scenario import load_scenario
 from sim.simulate import merge_records
 

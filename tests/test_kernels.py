@@ -1,4 +1,4 @@
-"""The compiled loops (sim/rules/kernels.py) give the same bits as the numpy loops they replaced, for one
+"""The compiled loops (sim/core/rules/kernels.py) give the same bits as the numpy loops they replaced, for one
 run and for batches, on random inputs (the numpy loops are restated here as the reference)."""
 
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import rng
-from sim.rules import alignment as al
-from sim.rules import decisions as dc
-from sim.rules import policy as pl
-from sim.rules import powers as pw
+from sim.core import rng
+from sim.core.rules import alignment as al
+from sim.core.rules import decisions as dc
+from sim.core.rules import policy as pl
+from sim.core.rules import powers as pw
 
 
 def _toward_rivals(x, rivals):

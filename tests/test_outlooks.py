@@ -12,11 +12,11 @@ import pytest
 
 from sim import continuation
 from sim.engine import BatchEngine
-from sim.parameters import make_params
-from sim.rules.arrays import logistic, sum_last
+from sim.core.parameters import make_params
+from sim.core.rules.arrays import logistic, sum_last
 from sim.scenario import ScenarioError, load_scenario
 from sim.simulate import run_scenario
-from sim.world import OPEN, RunState
+from sim.core.world import OPEN, RunState
 
 ROOT = Path(__file__).resolve().parent.parent
 SCEN = ROOT / "scenarios"
@@ -100,7 +100,7 @@ def test_a_new_power_declared_in_the_outlook_starts_at_rest_and_engines_agree():
     w = eng.world
     eu = w.setup.powers.index("EU")
     assert w.setup.powers[:3] == ("RUS", "USA", "CHN")
-    from sim import step as rules
+    from sim.core import step as rules
 
     target = logistic(w.runs.affinity + sum_last(rules.state_pulls(w, eng.params)))
     expected = [sc.spec.states[s].alignment["EU"] for s in w.setup.states]

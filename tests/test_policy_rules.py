@@ -1,15 +1,15 @@
-"""The powers' asks, offers and help (sim/rules/policy.py, sim/controllers.py, the policy helpers of
-sim/step.py), on hand-made arrays and the small hand-made world of tests/handmade.py."""
+"""The powers' asks, offers and help (sim/core/rules/policy.py, sim/core/controllers.py, the policy helpers of
+sim/core/step.py), on hand-made arrays and the small hand-made world of tests/handmade.py."""
 
 import numpy as np
 import pytest
 from handmade import close, params, tiny_world
 
-from sim import rng, step
-from sim.controllers import RuleController, ScriptedController, default_controllers, rule_aid_priority
-from sim.rules import policy as pl
-from sim.rules import powers as pw
-from sim.world import CLOSED, NOT_YET, OPEN, PENDING, REFUSED
+from sim.core import rng, step
+from sim.core.controllers import RuleController, ScriptedController, default_controllers, rule_aid_priority
+from sim.core.rules import policy as pl
+from sim.core.rules import powers as pw
+from sim.core.world import CLOSED, NOT_YET, OPEN, PENDING, REFUSED
 
 # ---------------------------------------------------------------- the rules
 

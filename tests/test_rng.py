@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sim import rng
+from sim.core import rng
 
 
 def test_same_keys_same_draws_whatever_the_batch():

@@ -59,7 +59,7 @@ events:
 
 def test_revolution_contagion_frightens_similar_regimes_most(tmp_path):
     from sim.engine import BatchEngine
-    from sim.parameters import make_params
+    from sim.core.parameters import make_params
     from sim.scenario import load_scenario
 
     path = write_whatif(tmp_path, "revolution", """
@@ -75,7 +75,7 @@ events:
 
 def test_a_signed_energy_deal_raises_ties_and_alignment(tmp_path):
     from sim.engine import BatchEngine
-    from sim.parameters import make_params
+    from sim.core.parameters import make_params
     from sim.scenario import load_scenario
 
     path = write_whatif(tmp_path, "deal", """
@@ -94,7 +94,7 @@ events:
 
 def test_oil_price_drives_russian_capacity(tmp_path):
     from sim.scenario import load_scenario
-    from sim.world import build_setup
+    from sim.core.world import build_setup
 
     setup = build_setup(load_scenario(BASE))
     rus = setup.powers.index("RUS")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import REPLAY
 
-from sim.parameters import make_params
+from sim.core.parameters import make_params
 from sim.scenario import load_scenario
 from sim.validation.margins import NEAR, start_proximity
 

@@ -1,4 +1,4 @@
-"""The equations of alignment, powers, threats, offers and the month's phases (sim/rules, sim/step.py), each
+"""The equations of alignment, powers, threats, offers and the month's phases (sim/core/rules, sim/core/step.py), each
 checked on hand-made arrays or the small hand-made world of tests/handmade.py: exact values for simple
 inputs, then signs, monotonicity and edge cases."""
 
@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from handmade import batch_pair, close, event, params, same, tiny_world, with_trade
 
-from sim import events as evs
-from sim import step
-from sim.rules import alignment as al
-from sim.rules import arrays as ar
-from sim.rules import economy as ec
-from sim.rules import powers as pw
-from sim.rules import threats as th
-from sim.world import CLOSED, OPEN
+from sim.core import events as evs
+from sim.core import step
+from sim.core.rules import alignment as al
+from sim.core.rules import arrays as ar
+from sim.core.rules import economy as ec
+from sim.core.rules import powers as pw
+from sim.core.rules import threats as th
+from sim.core.world import CLOSED, OPEN
 
 # ---------------------------------------------------------------- arrays
 
@@ -501,7 +501,7 @@ def test_state_inputs_and_slot_utility_give_each_run_its_own_values():
 
 
 def test_controllers_give_each_run_its_own_choice():
-    from sim.controllers import RuleController, ScriptedController
+    from sim.core.controllers import RuleController, ScriptedController
 
     for p_ in range(3):
         each_run(lambda w, p, p_=p_: RuleController().decide(w, p, p_))
@@ -587,7 +587,7 @@ TRADE_NAMES = ("trade_mass_elasticity", "trade_growth_elasticity", "trade_distan
 
 
 def test_trade_month_follows_the_trade_rules_of_the_month():
-    from sim.rules import trade as tr
+    from sim.core.rules import trade as tr
 
     w = with_trade(tiny_world())
     p = params(route_rate=0.1)
@@ -652,7 +652,7 @@ def test_stance_situation_counts_rival_wars_as_presence_and_caps_the_shared_thre
 
 
 def test_state_phase_noise_is_the_seeded_normal_draw_of_each_state_and_power():
-    from sim import rng
+    from sim.core import rng
 
     w = tiny_world()
     w.step = 4

@@ -1,4 +1,4 @@
-"""The trade rules (sim/rules/trade.py) on small hand-made worlds, and the shipped fit against the COW data."""
+"""The trade rules (sim/core/rules/trade.py) on small hand-made worlds, and the shipped fit against the COW data."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.parameters import BY_NAME, DEFAULTS
-from sim.rules import trade as tr
+from sim.core.parameters import BY_NAME, DEFAULTS
+from sim.core.rules import trade as tr
 from sim.scenario.loader import load_scenario
 from sim.trade_data import trade_data
 from sim.trade_history import cow_shares, errors, monthly_shares, read_record, yearly_shares

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import REPLAY, ROOT, run_cli
 
-from sim.parameters import DEFAULTS
+from sim.core.parameters import DEFAULTS
 from sim.validation.counterfactuals import compare
 from sim.validation.outcomes import simulate
 from sim.validation.spec import load_validation
@@ -110,10 +110,10 @@ def test_a_bad_checkpoint_file_exits_2_naming_file_and_line(tmp_path):
 
 
 def test_calibrated_defaults_are_the_recorded_calibration():
-    """sim/parameters.py's defaults are calibration/point.yaml's values for the free parameters of
+    """sim/core/parameters.py's defaults are calibration/point.yaml's values for the free parameters of
     calibration/free_parameters.yaml, and say so in their source."""
     from sim.free_parameters import load_free_parameters
-    from sim.parameters import BY_NAME
+    from sim.core.parameters import BY_NAME
 
     record = yaml.safe_load((ROOT / "calibration" / "point.yaml").read_text())
     assert set(record["parameters"]) == set(load_free_parameters().names)

@@ -8,7 +8,7 @@ from conftest import REPLAY, write_whatif
 
 from sim.model import GreatGameModel
 from sim.whatif import WhatIfError, build_event, inject
-from sim.world import OPEN, PENDING
+from sim.core.world import OPEN, PENDING
 
 QUIET_MONTH = "2006-09"  # no scheduled event in the replay that month
 

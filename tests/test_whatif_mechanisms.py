@@ -14,7 +14,7 @@ from conftest import REPLAY, write_whatif
 
 from sim.scenario import load_scenario
 from sim.validation.outcomes import simulate
-from sim.world import OPEN
+from sim.core.world import OPEN
 
 SEEDS = list(range(20))
 

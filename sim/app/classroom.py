@@ -24,8 +24,8 @@ import numpy as np
 
 from sim.codes import POWER_NAMES, STATE_NAMES
 from sim.model import DEFAULT_SCENARIO, GreatGameModel
-from sim.parameters import DEFAULTS, PARAMETERS
-from sim.rules.alignment import DRIVERS
+from sim.core.parameters import DEFAULTS, PARAMETERS
+from sim.core.rules.alignment import DRIVERS
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import month_text
 
@@ -197,7 +197,7 @@ class ClassroomModel(GreatGameModel):
         this month's inflows (what-ifs injected before the month, then the month's events, each measured by
         applying it, in order, to a copy of the world as it stood), and return each event's share of the
         stock the month's pulls used: {driver: {event index: (S, P) or (S,) share}}."""
-        from sim.events import apply_event
+        from sim.core.events import apply_event
 
         for driver, (_field, persistence) in STOCKS.items():
             keep = float(self.param_values[persistence])
@@ -377,7 +377,7 @@ class ClassroomModel(GreatGameModel):
         Decisions about organisations get no reason here (their appeal depends on all the powers at once).
         """
         from sim.outputs.report import DRIVER_WORDS, driver_phrase, event_name
-        from sim.rules.alignment import PULLS
+        from sim.core.rules.alignment import PULLS
 
         st = self.world.setup
         state, power, kind = decision.get("state"), decision.get("counterpart"), decision.get("decision")
@@ -440,7 +440,7 @@ class ClassroomModel(GreatGameModel):
 
 def _world_copy(world):
     """A copy of a single run's world to measure events on: its own run state and schedule, the shared setup."""
-    from sim.world import World
+    from sim.core.world import World
 
     return World(world.setup, copy.deepcopy(world.schedule), copy.deepcopy(world.runs), world.step,
                  world.batch_ndim)

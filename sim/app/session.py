@@ -27,10 +27,10 @@ import yaml
 
 from sim.app.teams import BUDGET, TeamController, parse_choice
 from sim.codes import POWER_NAMES, STATE_NAMES
-from sim.rules.alignment import DRIVERS
+from sim.core.rules.alignment import DRIVERS
 from sim.scenario.schema import month_index, month_text
 
-#: the pulls on alignment through which each kind of choice works (sim.rules.alignment)
+#: the pulls on alignment through which each kind of choice works (sim.core.rules.alignment)
 CHANNELS = {"base": ("security",), "deal": ("economy",), "aid": ("offers",), "rights": ("conditions", "regime")}
 #: how the timeline words a state's decision (asks and offers show as the team's own events)
 DECISION_WORDS = {"joined": "", "left": "", "base_opened": "grants", "base_closed": "closes",
@@ -126,7 +126,7 @@ class Session:
 
     @cached_property
     def setup(self):
-        from sim.world import build_setup
+        from sim.core.world import build_setup
 
         return build_setup(self.base)
 
@@ -215,7 +215,7 @@ class Session:
     # runs ----------------------------------------------------------------------------------------------
     def _run(self, loaded, months: int, controllers=None) -> dict:
         from sim.engine import BatchEngine
-        from sim.parameters import make_params
+        from sim.core.parameters import make_params
         from sim.recorders import FullRecorder
 
         eng = BatchEngine(loaded, [make_params(loaded.spec.parameters)], [self.data["seed"]],
@@ -235,7 +235,7 @@ class Session:
         """The session's world, month by month, to the end of the last turn played."""
         key = ("session", self.played)
         if key not in self._runs:
-            from sim.controllers import RuleController
+            from sim.core.controllers import RuleController
             from sim.scenario import load_scenario
 
             loaded = load_scenario(self.scenario_file())
@@ -396,7 +396,7 @@ class Session:
 
 
 def _bases(world) -> dict[str, list[str]]:
-    from sim.world import OPEN
+    from sim.core.world import OPEN
 
     st = world.setup
     out: dict[str, list[str]] = {}

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.codes import POWER_NAMES, STATE_NAMES
-from sim.controllers import ScriptedController
+from sim.core.controllers import ScriptedController
 
 BUDGET = 10
 COST_BASE = 3

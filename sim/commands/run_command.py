@@ -16,7 +16,7 @@ from pathlib import Path
 from sim.cli import UsageError
 from sim.limits import check_run_months, check_runs
 from sim.outputs.folders import check_destination
-from sim.parameters import BY_NAME
+from sim.core.parameters import BY_NAME
 from sim.scenario.values import check_value
 
 CHUNK_RUNS = 250  # runs simulated and written together (the batch engine's speed has levelled off by then)
@@ -48,7 +48,7 @@ def configure(p) -> None:
 
 def parse_overrides(items: list[str]) -> dict[str, float]:
     """``--set NAME=VALUE`` pairs, each checked exactly as a ``parameters:`` entry of a scenario file is
-    (sim.parameters.check_value: a finite number in the parameter's range, whole for a whole-number one)."""
+    (sim.core.parameters.check_value: a finite number in the parameter's range, whole for a whole-number one)."""
     from sim.scenario.errors import suggest
 
     out = {}
@@ -107,7 +107,7 @@ def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker, out: P
     from sim.outputs.runset import DriverSummary, RunSet
     from sim.outputs.sinks import TableSink
     from sim.outputs.writer import atomic_folder
-    from sim.parameters import make_params
+    from sim.core.parameters import make_params
     from sim.posterior import posterior_rows
     from sim.simulate import run_scenario
 

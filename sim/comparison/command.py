@@ -17,7 +17,7 @@ from pathlib import Path
 from sim.cli import UsageError
 from sim.outputs.manifest import now, provenance, scenario_files
 from sim.outputs.writer import atomic_folder
-from sim.parameters import make_params
+from sim.core.parameters import make_params
 from sim.scenario import load_scenario
 from sim.scenario.schema import month_index
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.outputs import tables
 from sim.recorders import FullRecorder, take_runs
-from sim.rules.alignment import DRIVERS
+from sim.core.rules.alignment import DRIVERS
 
 
 class RunSet:

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.codes import STANCES
 from sim.recorders import FullRecorder
-from sim.rules.alignment import DRIVERS
+from sim.core.rules.alignment import DRIVERS
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sim.codes import STATES
-from sim.parameters import BY_NAME
+from sim.core.parameters import BY_NAME
 from sim.scenario.errors import ScenarioError, describe_validation_error
 from sim.scenario.errors import suggest as _suggest
 from sim.scenario.schema import EVENT_TYPES, HAZARD_TYPES, Scenario, month_index, month_text

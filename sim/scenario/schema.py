@@ -278,7 +278,7 @@ class StateSpec(Strict):
                                                                "(an exporter whose economy rests on it).")
     regime_threat: float = Field(0.0, ge=0, le=3)
     local_threat: float = Field(0.0, ge=0, le=3)
-    # --- trade and energy shares (sim/rules/trade.py); all optional ---
+    # --- trade and energy shares (sim/core/rules/trade.py); all optional ---
     distance: dict[CODE, float] = Field(default_factory=dict,
                                         description="Distance in km to each trade partner (every power and the "
                                                     "rest of the world), capital to capital.")
@@ -353,7 +353,7 @@ class SeriesSpec(Strict):
 
 
 class EconomySpec(Strict):
-    """The trade partners' data for the gravity shares (sim/rules/trade.py)."""
+    """The trade partners' data for the gravity shares (sim/core/rules/trade.py)."""
     rest_of_world: CODE = Field("ROW", description="Code of the partner that stands for everyone else.")
     mass: dict[CODE, str] = Field(min_length=1,
                                   description="Partner (each power and the rest of the world) -> the series "

@@ -1,12 +1,12 @@
 """One check of a model parameter's value, wherever it comes from (a scenario's ``parameters:``, a sweep's
 ``constants:`` or value lists, ``--set NAME=VALUE``): a finite number inside the parameter's registered
-range (sim/parameters.py, listed in docs/odd.md), and a whole number for a whole-number parameter."""
+range (sim/core/parameters.py, listed in docs/odd.md), and a whole number for a whole-number parameter."""
 
 from __future__ import annotations
 
 import math
 
-from sim.parameters import BY_NAME
+from sim.core.parameters import BY_NAME
 
 
 def check_value(name: str, value) -> str | None:

@@ -90,7 +90,7 @@ class _BatchOfOne:
     def record(self, world, drivers, dec, applied) -> None:
         import dataclasses
 
-        from sim.world import RunState
+        from sim.core.world import RunState
 
         runs = RunState(**{f.name: np.asarray(getattr(world.runs, f.name))[None]
                            for f in dataclasses.fields(RunState)})

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.parameters import BY_NAME
+from sim.core.parameters import BY_NAME
 from sim.sweep.schema import ParameterSpec, Sweep
 
 

@@ -1,6 +1,6 @@
 """Load a sweep file: validate it against the schema and against the scenario it sweeps.
 
-Checks beyond the schema: every parameter is in the registry (sim/parameters.py) and varies inside its
+Checks beyond the schema: every parameter is in the registry (sim/core/parameters.py) and varies inside its
 registered range; a parameter is not both varied and held constant; outcomes name states, powers,
 organisations, bases and deals the scenario has, at dates inside its period; the grid design knows the
 levels of every parameter; discovery conditions name real outcomes. Any problem ends in one ScenarioError
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from sim.codes import STATES
 from sim.limits import MAX_SWEEP_RUNS
-from sim.parameters import BY_NAME
+from sim.core.parameters import BY_NAME
 from sim.scenario.errors import ScenarioError, describe_validation_error
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.scenario.schema import month_index
@@ -67,7 +67,7 @@ def slot_table(sc: LoadedScenario) -> list[tuple[str, str, str, str]]:
     Built by the engine itself for one run (a continuation inherits its parent's slots that way), so the
     names an outcome may use are exactly those the runs will have."""
     from sim.engine import initial_world
-    from sim.parameters import make_params
+    from sim.core.parameters import make_params
 
     setup = initial_world(sc, [make_params(sc.spec.parameters)], [0]).setup
     return [(s.kind, setup.states[s.state], setup.powers[s.power], s.name) for s in setup.slots]
@@ -119,7 +119,7 @@ def _check_parameters(spec: Sweep, fail) -> None:
     for name, ps in spec.parameters.items():
         where = ("parameters", name)
         if name not in BY_NAME:
-            raise fail(where, f"unknown parameter {name!r}; see docs/odd.md or sim/parameters.py for the list")
+            raise fail(where, f"unknown parameter {name!r}; see docs/odd.md or sim/core/parameters.py for the list")
         if name in spec.constants:
             raise fail(("constants", name), f"{name!r} is varied under 'parameters' and cannot also be constant")
         reg = BY_NAME[name]
@@ -135,7 +135,7 @@ def _check_parameters(spec: Sweep, fail) -> None:
                 raise fail(where + ("values", j), f"{name} is a whole number of {reg.unit}, got {v:g}")
     for name, v in spec.constants.items():
         if name not in BY_NAME:
-            raise fail(("constants", name), f"unknown parameter {name!r}; see sim/parameters.py for the list")
+            raise fail(("constants", name), f"unknown parameter {name!r}; see sim/core/parameters.py for the list")
         problem = check_value(name, v)
         if problem:
             raise fail(("constants", name), problem)

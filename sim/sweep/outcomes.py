@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.scenario.schema import month_index
-from sim.world import OPEN
+from sim.core.world import OPEN
 
 
 def decimal_year(month: int) -> float:

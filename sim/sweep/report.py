@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.parameters import BY_NAME
+from sim.core.parameters import BY_NAME
 
 MATTER = 0.05  # an index below this: the parameter hardly matters for the outcome
 INTERACT = 0.1  # total minus first-order above this: the parameter acts through interactions

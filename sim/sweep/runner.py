@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.outputs.manifest import command_line, now, scenario_files, sha256, versions
-from sim.parameters import make_params
+from sim.core.parameters import make_params
 from sim.sweep.chunks import ChunkResult, ChunkTask, run_chunk
 from sim.sweep.designs import design_points
 from sim.sweep.executors import make_executor
@@ -201,7 +201,7 @@ def _run(sweep, store, manifest, points, runs, ex, executor, workers, scheduler,
     if done and (retry_failed or len(done) < n_chunks) and manifest.get("model_code") != model_hash():
         from sim.sweep.store import StoreError
 
-        raise StoreError(f"{folder} was started by another version of the model's code (sim/rules, step, events, "
+        raise StoreError(f"{folder} was started by another version of the model's code (sim/core/rules, step, events, "
                          "...): continuing would mix two models in one store; delete the folder to start again, "
                          "or choose another folder with --out")
     if retry_failed:

@@ -21,7 +21,7 @@ import numpy as np
 from sim.codes import STANCES
 from sim.validation.outcomes import Outcomes
 from sim.validation.spec import LoadedValidation, Score
-from sim.world import CLOSED, OPEN
+from sim.core.world import CLOSED, OPEN
 
 
 class Checker:

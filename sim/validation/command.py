@@ -20,7 +20,7 @@ import pandas as pd
 from sim.cli import UsageError
 from sim.outputs.manifest import now, provenance, scenario_files, sha256
 from sim.outputs.writer import atomic_folder
-from sim.parameters import make_params
+from sim.core.parameters import make_params
 from sim.scenario import load_scenario
 
 LATE_FROM = 2005  # the UN fit is also reported before and after Andijan (May 2005)

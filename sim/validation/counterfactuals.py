@@ -18,7 +18,7 @@ from sim.codes import STANCES
 from sim.validation.checkpoints import Checker
 from sim.validation.outcomes import Outcomes
 from sim.validation.spec import Expectation, LoadedValidation, Score
-from sim.world import OPEN
+from sim.core.world import OPEN
 
 
 def measure(checker: Checker, where: tuple, e: Expectation, out: Outcomes) -> np.ndarray:

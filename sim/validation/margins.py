@@ -12,7 +12,7 @@ A decision **survives** +-10% on a free parameter when, with that parameter mult
 by 1.1 (kept in the registry's range) and every other parameter as in the validated runs, the decision still
 happens in its window in at least half of the runs.
 
-The utilities are those of sim.step.decision_phase (sim.step.membership_utilities and sim.step.slot_utility,
+The utilities are those of sim.core.step.decision_phase (sim.core.step.membership_utilities and sim.core.step.slot_utility,
 plus each state's own taste), recomputed from the world after the month's decisions (alignment, threats and
 blame are not changed by the decisions; the bloc veto and conflicts are taken from the new memberships). tests/test_calibration.py checks them against the decisions the engine took.
 """
@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import step as stp
+from sim.core import step as stp
 from sim.engine import BatchEngine
-from sim.parameters import BY_NAME
-from sim.rules.arrays import per_run
+from sim.core.parameters import BY_NAME
+from sim.core.rules.arrays import per_run
 from sim.validation.checkpoints import Checker
 from sim.validation.outcomes import OutcomeRecorder, Outcomes
-from sim.world import OPEN, World
+from sim.core.world import OPEN, World
 
 SURVIVES_SHARE = 0.5
 STEP = 0.10
@@ -178,8 +178,8 @@ def start_proximity(scenario, rows: list[dict]) -> list[dict]:
     """Memberships whose public utility at the start lies within NEAR of the join or leave threshold, for each
     parameter set of ``rows`` (one run each, at rest): a decision that rests on the 1999 values the file sets by
     hand rather than on what happens. Returns one row per (set, state, organisation) that is that close."""
-    from sim.parameters import batch_params
-    from sim.start import initial_world
+    from sim.core.parameters import batch_params
+    from sim.core.start import initial_world
 
     world = initial_world(scenario, rows, list(range(len(rows))))
     params = batch_params(rows)

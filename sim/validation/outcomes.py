@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine import BatchEngine
-from sim.parameters import make_params
+from sim.core.parameters import make_params
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import month_index
-from sim.world import OPEN, Setup, World
+from sim.core.world import OPEN, Setup, World
 
 
 class OutcomeRecorder:

@@ -25,7 +25,7 @@ EARLY_UNTIL = 2004
 
 def read_point(path: str | Path) -> tuple[dict[str, float], int]:
     """The parameters and the ``until`` year of a point-calibration file (calibration/point_early.yaml)."""
-    from sim.parameters import BY_NAME
+    from sim.core.parameters import BY_NAME
 
     data, lines = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("parameters"), dict) or not data["parameters"]:

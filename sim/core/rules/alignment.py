@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.arrays import logistic, logit, relative, sum_last
+from sim.core.rules.arrays import logistic, logit, relative, sum_last
 
 PULLS = ("security", "regime", "conditions", "economy", "blame", "offers", "rivalry")
 DRIVERS = PULLS + ("inertia", "noise", "bounds")
@@ -68,7 +68,7 @@ def pulls(*, security_threat, regime_threat, fear, offer, support, pressure, eco
 
 def rival_pressure(presence, hostility):
     """For each power p: sum over q of hostility[q, p] x presence[q] (fixed order)."""
-    from sim.rules import kernels
+    from sim.core.rules import kernels
 
     P = presence.shape[-1]
     shape = np.broadcast_shapes(presence.shape, hostility.shape[:-1])

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import rng
-from sim.events import apply_event, hazard_mask
-from sim.rules import alignment as al
-from sim.rules import decisions as dc
-from sim.rules import economy as ec
-from sim.rules import policy as pl
-from sim.rules import powers as pw
-from sim.rules import threats as th
-from sim.rules.arrays import per_run
-from sim.world import CLOSED, NOT_YET, OPEN, PENDING, REFUSED, World
+from sim.core import rng
+from sim.core.events import apply_event, hazard_mask
+from sim.core.rules import alignment as al
+from sim.core.rules import decisions as dc
+from sim.core.rules import economy as ec
+from sim.core.rules import policy as pl
+from sim.core.rules import powers as pw
+from sim.core.rules import threats as th
+from sim.core.rules.arrays import per_run
+from sim.core.world import CLOSED, NOT_YET, OPEN, PENDING, REFUSED, World
 
 
 def events_phase(world: World, params) -> list[tuple]:
@@ -48,7 +48,7 @@ def events_phase(world: World, params) -> list[tuple]:
 
 def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
     """Open bases of each power in the chosen state(s): (..., S, P) for all states, (..., P) for one."""
-    from sim.rules import kernels
+    from sim.core.rules import kernels
 
     st, r = world.setup, world.runs
     cached = world.extra.get("_base_slots")
@@ -87,7 +87,7 @@ def stance_situation(world: World, params, idx=slice(None)) -> dict:
 
 
 def power_phase(world: World, params, idx=slice(None)) -> dict:
-    """Powers decide: attention to the region and stance toward rivals (see sim.rules.powers)."""
+    """Powers decide: attention to the region and stance toward rivals (see sim.core.rules.powers)."""
     sch, r = world.schedule, world.runs
     one = isinstance(idx, (int, np.integer))
     k = 0 if one else 1
@@ -307,7 +307,7 @@ def _memo(world: World, name: str, params, inputs: tuple, compute):
 
 
 def trade_month(world: World, params) -> dict:
-    """The month's economic ties and export routes of every state (sim.rules.trade): the tie with each power
+    """The month's economic ties and export routes of every state (sim.core.rules.trade): the tie with each power
     from the trade shares the partners' masses, the oil price and the routes in service give; a power with no
     mass series keeps the file's fixed tie. The routes move toward the capacity signed."""
     st, r = world.setup, world.runs
@@ -318,7 +318,7 @@ def trade_month(world: World, params) -> dict:
 
 
 def _trade_month(world: World, params) -> dict:
-    from sim.rules import trade as tr
+    from sim.core.rules import trade as tr
 
     st, r = world.setup, world.runs
     P = st.P
@@ -441,7 +441,7 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
 
 def policy_phase(world: World, params, controllers, idx=slice(None)) -> dict:
     """The powers' asks, offers and the spread of their help for the month, each from its controller
-    (sim.controllers): {"asks": {slot index: mask over runs}, "aid": {power: priority over states}}."""
+    (sim.core.controllers): {"asks": {slot index: mask over runs}, "aid": {power: priority over states}}."""
     powers = [idx] if isinstance(idx, (int, np.integer)) else range(world.setup.P)
     asks: dict[int, np.ndarray] = {}
     aid: dict[int, np.ndarray] = {}
@@ -518,7 +518,7 @@ def advance_month(world: World, params, controllers, recorder=None) -> None:
     their controllers, states, environment, commit, decisions; then the state is checked (no NaN or infinity
     ever reaches a recorder) and the recorder gets the month. The Mesa model runs the same phases agent by
     agent (sim.model.GreatGameModel.step) and gets the same bits."""
-    from sim.world_checks import check_finite
+    from sim.core.world_checks import check_finite
 
     applied = events_phase(world, params)
     power_new = power_phase(world, params)

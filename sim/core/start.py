@@ -1,10 +1,10 @@
 """The initial world of a batch of runs, resolved before any engine starts.
 
 For a scenario that starts from its own initial conditions, the world is built from the validated scenario
-(sim.world) and settled at rest by the model's own rules (sim.step's settle functions): the powers' stances,
+(sim.core.world) and settled at rest by the model's own rules (sim.core.step's settle functions): the powers' stances,
 attention and help, the stocks their inflows sustain, the states' leanings and their tastes. For a scenario
 that ``continues`` another, the earlier scenario's initial world is made the same way (recursively), run to
-its end month by month (sim.step.advance_month, with the same parameters and seeds), and each run's end
+its end month by month (sim.core.step.advance_month, with the same parameters and seeds), and each run's end
 state carried into the later scenario by sim.continuation. The flow is one way: scenario file, validated
 scenario, initial world (this module), engine; neither engine imports back.
 
@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import step as st
-from sim.parameters import batch_params
-from sim.rules.alignment import affinity_at_rest
+from sim.core import step as st
+from sim.core.parameters import batch_params
+from sim.core.rules.alignment import affinity_at_rest
 from sim.scenario.loader import LoadedScenario, load_scenario
-from sim.world import RunState, World, build_schedule, build_setup, initial_run_state
+from sim.core.world import RunState, World, build_schedule, build_setup, initial_run_state
 
 # finished parent worlds, keyed by the parent's files, the parameters and the seeds (comparing outlooks
 # reruns the same replay)
@@ -64,8 +64,8 @@ def settle_affinity(world: World, params, mask: np.ndarray | None = None) -> Non
 def initial_world(scenario: LoadedScenario, param_rows: list[dict], seeds: list[int], controllers=None) -> World:
     """The batch's world at the start of the period: the scenario's initial conditions at rest, or, for a
     scenario that ``continues`` another, each run's own end state of that scenario (same parameters and
-    seed). ``controllers`` (one per power, sim.controllers) default to those the scenario's powers declare."""
-    from sim.controllers import default_controllers
+    seed). ``controllers`` (one per power, sim.core.controllers) default to those the scenario's powers declare."""
+    from sim.core.controllers import default_controllers
 
     if len(param_rows) != len(seeds):
         raise ValueError("one parameter set per seed is needed")

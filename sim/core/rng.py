@@ -35,8 +35,8 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 def random_bits(seed, month, agent, stream) -> np.ndarray:
     """64 random bits for each combination of the (broadcast) keys (the mixing runs in a compiled loop,
-    sim.rules.kernels.random_bits, on the same uint64 words)."""
-    from sim.rules import kernels
+    sim.core.rules.kernels.random_bits, on the same uint64 words)."""
+    from sim.core.rules import kernels
 
     with np.errstate(over="ignore"):
         s = np.asarray(seed, dtype=np.uint64)

@@ -1,6 +1,6 @@
 """Policy: what a power asks of the states and offers them, by its own rules.
 
-Each month a power whose policy follows its rules (``sim.controllers.RuleController``) may make one new
+Each month a power whose policy follows its rules (``sim.core.controllers.RuleController``) may make one new
 base request and one new energy offer (its diplomatic bandwidth: an ask in one place is an ask not made
 elsewhere), and spreads its help (aid, arms, credit) over the states from a fixed budget.
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.arrays import logistic, sum_last
+from sim.core.rules.arrays import logistic, sum_last
 
 
 def acceptance(utility, threshold, scale):
@@ -75,7 +75,7 @@ def aid_allocation(priority):
 def patron_weights(member, org_weights):
     """For each power, its patron weight summed over the organisations the state belongs to (a negative
     weight, an organisation set against the power, counts as 0). member (..., O); org_weights (O, P)."""
-    from sim.rules import kernels
+    from sim.core.rules import kernels
 
     O, P = org_weights.shape
     if member.dtype != bool:
@@ -92,7 +92,7 @@ def patron_weights(member, org_weights):
 def clients(member, org_weights, base_open_sp):
     """A power's clients: memberships of states in organisations it leads (weight >= 0.5) plus the bases
     it keeps. member (..., S, O); base_open_sp (..., S, P) counts of open bases. Returns (..., P)."""
-    from sim.rules import kernels
+    from sim.core.rules import kernels
 
     led = (org_weights >= 0.5).astype(float)  # (O, P)
     S, O = member.shape[-2:]

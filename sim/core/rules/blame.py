@@ -13,7 +13,7 @@ in the crisis earns goodwill instead:
 
   credit[s, p] = crisis_credit x shock[s] x fear[s] x support[s, p]
 
-with support the power's backing of regimes (sim.rules.alignment.regime_support). Where a revolution
+with support the power's backing of regimes (sim.core.rules.alignment.regime_support). Where a revolution
 has overthrown the government there is no surviving regime to do the blaming (the new rulers still fear
 for their hold). A what-if may force the blame onto named powers instead (``named_shares``).
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.arrays import sum_last
+from sim.core.rules.arrays import sum_last
 
 
 def visibility(conditionality, attention, bases):

@@ -41,6 +41,6 @@ def contagion_weight(openness_state, openness_place, contagion):
 def democracy_pressure(conditionality, attention, openness, pressure_rate):
     """Monthly regime fear from powers promoting democracy: rate x sum over powers of (conditions x attention),
     felt more by closed regimes (x (1 - openness))."""
-    from sim.rules.arrays import sum_last
+    from sim.core.rules.arrays import sum_last
 
     return pressure_rate * sum_last(conditionality * attention) * (1.0 - openness)

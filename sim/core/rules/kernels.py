@@ -3,7 +3,7 @@
 Each kernel computes exactly what the numpy loop it replaces computed: the same operations on the same
 numbers in the same order, so every result is the same to the last bit, for one run (the Mesa model) and
 for a batch alike. Arrays come in with a leading batch axis (length 1 for a single run) and contiguous;
-the callers in sim.rules and sim.step reshape them. No kernel calls exp or log: numpy's vectorised exp
+the callers in sim.core.rules and sim.core.step reshape them. No kernel calls exp or log: numpy's vectorised exp
 and log may differ from the C library's in the last bit, so those stay in numpy.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sim.rng import _GOLDEN, _K_AGENT, _K_MONTH, _K_STREAM, _M1, _M2  # the generator's own keys (sim.rng)
+from sim.core.rng import _GOLDEN, _K_AGENT, _K_MONTH, _K_STREAM, _M1, _M2  # the generator's own keys (sim.core.rng)
 
 _jit = numba.njit(cache=True, nogil=True)
 
@@ -147,7 +147,7 @@ def _mix(x):
 
 @_jit
 def random_bits(s, m, a, k):
-    """SplitMix64 of the four keys (sim.rng.random_bits), for flat uint64 arrays of one length."""
+    """SplitMix64 of the four keys (sim.core.rng.random_bits), for flat uint64 arrays of one length."""
     out = np.empty(s.shape[0], dtype=np.uint64)
     for i in range(s.shape[0]):
         x = _mix(s[i] * _GOLDEN + _GOLDEN)

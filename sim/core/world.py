@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from sim.codes import STANCES, STATES
-from sim.rules.powers import capacity as power_capacity
+from sim.core.rules.powers import capacity as power_capacity
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import month_index
 
@@ -115,8 +115,8 @@ class RunState:
     regime_threat: np.ndarray  # (S,)
     blame: np.ndarray  # (S, P)
     offers: np.ndarray  # (S, P)
-    economy: np.ndarray  # (S, P) the economic tie with each power (sim.rules.trade.economic_tie)
-    trade_share: np.ndarray  # (S, P) share of the state's trade with each power (sim.rules.trade.trade_shares)
+    economy: np.ndarray  # (S, P) the economic tie with each power (sim.core.rules.trade.economic_tie)
+    trade_share: np.ndarray  # (S, P) share of the state's trade with each power (sim.core.rules.trade.trade_shares)
     route: np.ndarray  # (S, J) export route capacity in service toward each partner (the powers, then the rest)
     route_signed: np.ndarray  # (S, J) export route capacity signed: in service at the start, plus deals signed
     openness: np.ndarray  # (S,)

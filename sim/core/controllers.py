@@ -6,11 +6,11 @@ power's asks and offers for the month and how it spreads its help:
 
     {"asks": {slot index: mask over runs (or a bool for one run)}, "aid": priority of each state (..., S)}
 
-A slot is a base the power may ask a state for, or an energy contract it may offer (sim.world.Slot).
-The power's stance and attention follow the stance rule (sim.rules.powers) whatever its controller, and
+A slot is a base the power may ask a state for, or an energy contract it may offer (sim.core.world.Slot).
+The power's stance and attention follow the stance rule (sim.core.rules.powers) whatever its controller, and
 its pressure on human rights is its conditionality, which the scenario's ``power_policy`` events set.
 
-- ``RuleController`` (the default): the rules of sim.rules.policy.
+- ``RuleController`` (the default): the rules of sim.core.rules.policy.
 - ``ScriptedController``: replays a list of asks and aid priorities by month; a scenario power with
   ``controller: scripted`` uses an empty list, so it asks only what the scenario's ``base_request`` and
   ``energy_deal`` events force (what-ifs), as a classroom team's choices will be replayed.
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules import policy as pl
-from sim.rules.arrays import per_run
-from sim.rules.powers import COUNTERBALANCE, toward_rivals
+from sim.core.rules import policy as pl
+from sim.core.rules.arrays import per_run
+from sim.core.rules.powers import COUNTERBALANCE, toward_rivals
 
 
 class Controller:
@@ -36,8 +36,8 @@ class Controller:
 
 def rule_aid_priority(world, params, p: int) -> np.ndarray:
     """The rule's priorities for power p's help (..., S): members of its organisations and hosts of its
-    bases first (sim.rules.policy.aid_priority)."""
-    from sim.step import bases_present
+    bases first (sim.core.rules.policy.aid_priority)."""
+    from sim.core.step import bases_present
 
     r, sch = world.runs, world.schedule
     weight = pl.patron_weights(r.member, sch.org_weights)[..., p]  # (..., S)
@@ -49,10 +49,10 @@ def rule_aid_priority(world, params, p: int) -> np.ndarray:
 class RuleController(Controller):
     """A power that follows its rules: it asks for bases where its war or its rivalry gives it a motive
     and the state is likely to say yes, offers energy contracts as its means grow, and helps its members
-    and hosts first (see sim.rules.policy)."""
+    and hosts first (see sim.core.rules.policy)."""
 
     def decide(self, world, params, p: int) -> dict:
-        from sim.step import askable, bases_present, slot_utility
+        from sim.core.step import askable, bases_present, slot_utility
 
         st, sch, r = world.setup, world.schedule, world.runs
         asks: dict[int, np.ndarray] = {}
@@ -93,7 +93,7 @@ class ScriptedController(Controller):
         self.aid = {int(k): np.asarray(v, dtype=float) for k, v in (aid or {}).items()}
 
     def decide(self, world, params, p: int) -> dict:
-        from sim.step import askable
+        from sim.core.step import askable
 
         st, r = world.setup, world.runs
         asks: dict[int, np.ndarray] = {}

@@ -1,6 +1,6 @@
 """Goodwill from a power's help (aid, arms, training, credit): it fades each month and the power's effort
-refills it, split over the states by the power's aid shares (sim.rules.policy). The economic ties are the
-trade submodel's (sim.rules.trade)."""
+refills it, split over the states by the power's aid shares (sim.core.rules.policy). The economic ties are the
+trade submodel's (sim.core.rules.trade)."""
 
 from __future__ import annotations
 

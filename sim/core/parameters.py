@@ -169,7 +169,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "of its closed).",
        "assumption; seed 000 §Forming Alliances: Uzbekistan's exit from the CST read in Moscow as a loss",
        "powers"),
-    # --- policy: the powers' asks and offers (sim.rules.policy) --------------------------------------
+    # --- policy: the powers' asks and offers (sim.core.rules.policy) --------------------------------------
     _P("ask_threshold", 0.025888, 0.0, 1.0, "motive x acceptance",
        "Motive times expected acceptance above which a power asks a state for a base.",
        "calibrated (calibration/point.yaml, over [0.02, 0.6]); "
@@ -192,7 +192,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("crisis_credit", 0.3854, 0.0, 3.0, "offer units per (shock x fear x support)",
        "Goodwill a power earns by backing a regime shaken by unrest or a revolution next door.",
        "seed 000 §Russia Reasserts: Russia and China backed Karimov after Andijan", "threats"),
-    # --- trade: shares of trade and energy exports (sim/rules/trade.py) --------------------------------
+    # --- trade: shares of trade and energy exports (sim/core/rules/trade.py) --------------------------------
     _P("trade_mass_elasticity", 1.2543, 0.0, 3.0, "-",
        "Elasticity of a partner's gravity weight in a state's ordinary trade to the partner's GDP at the "
        "reference year (the cross-section of partners).",

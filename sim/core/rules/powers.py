@@ -68,7 +68,7 @@ def hostility_matrix(levels, rivals):
 
 def toward_rivals(x, rivals):
     """For each power p, the sum of x over p's rivals q (fixed order): sum_q rivals[p, q] x[q]."""
-    from sim.rules import kernels
+    from sim.core.rules import kernels
 
     x = np.asarray(x, dtype=np.float64)
     flat = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))

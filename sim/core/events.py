@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.arrays import per_run
-from sim.rules.blame import crisis_credit, inferred_blame, named_shares, visibility
-from sim.rules.threats import contagion_weight
-from sim.world import NOT_YET, World
+from sim.core.rules.arrays import per_run
+from sim.core.rules.blame import crisis_credit, inferred_blame, named_shares, visibility
+from sim.core.rules.threats import contagion_weight
+from sim.core.world import NOT_YET, World
 
 
 def _where(mask, new, old):
@@ -58,7 +58,7 @@ def apply_event(world: World, ev, params, mask=None) -> None:
             i = S.index(code)
             r.offers[..., i, p] = _where(mask, r.offers[..., i, p] + ev.magnitude, r.offers[..., i, p])
     elif t in ("energy_deal", "base_request"):
-        from sim.step import commit_policy
+        from sim.core.step import commit_policy
 
         for k, slot in enumerate(st.slots):
             if slot.event_id == ev.id:
@@ -86,7 +86,7 @@ def apply_event(world: World, ev, params, mask=None) -> None:
         if ev.reach is not None:
             sch.reach[p] = ev.reach
     elif t == "price_shock":
-        pass  # compiled into the series table when the scenario was set up (sim.world._series_table)
+        pass  # compiled into the series table when the scenario was set up (sim.core.world._series_table)
     elif t == "leader_change":
         i = S.index(ev.state)
         if ev.openness is not None:
@@ -101,10 +101,10 @@ def apply_event(world: World, ev, params, mask=None) -> None:
 def _upheaval(world: World, ev, params, mask) -> None:
     """A color revolution or unrest: regimes alike to the one shaken fear for themselves; those that
     survive it blame the powers they see working against them and credit those that back them
-    (sim.rules.blame); powers that back regimes feel encroached on by the rivals the regimes blame."""
-    from sim.rules.alignment import regime_fear, regime_support
-    from sim.rules.powers import toward_rivals
-    from sim.step import bases_present
+    (sim.core.rules.blame); powers that back regimes feel encroached on by the rivals the regimes blame."""
+    from sim.core.rules.alignment import regime_fear, regime_support
+    from sim.core.rules.powers import toward_rivals
+    from sim.core.step import bases_present
 
     st, sch, r = world.setup, world.schedule, world.runs
     S, powers = st.states, st.powers
@@ -154,6 +154,6 @@ def _upheaval(world: World, ev, params, mask) -> None:
 
 def hazard_mask(world: World, k: int, step: int, probability: float):
     """Whether hazard k fires this month in each run: a uniform draw keyed by (seed, month, hazard, stream)."""
-    from sim.rng import STREAM_HAZARD, uniform
+    from sim.core.rng import STREAM_HAZARD, uniform
 
     return uniform(world.runs.seed, world.setup.start + step, k, STREAM_HAZARD) < probability

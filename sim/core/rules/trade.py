@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.arrays import per_run, sum_last
+from sim.core.rules.arrays import per_run, sum_last
 
 
 def _p(x, trailing: int = 2):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world import CLOSED, OPEN, PENDING, REFUSED
+from sim.core.world import CLOSED, OPEN, PENDING, REFUSED
 
 
 def membership_utility(alignment, weights, bias, neutrality, neutrality_weight):
@@ -38,7 +38,7 @@ def bloc_hostility(member, org_security, org_weights, hostility):
     bloc[q] = 1 when the state is in a bloc with a security role led (weight >= 0.5) by q;
     veto[p] = the largest bloc[q] x H[q, p] over the patrons q (H: hostility matrix, q toward p).
     """
-    from sim.rules import kernels
+    from sim.core.rules import kernels
 
     led = (org_security[:, None] > 0) & (org_weights >= 0.5)  # (O, P)
     if member.ndim >= 2 and hostility.ndim >= 3 and hostility.shape[-3] == 1 and member.dtype == bool:
@@ -94,7 +94,7 @@ def bloc_conflict(member, org_security, org_weights):
     leads the other as a security bloc (a single patron: weight above 0.5, and a security role). A member of Russia's security bloc
     pays for joining a grouping set against Russia (GUUAM), and a member of that grouping for joining the bloc.
     """
-    from sim.rules import kernels
+    from sim.core.rules import kernels
 
     O = org_weights.shape[0]
     clash = _clash(np.asarray(org_security, dtype=np.float64), np.asarray(org_weights, dtype=np.float64))
