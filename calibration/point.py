@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np
 import yaml
 
-from sim.free_parameters import DEFAULT_FILE, load_free_parameters
 from sim.core.parameters import make_params
+from sim.free_parameters import DEFAULT_FILE, load_free_parameters
 from sim.scenario import load_scenario
 from sim.scenario.errors import ScenarioError
 from sim.validation.scoring import calibration_checkpoints, objective

@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT / "calibration"))
 import numpy as np
 import pandas as pd
 
-from sim.free_parameters import DEFAULT_FILE, FreeParameters, load_free_parameters
 from sim.core.parameters import make_params
+from sim.free_parameters import DEFAULT_FILE, FreeParameters, load_free_parameters
 from sim.scenario import load_scenario
 from sim.scenario.errors import ScenarioError
 from sim.validation.scoring import calibration_checkpoints, run_checkpoints

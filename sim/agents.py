@@ -10,8 +10,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.core import step as rules
 from sim.codes import POWER_NAMES, STANCES, STATE_NAMES
+from sim.core import step as rules
 
 
 class Power(mesa.Agent):

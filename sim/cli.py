@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    from sim.outputs.folders import OutputFolderError
     from sim.core.world_checks import NonFiniteState
+    from sim.outputs.folders import OutputFolderError
 
     try:
         return int(modules[args.command].run(args) or 0)

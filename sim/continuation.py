@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.core.world import RunState, Slot, World, build_schedule, build_setup, initial_run_state
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import LoadedScenario
-from sim.core.world import RunState, Slot, World, build_schedule, build_setup, initial_run_state
 
 # How each field of a run's state is laid out, so it can be carried over by code. A field missing here
 # is an error (see ``_check_layout``): nothing a run holds may be dropped silently at the junction.

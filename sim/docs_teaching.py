@@ -36,8 +36,8 @@ class Run:
     """One batch of runs kept in full: dates, alignment (T, N, S, P), drivers, stances, decisions."""
 
     def __init__(self, path: Path, seeds: list[int], overrides: dict | None = None):
-        from sim.engine import BatchEngine
         from sim.core.parameters import make_params
+        from sim.engine import BatchEngine
         from sim.recorders import FullRecorder
         from sim.scenario import load_scenario
 
@@ -232,8 +232,8 @@ OUTLOOKS = ("baseline", "china_steps_in", "hydrocarbon_slump", "afghan_spillover
 @cache
 def outlook_end(name: str):
     """Alignment (N, S, P) and memberships (N, S, O) in the outlook's last month, seeds 0-OUTLOOK_SEEDS-1."""
-    from sim.engine import BatchEngine
     from sim.core.parameters import make_params
+    from sim.engine import BatchEngine
     from sim.scenario import load_scenario
 
     sc = load_scenario(SC / f"outlook_{name}.yaml")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from sim.core import step as st
 from sim.core.parameters import batch_params
-from sim.scenario.loader import LoadedScenario
 from sim.core.start import initial_world, settle_affinity
 from sim.core.world import World
+from sim.scenario.loader import LoadedScenario
 
 
 class BatchEngine:

@@ -15,13 +15,13 @@ import mesa
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from sim.core import step as rules
 from sim.agents import Power, State
 from sim.codes import STANCES
+from sim.core import step as rules
 from sim.core.parameters import DEFAULTS, make_params, single_params
-from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.core.world import World, build_schedule, build_setup, initial_run_state
 from sim.core.world_checks import check_finite
+from sim.scenario.loader import LoadedScenario, load_scenario
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "replay_1999_2008.yaml"
 

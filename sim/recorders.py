@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.decision_log import batch_rows, decision_rows, refusal_rows
 from sim.core.world import World
+from sim.decision_log import batch_rows, decision_rows, refusal_rows
 
 
 class FullRecorder:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sim.engine import BatchEngine
 from sim.core.parameters import make_params
+from sim.engine import BatchEngine
 from sim.recorders import FullRecorder
 from sim.scenario.loader import LoadedScenario
 

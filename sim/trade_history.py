@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from sim.data_sources import trade_shares as cow_table
 from sim.core.rules import trade as tr
+from sim.data_sources import trade_shares as cow_table
 from sim.scenario.schema import month_index
 from sim.trade_data import TradeData
 

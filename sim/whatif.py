@@ -19,8 +19,8 @@ import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
 from sim.codes import POWER_NAMES, STATE_NAMES
-from sim.scenario.schema import TITLE_MAX, Event
 from sim.core.world import NOT_YET, Slot
+from sim.scenario.schema import TITLE_MAX, Event
 
 _EVENT = TypeAdapter(Event)
 

@@ -30,8 +30,8 @@ def write_whatif(tmp_path: Path, name: str, body: str, extends: Path = BASE) -> 
 
 def final_alignment(path: Path, seed: int = 3, until: str | None = None, **overrides) -> np.ndarray:
     """Alignment (S, P) of one batch-engine run at the end of the period, or at the end of month ``until``."""
-    from sim.engine import BatchEngine
     from sim.core.parameters import make_params
+    from sim.engine import BatchEngine
     from sim.scenario import load_scenario
 
     sc = load_scenario(path)

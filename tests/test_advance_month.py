@@ -10,10 +10,10 @@ import numpy as np
 from conftest import REPLAY
 
 from sim.core import step as st
-from sim.model import GreatGameModel
 from sim.core.parameters import batch_params, make_params
-from sim.scenario import load_scenario
 from sim.core.start import initial_world
+from sim.model import GreatGameModel
+from sim.scenario import load_scenario
 
 
 def _same(a, b) -> None:

@@ -12,9 +12,9 @@ from conftest import REPLAY, SCENARIOS, write_whatif
 from sim.app.classroom import ClassroomModel, ParameterChoices, exact, scenario_choices, slider_specs
 from sim.app.mapview import outlines, state_fills
 from sim.cli import main
-from sim.model import GreatGameModel
 from sim.core.parameters import DEFAULTS, PARAMETERS
 from sim.core.rules.alignment import DRIVERS
+from sim.model import GreatGameModel
 
 
 def test_classroom_model_runs_exactly_like_the_model():

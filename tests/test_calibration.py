@@ -14,8 +14,8 @@ import pytest
 import yaml
 from conftest import REPLAY, ROOT, run_cli
 
-from sim.free_parameters import DEFAULT_FILE, MAX_FREE, load_free_parameters
 from sim.core.parameters import BY_NAME, DEFAULTS
+from sim.free_parameters import DEFAULT_FILE, MAX_FREE, load_free_parameters
 from sim.posterior import load_posterior, run_parameters
 from sim.scenario.errors import ScenarioError
 from sim.validation.spec import load_validation
@@ -242,8 +242,8 @@ def test_run_with_a_bad_posterior_exits_2_and_writes_nothing(tmp_path):
 # --- the scores of validate ---------------------------------------------------------------------------------
 
 def test_the_margins_use_the_utilities_the_engine_decides_with(replay):
-    from sim.validation.margins import simulate_utilities
     from sim.core.world import OPEN, PENDING
+    from sim.validation.margins import simulate_utilities
 
     out, u = simulate_utilities(replay, [1, 2, 3], [dict(DEFAULTS)] * 3)
     now, before = out.slot_status[:, 1:], out.slot_status[:, :-1]

@@ -162,8 +162,8 @@ def test_three_teams_and_a_teacher_play_two_turns(tmp_path):
         _stop(proc)
     (tmp_path / "exported.yaml").write_text(exported)
     from sim.app.session import Session
-    from sim.engine import BatchEngine
     from sim.core.parameters import make_params
+    from sim.engine import BatchEngine
     from sim.scenario import load_scenario
 
     sc = load_scenario(tmp_path / "exported.yaml")

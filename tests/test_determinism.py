@@ -3,8 +3,8 @@
 import numpy as np
 from conftest import REPLAY
 
-from sim.engine import BatchEngine
 from sim.core.parameters import make_params
+from sim.engine import BatchEngine
 from sim.scenario import load_scenario
 
 

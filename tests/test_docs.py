@@ -15,6 +15,10 @@ from pathlib import Path
 import pytest
 
 from sim import docs_gen
+from sim.core.parameters import BY_NAME, PARAMETERS
+from sim.core.rules import powers as pw
+from sim.core.rules.alignment import DRIVERS
+from sim.core.world import RunState
 from sim.docs_gen import (
     RENDERERS,
     DocError,
@@ -27,11 +31,7 @@ from sim.docs_gen import (
     replace_block,
     stale_blocks,
 )
-from sim.core.parameters import BY_NAME, PARAMETERS
-from sim.core.rules import powers as pw
-from sim.core.rules.alignment import DRIVERS
 from sim.scenario.schema import EVENT_TYPES, HAZARD_TYPES
-from sim.core.world import RunState
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "odd.md"

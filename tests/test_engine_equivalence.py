@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from conftest import REPLAY, SCENARIOS
 
-from sim.outputs import tables
 from sim.core.parameters import PARAMETERS, make_params
+from sim.outputs import tables
 from sim.scenario import load_scenario
 from sim.simulate import merge_records
 
@@ -126,6 +126,7 @@ def test_a_mesa_scenario_object_keeps_the_scenario_files_parameters(tmp_path):
 def test_a_sweep_run_on_the_mesa_model_gives_the_same_store(tmp_path):
     """run.py sweep --engine mesa: every outcome and kept time series equal the batch engine's to the bit."""
     from conftest import ROOT
+
     from sim.sweep.runner import run_sweep
 
     sweep = ROOT / "tests" / "fixtures" / "sweep_small.yaml"

@@ -272,10 +272,10 @@ def test_numbers_that_are_not_numbers_are_refused(tmp_path, where, value):
 
 
 def test_the_engine_stops_a_nan_before_it_is_recorded():
-    from sim.engine import BatchEngine
     from sim.core.parameters import make_params
-    from sim.recorders import FullRecorder
     from sim.core.world_checks import NonFiniteState
+    from sim.engine import BatchEngine
+    from sim.recorders import FullRecorder
 
     sc = load_scenario(BASE)
     eng = BatchEngine(sc, [make_params()] * 3, [0, 1, 2])

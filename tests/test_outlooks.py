@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from sim import continuation
-from sim.engine import BatchEngine
 from sim.core.parameters import make_params
 from sim.core.rules.arrays import logistic, sum_last
+from sim.core.world import OPEN, RunState
+from sim.engine import BatchEngine
 from sim.scenario import ScenarioError, load_scenario
 from sim.simulate import run_scenario
-from sim.core.world import OPEN, RunState
 
 ROOT = Path(__file__).resolve().parent.parent
 SCEN = ROOT / "scenarios"

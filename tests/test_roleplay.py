@@ -94,8 +94,8 @@ def test_session_survives_a_restart(played):
 
 
 def test_export_replayed_by_the_batch_engine_gives_the_session(played, tmp_path):
-    from sim.engine import BatchEngine
     from sim.core.parameters import make_params
+    from sim.engine import BatchEngine
     from sim.scenario import load_scenario
 
     s, _ = played

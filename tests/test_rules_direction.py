@@ -58,8 +58,8 @@ events:
 
 
 def test_revolution_contagion_frightens_similar_regimes_most(tmp_path):
-    from sim.engine import BatchEngine
     from sim.core.parameters import make_params
+    from sim.engine import BatchEngine
     from sim.scenario import load_scenario
 
     path = write_whatif(tmp_path, "revolution", """
@@ -74,8 +74,8 @@ events:
 
 
 def test_a_signed_energy_deal_raises_ties_and_alignment(tmp_path):
-    from sim.engine import BatchEngine
     from sim.core.parameters import make_params
+    from sim.engine import BatchEngine
     from sim.scenario import load_scenario
 
     path = write_whatif(tmp_path, "deal", """
@@ -93,8 +93,8 @@ events:
 
 
 def test_oil_price_drives_russian_capacity(tmp_path):
-    from sim.scenario import load_scenario
     from sim.core.world import build_setup
+    from sim.scenario import load_scenario
 
     setup = build_setup(load_scenario(BASE))
     rus = setup.powers.index("RUS")

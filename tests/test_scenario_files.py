@@ -189,8 +189,8 @@ def test_continues_is_resolved_against_the_file_that_declares_it(tmp_path):
 
 
 def test_a_leader_change_can_be_a_random_hazard(tmp_path):
-    from sim.engine import BatchEngine
     from sim.core.parameters import make_params
+    from sim.engine import BatchEngine
 
     path = write_whatif(tmp_path, "succession_hazard", """
 hazards:

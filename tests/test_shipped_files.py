@@ -2,7 +2,6 @@
 file would otherwise only show when a user runs it)."""
 
 import pytest
-
 from conftest import SCENARIOS
 
 SCENARIO_FILES = sorted(p for p in SCENARIOS.rglob("*.yaml") if p.parent.name not in ("sweeps", "checkpoints"))

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from conftest import REPLAY, ROOT
 
+from sim.core.world import CLOSED, OPEN, build_setup
 from sim.scenario import ScenarioError, load_scenario
 from sim.validation.checkpoints import evaluate_all, summary
 from sim.validation.outcomes import Outcomes, simulate
 from sim.validation.spec import load_validation
-from sim.core.world import CLOSED, OPEN, build_setup
 
 CHECKPOINTS = ROOT / "scenarios" / "checkpoints" / "replay_1999_2008.yaml"
 HEAD = """name: t

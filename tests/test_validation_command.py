@@ -112,8 +112,8 @@ def test_a_bad_checkpoint_file_exits_2_naming_file_and_line(tmp_path):
 def test_calibrated_defaults_are_the_recorded_calibration():
     """sim/core/parameters.py's defaults are calibration/point.yaml's values for the free parameters of
     calibration/free_parameters.yaml, and say so in their source."""
-    from sim.free_parameters import load_free_parameters
     from sim.core.parameters import BY_NAME
+    from sim.free_parameters import load_free_parameters
 
     record = yaml.safe_load((ROOT / "calibration" / "point.yaml").read_text())
     assert set(record["parameters"]) == set(load_free_parameters().names)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from conftest import REPLAY, write_whatif
 
+from sim.core.world import OPEN, PENDING
 from sim.model import GreatGameModel
 from sim.whatif import WhatIfError, build_event, inject
-from sim.core.world import OPEN, PENDING
 
 QUIET_MONTH = "2006-09"  # no scheduled event in the replay that month
 

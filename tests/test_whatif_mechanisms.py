@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from conftest import REPLAY, write_whatif
 
+from sim.core.world import OPEN
 from sim.scenario import load_scenario
 from sim.validation.outcomes import simulate
-from sim.core.world import OPEN
 
 SEEDS = list(range(20))
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from sim.codes import POWER_NAMES, STATE_NAMES
-from sim.model import DEFAULT_SCENARIO, GreatGameModel
 from sim.core.parameters import DEFAULTS, PARAMETERS
 from sim.core.rules.alignment import DRIVERS
+from sim.model import DEFAULT_SCENARIO, GreatGameModel
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import month_text
 
@@ -376,8 +376,8 @@ class ClassroomModel(GreatGameModel):
         (-0.19: -0.12 for the Andijan unrest (2005-05), -0.05 for the Tulip revolution (2005-03))'.
         Decisions about organisations get no reason here (their appeal depends on all the powers at once).
         """
-        from sim.outputs.report import DRIVER_WORDS, driver_phrase, event_name
         from sim.core.rules.alignment import PULLS
+        from sim.outputs.report import DRIVER_WORDS, driver_phrase, event_name
 
         st = self.world.setup
         state, power, kind = decision.get("state"), decision.get("counterpart"), decision.get("decision")

@@ -17,8 +17,8 @@ import solara
 from sim.app.mapview import power_colour
 from sim.app.svg import chart_svg, map_base_svg, map_month_svg, years
 from sim.codes import DECISIONS, STATE_NAMES
-from sim.outputs.report import event_name
 from sim.core.rules.alignment import DRIVERS
+from sim.outputs.report import event_name
 from sim.whatif import WhatIfError, describe
 
 PANEL = "padding: 4px 8px;"

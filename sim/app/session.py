@@ -214,8 +214,8 @@ class Session:
 
     # runs ----------------------------------------------------------------------------------------------
     def _run(self, loaded, months: int, controllers=None) -> dict:
-        from sim.engine import BatchEngine
         from sim.core.parameters import make_params
+        from sim.engine import BatchEngine
         from sim.recorders import FullRecorder
 
         eng = BatchEngine(loaded, [make_params(loaded.spec.parameters)], [self.data["seed"]],

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from sim.cli import UsageError
+from sim.core.parameters import BY_NAME
 from sim.limits import check_run_months, check_runs
 from sim.outputs.folders import check_destination
-from sim.core.parameters import BY_NAME
 from sim.scenario.values import check_value
 
 CHUNK_RUNS = 250  # runs simulated and written together (the batch engine's speed has levelled off by then)
@@ -101,13 +101,13 @@ def run(args) -> int:
 
 
 def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker, out: Path) -> int:
+    from sim.core.parameters import make_params
     from sim.outputs import tables
     from sim.outputs.figures import figure_data
     from sim.outputs.manifest import now, provenance, scenario_files
     from sim.outputs.runset import DriverSummary, RunSet
     from sim.outputs.sinks import TableSink
     from sim.outputs.writer import atomic_folder
-    from sim.core.parameters import make_params
     from sim.posterior import posterior_rows
     from sim.simulate import run_scenario
 

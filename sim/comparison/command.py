@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from sim.cli import UsageError
+from sim.core.parameters import make_params
 from sim.outputs.manifest import now, provenance, scenario_files
 from sim.outputs.writer import atomic_folder
-from sim.core.parameters import make_params
 from sim.scenario import load_scenario
 from sim.scenario.schema import month_index
 

@@ -24,8 +24,8 @@ import numpy as np
 from sim.core import step as st
 from sim.core.parameters import batch_params
 from sim.core.rules.alignment import affinity_at_rest
-from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.core.world import RunState, World, build_schedule, build_setup, initial_run_state
+from sim.scenario.loader import LoadedScenario, load_scenario
 
 # finished parent worlds, keyed by the parent's files, the parameters and the seeds (comparing outlooks
 # reruns the same replay)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.rules.alignment import DRIVERS
 from sim.outputs import tables
 from sim.recorders import FullRecorder, take_runs
-from sim.core.rules.alignment import DRIVERS
 
 
 class RunSet:

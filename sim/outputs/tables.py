@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.codes import STANCES
-from sim.recorders import FullRecorder
 from sim.core.rules.alignment import DRIVERS
+from sim.recorders import FullRecorder
 
 
 @dataclass

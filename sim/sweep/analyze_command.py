@@ -53,11 +53,10 @@ def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path
 
     The figures are drawn in a second process (sim.outputs.worker), started first: the figures that need
     only the runs are drawn while the indices and boxes are computed."""
+    from sim.outputs.folders import check_destination
     from sim.outputs.worker import Worker
     from sim.sweep import figures
     from sim.sweep.results import read_results
-
-    from sim.outputs.folders import check_destination
 
     res = results if results is not None else read_results(folder)
     check_destination(Path(out) if out else Path(folder) / "analysis")

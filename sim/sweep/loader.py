@@ -18,8 +18,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sim.codes import STATES
-from sim.limits import MAX_SWEEP_RUNS
 from sim.core.parameters import BY_NAME
+from sim.limits import MAX_SWEEP_RUNS
 from sim.scenario.errors import ScenarioError, describe_validation_error
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.scenario.schema import month_index
@@ -66,8 +66,8 @@ def slot_table(sc: LoadedScenario) -> list[tuple[str, str, str, str]]:
 
     Built by the engine itself for one run (a continuation inherits its parent's slots that way), so the
     names an outcome may use are exactly those the runs will have."""
-    from sim.engine import initial_world
     from sim.core.parameters import make_params
+    from sim.engine import initial_world
 
     setup = initial_world(sc, [make_params(sc.spec.parameters)], [0]).setup
     return [(s.kind, setup.states[s.state], setup.powers[s.power], s.name) for s in setup.slots]

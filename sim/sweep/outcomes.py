@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.scenario.schema import month_index
 from sim.core.world import OPEN
+from sim.scenario.schema import month_index
 
 
 def decimal_year(month: int) -> float:

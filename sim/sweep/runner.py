@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.outputs.manifest import command_line, now, scenario_files, sha256, versions
 from sim.core.parameters import make_params
+from sim.outputs.manifest import command_line, now, scenario_files, sha256, versions
 from sim.sweep.chunks import ChunkResult, ChunkTask, run_chunk
 from sim.sweep.designs import design_points
 from sim.sweep.executors import make_executor

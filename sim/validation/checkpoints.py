@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.codes import STANCES
+from sim.core.world import CLOSED, OPEN
 from sim.validation.outcomes import Outcomes
 from sim.validation.spec import LoadedValidation, Score
-from sim.core.world import CLOSED, OPEN
 
 
 class Checker:

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from sim.cli import UsageError
+from sim.core.parameters import make_params
 from sim.outputs.manifest import now, provenance, scenario_files, sha256
 from sim.outputs.writer import atomic_folder
-from sim.core.parameters import make_params
 from sim.scenario import load_scenario
 
 LATE_FROM = 2005  # the UN fit is also reported before and after Andijan (May 2005)

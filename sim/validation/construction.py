@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.free_parameters import FreeParameters
 from sim.core.parameters import make_params
+from sim.free_parameters import FreeParameters
 from sim.scenario import load_scenario
 from sim.validation.checkpoints import evaluate_all
 from sim.validation.outcomes import simulate

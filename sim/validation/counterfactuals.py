@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.codes import STANCES
+from sim.core.world import OPEN
 from sim.validation.checkpoints import Checker
 from sim.validation.outcomes import Outcomes
 from sim.validation.spec import Expectation, LoadedValidation, Score
-from sim.core.world import OPEN
 
 
 def measure(checker: Checker, where: tuple, e: Expectation, out: Outcomes) -> np.ndarray:

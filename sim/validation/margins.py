@@ -22,12 +22,12 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core import step as stp
-from sim.engine import BatchEngine
 from sim.core.parameters import BY_NAME
 from sim.core.rules.arrays import per_run
+from sim.core.world import OPEN, World
+from sim.engine import BatchEngine
 from sim.validation.checkpoints import Checker
 from sim.validation.outcomes import OutcomeRecorder, Outcomes
-from sim.core.world import OPEN, World
 
 SURVIVES_SHARE = 0.5
 STEP = 0.10

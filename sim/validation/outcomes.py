@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine import BatchEngine
 from sim.core.parameters import make_params
+from sim.core.world import OPEN, Setup, World
+from sim.engine import BatchEngine
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import month_index
-from sim.core.world import OPEN, Setup, World
 
 
 class OutcomeRecorder:

@@ -12,7 +12,14 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sim.core.rng import _GOLDEN, _K_AGENT, _K_MONTH, _K_STREAM, _M1, _M2  # the generator's own keys (sim.core.rng)
+from sim.core.rng import (  # the generator's own keys (sim.core.rng)
+    _GOLDEN,
+    _K_AGENT,
+    _K_MONTH,
+    _K_STREAM,
+    _M1,
+    _M2,
+)
 
 _jit = numba.njit(cache=True, nogil=True)
 
