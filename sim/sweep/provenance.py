@@ -14,12 +14,11 @@ from pathlib import Path
 import sim
 
 SIM = Path(sim.__file__).resolve().parent
-# everything a run's outcomes depend on: rules, step, events, engine, world and start states, the monthly
-# check of the state, random numbers, the parameter registry, the shipped data, the scenario schema and
-# loader, the sweep's own designs, outcomes and chunk runner
-MODEL_FILES = ("rules/*.py", "step.py", "events.py", "engine.py", "world.py", "world_checks.py", "continuation.py",
-               "start.py", "controllers.py", "trade_data.py",
-               "rng.py", "parameters.py", "codes.py", "data_sources.py", "data/*.csv", "scenario/*.py",
+# everything a run's outcomes depend on: the model's core (rules, step, events, controllers, world and
+# start states, the monthly check of the state, random numbers, the parameter registry), the batch engine,
+# the shipped data, the scenario schema and loader, the sweep's own designs, outcomes and chunk runner
+MODEL_FILES = ("core/*.py", "core/rules/*.py", "engine.py", "continuation.py", "trade_data.py",
+               "codes.py", "data_sources.py", "data/*.csv", "scenario/*.py",
                "sweep/designs.py", "sweep/outcomes.py", "sweep/chunks.py", "sweep/schema.py")
 
 
