@@ -4,7 +4,9 @@
     .venv/bin/python calibration/point.py [--until 2004] [--budget 600] [--seeds 8] [--popsize 12]
 
 The free parameters and their prior ranges come from calibration/free_parameters.yaml. CMA-ES (the ``cma``
-package) searches the box of the priors, scaled to [0, 1] per parameter, from the current defaults. Each
+package) searches the box of the priors, scaled to [0, 1] per parameter, from the current defaults (or, with
+``--from-centre``, from the centre of the priors: a calibration that holds data out should not start where
+a calibration on all of it ended). Each
 population of candidates is scored in ONE call of the batch engine (every candidate with every seed as one
 run of the batch). A candidate's objective (sim.validation.scoring.objective) is the share of the
 calibration checkpoints it fails, from each checkpoint's pass rate over the seeds, plus a small term for how
@@ -49,6 +51,8 @@ def parse(argv):
     ap.add_argument("--first-seed", type=int, default=1000, help="first calibration seed; default 1000")
     ap.add_argument("--popsize", type=int, default=12, help="CMA-ES population; default 12")
     ap.add_argument("--sigma", type=float, default=0.25, help="initial step, share of each prior range; default 0.25")
+    ap.add_argument("--from-centre", action="store_true",
+                    help="start from the centre of the priors instead of the current defaults")
     ap.add_argument("--cma-seed", type=int, default=1, help="seed of CMA-ES's own sampling; default 1")
     ap.add_argument("--out", help="result file (default calibration/point.yaml, or point_early.yaml with --until)")
     ap.add_argument("--counterfactuals", action="store_true",
@@ -82,11 +86,13 @@ def calibrate(args) -> dict:
         return free.full({k: float(round(v, 6)) for k, v in zip(names, x)}, base)
 
     x0 = np.clip((np.array([base[k] for k in names]) - lo) / (hi - lo), 0.0, 1.0)
+    if args.from_centre:
+        x0 = np.full(len(names), 0.5)
     es = cma.CMAEvolutionStrategy(x0, args.sigma, {"bounds": [0, 1], "popsize": args.popsize,
                                                     "seed": args.cma_seed, "verbose": -9})
     t0 = time.perf_counter()
     cfs = bool(args.counterfactuals) and args.until is None
-    start = objective(validation, scenario, [full(x0)], seeds, checks, cfs)[0]  # the defaults, clipped into the priors
+    start = objective(validation, scenario, [full(x0)], seeds, checks, cfs)[0]  # the start point, in the priors
     evaluated, best_u, best = 1, x0, start
     history = []
     while evaluated < args.budget and not es.stop():

@@ -213,7 +213,8 @@ def render_initial_world(path: Path = BASE_SCENARIO) -> str:
         bases = "; ".join(f"{p}: {', '.join(names)}" for p, names in st.bases.items()) or "-"
         lines.append(f"| {code} | {number(st.openness)} | {number(st.neutrality)} | {number(st.afghan_exposure)} | "
                      + " / ".join(number(st.alignment[p]) for p in powers)
-                     + f" | {number(st.hydrocarbons)} | {trade or '-'} | {' '.join(st.members) or '-'} | {cell(bases)} |")
+                     + f" | {number(st.hydrocarbons)}{' ' + st.hydrocarbon_kind if st.hydrocarbons else ''}"
+                     + f" | {trade or '-'} | {' '.join(st.members) or '-'} | {cell(bases)} |")
     lines += [
         "",
         ("| power | capacity | capacity drivers (elasticity) | attention | conditionality | reach | Afghan exposure "

@@ -58,6 +58,7 @@ def tiny_world(batch: int | None = None, seed: int = 7) -> World:
         rivals=1.0 - np.eye(P),
         hydrocarbons=np.array([0.0, 1.0]), energy_interest=np.array([0.0, 0.0, 1.0]),
         rule_powers=np.array([True, True, True]), slots=sl,
+        haul_km=np.array([[2.0, 9.0, 3.0], [2.5, 10.0, 0.5]]), exports_gas=np.array([False, True]),
         events_by_step=[[] for _ in range(T)], hazards=[], hazard_events=[], hazard_steps=[],
     )
     schedule = Schedule(

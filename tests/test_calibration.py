@@ -245,7 +245,9 @@ def test_the_margins_use_the_utilities_the_engine_decides_with(replay):
     from sim.core.world import OPEN, PENDING
     from sim.validation.margins import simulate_utilities
 
-    out, u = simulate_utilities(replay, [1, 2, 3], [dict(DEFAULTS)] * 3)
+    # the defaults, and a pickier grant line, so that some asks are granted and some wait
+    picky = {**DEFAULTS, "base_grant": DEFAULTS["base_grant"] + 0.1, "deal_accept": DEFAULTS["deal_accept"] + 0.3}
+    out, u = simulate_utilities(replay, [1, 2, 3, 4], [dict(DEFAULTS)] * 2 + [picky] * 2)
     now, before = out.slot_status[:, 1:], out.slot_status[:, :-1]
     opened = (now == OPEN) & (before != OPEN)  # granted this month (a request is decided the month it arrives)
     waited = now == PENDING  # still open to a decision after this month's: not granted

@@ -32,11 +32,30 @@ def test_base_motive_exact():
 
 
 def test_deal_motive_exact_and_zero_below_the_reference_means():
-    assert pl.deal_motive(2.0, 1.5, 0.5) == pytest.approx(0.5)
-    assert pl.deal_motive(2.0, 1.0, 0.5) == 0.0
-    assert pl.deal_motive(2.0, 0.5, 0.5) == 0.0  # means below the reference: no negative motive
-    assert pl.deal_motive(0.0, 3.0, 1.0) == 0.0
-    assert pl.deal_motive(2.0, 3.0, 0.0) == 0.0
+    # hydrocarbons x max(0, interest x (means - 1) - haul x (1 - route share) / price)
+    assert pl.deal_motive(2.0, 1.5, 1.0, 0.5, 0.0, 0.0) == pytest.approx(0.5)
+    assert pl.deal_motive(2.0, 2.0, 2.0, 0.5, 1.0, 0.5) == pytest.approx(0.5 * (2.0 * 1.0 - 1.0 * 0.5 / 2.0))
+    assert pl.deal_motive(2.0, 1.0, 1.0, 0.5, 0.0, 0.0) == 0.0
+    assert pl.deal_motive(2.0, 0.5, 1.0, 0.5, 0.0, 0.0) == 0.0  # means below the reference: no negative motive
+    assert pl.deal_motive(0.0, 3.0, 1.0, 1.0, 0.0, 0.0) == 0.0
+    assert pl.deal_motive(2.0, 3.0, 1.0, 0.0, 0.0, 0.0) == 0.0
+
+
+def test_deal_motive_a_far_buyer_waits_for_more_growth_or_a_higher_price():
+    """The haul over the distance delays a far buyer: at the same means and price, the near one wants the
+    contract and the far one not yet; a price high enough pays the haul; routes already toward the buyer
+    spare it; a buyer that wants the energy more pays for a longer haul."""
+    near, far = 0.2, 0.9  # haul: cost per 1000 km x thousands of km
+    assert pl.deal_motive(1.0, 1.6, 1.0, 1.0, near, 0.0) > 0.0
+    assert pl.deal_motive(1.0, 1.6, 1.0, 1.0, far, 0.0) == 0.0
+    assert pl.deal_motive(1.0, 1.6, 2.0, 1.0, far, 0.0) > 0.0
+    assert pl.deal_motive(1.0, 1.6, 1.0, 1.0, far, 0.9) > 0.0
+    assert pl.deal_motive(1.0, 2.0, 1.0, 1.0, far, 0.0) > 0.0
+    assert pl.deal_motive(2.0, 1.6, 1.0, 1.0, far, 0.0) > 0.0
+    # the motive rises with the price, the means and the interest
+    assert pl.deal_motive(1.0, 1.6, 1.5, 1.0, near, 0.0) > pl.deal_motive(1.0, 1.6, 1.2, 1.0, near, 0.0)
+    assert pl.deal_motive(1.0, 1.8, 1.2, 1.0, near, 0.0) > pl.deal_motive(1.0, 1.6, 1.2, 1.0, near, 0.0)
+    assert pl.deal_motive(1.5, 1.6, 1.2, 1.0, near, 0.0) > pl.deal_motive(1.0, 1.6, 1.2, 1.0, near, 0.0)
 
 
 def test_pick_best_takes_the_largest_eligible_score_above_the_threshold():
@@ -128,7 +147,7 @@ def test_rule_aid_priority_favours_members_and_hosts():
 
 def rule_params(**kw):
     base = {"ask_threshold": 0.0, "offer_threshold": 0.0, "counter_base_drive": 0.5, "choice_scale": 0.05,
-                "base_grant": 0.35, "deal_accept": 0.16, "ask_cooldown": 24}
+                "base_grant": 0.35, "deal_accept": 0.16, "ask_cooldown": 24, "oil_haul_cost": 0.1, "gas_haul_ratio": 3.0}
     base.update(kw)
     return params(**base)
 
@@ -171,13 +190,27 @@ def test_a_power_offers_energy_contracts_as_its_means_grow():
     out = RuleController().decide(w, rule_params(), 2)
     assert out["asks"][2]
     utility = step.slot_utility(w, rule_params(), [2])[0]
-    score = 1.0 * 0.5 * 1.0 * pl.acceptance(utility, 0.16, 0.05)
+    # interest 1 x hydrocarbons 1 x (means 1.5 - 1 - gas haul cost 0.3 x 0.5 thousand km / price 1)
+    score = 1.0 * 1.0 * (1.5 - 1.0 - 0.3 * 0.5) * pl.acceptance(utility, 0.16, 0.05)
     assert not RuleController().decide(w, rule_params(offer_threshold=score + 1e-9), 2)["asks"][2]
     assert RuleController().decide(w, rule_params(offer_threshold=score - 1e-9), 2)["asks"][2]
     # the base threshold does not govern contracts
     assert RuleController().decide(w, rule_params(ask_threshold=5.0), 2)["asks"][2]
     w.setup.means_index[:, 2] = 1.0
     assert not RuleController().decide(w, rule_params(), 2)["asks"][2]
+
+
+def test_a_far_buyer_offers_only_once_the_price_pays_the_haul():
+    """The controller reads the distance, the kind of hydrocarbons and the price of the month."""
+    w = tiny_world()
+    w.setup.haul_km[1, 2] = 3.0  # six times farther: the gas haul (0.3 x 3) exceeds the means' gain (0.5)
+    assert not RuleController().decide(w, rule_params(), 2)["asks"][2]
+    w.setup.exports_gas[1] = False  # oil is cheaper to carry (0.1 x 3 < 0.5)
+    assert RuleController().decide(w, rule_params(), 2)["asks"][2]
+    w.setup.exports_gas[1] = True
+    w.setup.trade_price[:] = 2.5  # a higher price pays the haul: 1.5 - 1 - 0.9 / 2.5 > 0
+    assert RuleController().decide(w, rule_params(), 2)["asks"][2]
+    assert not RuleController().decide(w, rule_params(gas_haul_ratio=5.0), 2)["asks"][2]
 
 
 def test_rule_controller_reads_the_means_of_the_month():

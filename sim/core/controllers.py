@@ -46,6 +46,24 @@ def rule_aid_priority(world, params, p: int) -> np.ndarray:
                            per_run(params["host_aid"], 1))
 
 
+def haul_cost(setup, params) -> np.ndarray:
+    """Each state's cost of carrying its hydrocarbons 1000 km (..., S): oil_haul_cost, times gas_haul_ratio
+    where it exports mostly gas."""
+    oil = per_run(params["oil_haul_cost"], 1)
+    return np.where(setup.exports_gas, oil * per_run(params["gas_haul_ratio"], 1), oil)
+
+
+def export_route_share(world) -> np.ndarray:
+    """The share of each state's export routes in service that runs toward each power (..., S, P); 0
+    without trade data."""
+    from sim.core.rules.trade import route_shares
+
+    P = world.setup.P
+    if world.setup.trade is None:
+        return np.zeros(world.runs.route.shape[:-1] + (P,))
+    return route_shares(world.runs.route)[..., :P]
+
+
 class RuleController(Controller):
     """A power that follows its rules: it asks for bases where its war or its rivalry gives it a motive
     and the state is likely to say yes, offers energy contracts as its means grow, and helps its members
@@ -74,7 +92,9 @@ class RuleController(Controller):
                                         per_run(params["counter_base_drive"], 1), rival_bases[..., sidx])
             else:
                 threshold, bar = per_run(params["deal_accept"], 1), per_run(params["offer_threshold"], 0)
-                motive = pl.deal_motive(st.energy_interest[p], st.means_index[t, p], st.hydrocarbons[sidx])
+                motive = pl.deal_motive(st.energy_interest[p], st.means_index[t, p], st.trade_price[t],
+                                        st.hydrocarbons[sidx], haul_cost(st, params)[..., sidx] * st.haul_km[sidx, p],
+                                        export_route_share(world)[..., sidx, p])
                 motive = motive + 0.0 * utility
             score = motive * pl.acceptance(utility, threshold, scale)
             chosen = pl.pick_best(score, askable(world, params, ks), bar)

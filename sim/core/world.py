@@ -63,6 +63,8 @@ class Setup:
     rivals: np.ndarray  # (P, P) 1 where power p (row) contests the region with power q (column)
     hydrocarbons: np.ndarray  # (S,) oil and gas export potential
     energy_interest: np.ndarray  # (P,) how much each power seeks the region's oil and gas
+    haul_km: np.ndarray  # (S, P) thousands of km from each state to each power (0 without trade data)
+    exports_gas: np.ndarray  # (S,) True where the state's hydrocarbons are mostly gas
     rule_powers: np.ndarray  # (P,) bool: powers whose asks and offers come from their rules
     slots: list[Slot]
     events_by_step: list[list]  # step -> events (schema objects) dated that month
@@ -241,6 +243,8 @@ def build_setup(sc: LoadedScenario) -> Setup:
         series_names=names, series=series, trade=tdata, trade_mass=trade_mass, trade_price=trade_price,
         fixed_tie=fixed_tie, rivals=_rivals(sc), hydrocarbons=hydro,
         energy_interest=interest, rule_powers=rule_powers, slots=slots,
+        haul_km=(tdata.distance_km[:, :P] / 1000.0 if tdata is not None else np.zeros((S, P))),
+        exports_gas=np.array([spec.states[c].hydrocarbon_kind == "gas" for c in states], dtype=bool),
         events_by_step=events_by_step,
         hazards=list(spec.hazards), hazard_events=hazard_events,
         hazard_steps=[(month_index(h.start) - sc.start, month_index(h.end) - sc.start) for h in spec.hazards],

@@ -276,6 +276,9 @@ class StateSpec(Strict):
                                                     "power: a name for the story, not a decision.")
     hydrocarbons: float = Field(0.0, ge=0, le=1, description="Oil and gas export potential, 0 (none) to 1 "
                                                                "(an exporter whose economy rests on it).")
+    hydrocarbon_kind: Literal["oil", "gas"] = Field(
+        "oil", description="What the state mostly exports, oil or gas: gas costs more to carry by pipeline, so a "
+                           "buyer far away offers a gas contract later (oil_haul_cost, gas_haul_ratio).")
     regime_threat: float = Field(0.0, ge=0, le=3)
     local_threat: float = Field(0.0, ge=0, le=3)
     # --- trade and energy shares (sim/core/rules/trade.py); all optional ---
@@ -325,8 +328,10 @@ class PowerSpec(Strict):
     stance: Literal["integrate", "cooperate", "counterbalance"] = Field(
         "integrate", description="Stance before the first month; at the start the stance rule sets it.")
     rivals: list[CODE] | None = Field(None, description="Powers it contests the region with (default: all others).")
-    energy_interest: float = Field(0.0, ge=0, le=1, description="How much the power seeks the region's oil and gas "
-                                                                 "(contracts, pipelines), 0-1.")
+    energy_interest: float = Field(0.0, ge=0, le=2, description="How much the power seeks the region's oil and gas "
+                                                                 "(contracts, pipelines), 0-2: 1 a growing "
+                                                                 "importer, 2 one that makes energy the first aim "
+                                                                 "of its policy and pays for long hauls.")
     basing: float = Field(1.0, ge=0, le=1, description="How much the power projects power through military "
                                                        "bases abroad, 0 (none) to 1: scales its wish for bases "
                                                        "when it counterbalances.")

@@ -8,9 +8,10 @@ elsewhere), and spreads its help (aid, arms, credit) over the states from a fixe
   front, operations x the state's exposure to Afghanistan; a power that counterbalances its rivals wants
   presence of its own where they are, basing x (counter_base_drive + the rival bases in the state), with
   basing how much the power projects power through bases abroad at all (data).
-- Why offer an energy contract: a power that seeks the region's oil and gas (energy_interest) offers more
-  as its means grow past their reference level (the oil price for Russia's, growth for China's),
-  energy_interest x (means index - 1) x the state's hydrocarbons.
+- Why offer an energy contract: a power that seeks the region's oil and gas (energy_interest) offers
+  where the state's hydrocarbons are worth more to it than they cost to bring home: its means (the oil
+  price for Russia's, growth for China's) times the oil price, less the haul over the distance where no
+  route toward it runs yet (``deal_motive``).
 - Where: among the states it may still ask, the power weighs each motive by its estimate that the state
   says yes (``acceptance``) and asks where motive x acceptance is largest, if that exceeds its threshold
   (ask_threshold for bases, offer_threshold for contracts).
@@ -39,11 +40,23 @@ def base_motive(operations, exposure, counterbalancing, drive, rival_bases):
     return operations * exposure + counterbalancing * (drive + rival_bases)
 
 
-def deal_motive(interest, means_index, hydrocarbons):
-    """How much a power wants an energy contract with a state:
-    interest x max(0, means index - 1) x the state's hydrocarbons, where the means index is the power's
-    capacity relative to its level at the reference values of the series that drive it."""
-    return interest * np.maximum(0.0, means_index - 1.0) * hydrocarbons
+def deal_motive(interest, means_index, price_ratio, hydrocarbons, haul, route_share):
+    """How much a power wants an energy contract with a state: what its growth makes the state's oil or gas
+    worth to it, less what bringing them home costs it at today's price:
+
+        hydrocarbons x max(0, interest x (means index - 1) - haul x (1 - route share) / price ratio)
+
+    interest: how much the power seeks the region's oil and gas; means index: its capacity over its level
+    at the reference values of its series (the oil price for a rent economy, growth for a growing one):
+    past 1 it has the demand and the money for new contracts. haul: what carrying the state's
+    hydrocarbons to it costs, as a share of their value at the reference price (haul cost per 1000 km,
+    higher for gas than for oil, x thousands of km); the price ratio (oil price over its reference) shrinks
+    that share as prices rise. route share: the share of the state's export routes already running toward
+    the power, which a new contract uses instead of a new pipeline. So a near buyer with pipelines in place
+    offers as soon as its means grow; a far one only once its growth and the price pay for the distance,
+    oil before gas, and sooner the more it wants the energy; a price slump delays the far buyers."""
+    worth = interest * (means_index - 1.0) - haul * (1.0 - route_share) / price_ratio
+    return hydrocarbons * np.maximum(0.0, worth)
 
 
 def pick_best(score, eligible, threshold):
