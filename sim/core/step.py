@@ -236,35 +236,45 @@ def state_inputs(world: World, params, idx=slice(None)) -> dict:
 
 
 def state_pulls(world: World, params, idx=slice(None), inputs: dict | None = None) -> np.ndarray:
-    """The seven pulls (..., P, 7) on the chosen state(s), from the world at month t."""
-    r = world.runs
-    x = inputs or state_inputs(world, params, idx)
-    k = 1 if x["one"] else 2
+    """The seven pulls (..., P, 7) on the chosen state(s), from the world at month t: the quantities of
+    ``state_inputs`` and the pull rule (sim.core.rules.alignment.pulls), computed in one compiled loop
+    (sim.core.rules.alignment.state_pulls) with the same operations in the same order. ``inputs`` is
+    ignored (kept for callers that computed them already)."""
+    st, sch, r = world.setup, world.schedule, world.runs
+    one = isinstance(idx, (int, np.integer))
+    S, P = r.alignment.shape[-2:]
+    O = r.member.shape[-1]
+    lead = r.alignment.shape[:-2]
+    t = min(world.step, st.months - 1)
+    states = np.arange(S)[idx].reshape(-1)
 
-    def par(name):
-        return per_run(params[name], k)
+    def runs(x, *trailing):  # a per-run array with the batch axes flattened into one
+        return np.reshape(x, (-1,) + trailing)
 
-    return al.pulls(
-        security_threat=x["security_threat"], regime_threat=x["regime_threat"], fear=x["fear"], offer=x["offer"],
-        support=x["support"], pressure=x["pressure"], economy=r.economy[..., idx, :], blame=r.blame[..., idx, :],
-        offers=r.offers[..., idx, :], hostility=x["hostility"],
-        presence=r.alignment[..., idx, :] + 0.5 * x["present"],
-        w_security=par("w_security"), w_regime=par("w_regime"), w_conditions=par("w_conditions"),
-        w_economy=par("w_economy"), w_blame=par("w_blame"), w_offers=par("w_offers"), w_rivalry=par("w_rivalry"),
-    )
+    terms = al.state_pulls(
+        states, capacity=st.capacity[t], attention=runs(r.attention, P), operations=sch.operations,
+        reach=sch.reach, conditionality=sch.conditionality, present=runs(bases_present(world), S, P),
+        member=runs(r.member, S, O), security_weights=np.maximum(sch.org_weights, 0.0) * sch.org_security[:, None],
+        local_threat=runs(r.local_threat, S), exposure=st.exposure, afghan=runs(r.afghan_threat),
+        regime_threat=runs(r.regime_threat, S), openness=runs(r.openness, S), economy=runs(r.economy, S, P),
+        blame=runs(r.blame, S, P), offers=runs(r.offers, S, P), alignment=runs(r.alignment, S, P),
+        hostility=runs(hostility_matrix(world, params), P, P),
+        **{name: params[name] for name in ("w_security", "w_regime", "w_conditions", "w_economy", "w_blame",
+                                           "w_offers", "w_rivalry")},
+        base_bonus=params["base_presence_bonus"])
+    return terms.reshape(P, 7) if one else terms.reshape(lead + (len(states), P, 7))
 
 
 def state_phase(world: World, params, idx=slice(None)) -> dict:
     """States perceive and re-align: new alignment with its drivers, threats, blame, ties and offers."""
     st, sch, r = world.setup, world.schedule, world.runs
-    x = state_inputs(world, params, idx)
-    one = x["one"]
+    one = isinstance(idx, (int, np.integer))
     k = 1 if one else 2
 
     def par(name, trailing=k):
         return per_run(params[name], trailing)
 
-    terms = state_pulls(world, params, idx, x)
+    terms = state_pulls(world, params, idx)
     P = st.P
     state_ids = (np.asarray(idx) if one else np.arange(st.S)[:, None])
     agents = state_ids * P + np.arange(P)
@@ -287,7 +297,7 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
         "trade_share": trade["trade"][..., idx, :],
         "route": trade["route"][..., idx, :],
         "offers": ec.offers_next(r.offers[..., idx, :], par("offers_decay"), par("effort_rate"), pwr(effort),
-                                 x["capacity"], pwr(r.attention), sch.reach, r.aid_share[..., idx, :]),
+                                 st.capacity[min(world.step, st.months - 1)], pwr(r.attention), sch.reach, r.aid_share[..., idx, :]),
     }
 
 

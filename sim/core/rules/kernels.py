@@ -4,7 +4,8 @@ Each kernel computes exactly what the numpy loop it replaces computed: the same 
 numbers in the same order, so every result is the same to the last bit, for one run (the Mesa model) and
 for a batch alike. Arrays come in with a leading batch axis (length 1 for a single run) and contiguous;
 the callers in sim.core.rules and sim.core.step reshape them. No kernel calls exp or log: numpy's vectorised exp
-and log may differ from the C library's in the last bit, so those stay in numpy.
+and log may differ from the C library's in the last bit, so those stay in numpy, between two kernels where a
+rule needs them (the alignment step: ``row_sums``, then numpy's logistic, then ``alignment_step``).
 """
 
 from __future__ import annotations
@@ -141,6 +142,127 @@ def bases_present(status, slot_k, slot_state, slot_power, open_code, S, P):
     return out
 
 
+@_jit
+def state_pulls(states, capacity, attention, operations, reach, conditionality, present, member, security_weights,
+                local_threat, exposure, afghan, regime_threat, openness, economy, blame, offers, alignment,
+                hostility, w):
+    """The seven pulls terms[n, j, p, :] on state s = states[j] of run n toward power p, from the world's raw
+    quantities, in the order of operations of sim.core.rules.alignment (security_offer, regime_support,
+    regime_fear, pulls) and sim.core.rules.threats.security_threat:
+
+      threat = local[n, s] + exposure[s] x afghan[n];  fear = (1 - openness[n, s]) x (0.5 + regime[n, s])
+      bloc = 0 + member[n, s, 0] x security_weights[0, p] + ... (in order of organisations)
+      offer[p] = capacity[p] x (attention[n, p] + operations[p]) x reach[p] x (1 + w[0] x min(1, present)) + bloc
+      support[p] = capacity[p] x attention[n, p] x reach[p] x (1 - conditionality[p])
+      presence[q] = alignment[n, s, q] + 0.5 x present[n, s, q]
+      terms = (w[1] x threat x (offer - mean offer), w[2] x regime x (support - mean support),
+               -w[3] x conditionality x attention x fear, w[4] x economy, -w[5] x blame, w[6] x offers,
+               -w[7] x sum over q of hostility[n, q, p] x presence[q])
+
+    alignment, present, member, economy, blame, offers (M, S, P or O); local_threat, regime_threat, openness
+    (M, S); attention (1 or M, P); afghan (1 or M,); hostility (1 or M, P, P); w (8, 1 or M): base_presence_bonus
+    and the seven weights. A leading axis of length 1 is shared by every run."""
+    M, _, P = alignment.shape
+    O = member.shape[2]
+    J = states.shape[0]
+    Ma, Mh, Mw = attention.shape[0], hostility.shape[0], w.shape[1]
+    terms = np.empty((M, J, P, 7))
+    offer = np.empty(P)
+    support = np.empty(P)
+    presence = np.empty(P)
+    for n in range(M):
+        na = n if Ma > 1 else 0
+        nh = n if Mh > 1 else 0
+        nw = n if Mw > 1 else 0
+        for j in range(J):
+            s = states[j]
+            threat = local_threat[n, s] + exposure[s] * afghan[na]
+            regime = regime_threat[n, s]
+            fear = (1.0 - openness[n, s]) * (0.5 + regime)
+            for p in range(P):
+                bloc = 0.0
+                for o in range(O):
+                    bloc = bloc + (1.0 if member[n, s, o] else 0.0) * security_weights[o, p]
+                x = present[n, s, p]
+                has_base = 1.0 if 1.0 <= x else x  # noqa: FURB136 - as np.minimum(1.0, x), NaN kept
+                att = attention[na, p]
+                offer[p] = capacity[p] * (att + operations[p]) * reach[p] * (1.0 + w[0, nw] * has_base) + bloc
+                support[p] = capacity[p] * att * reach[p] * (1.0 - conditionality[p])
+                presence[p] = alignment[n, s, p] + 0.5 * x
+            mean_offer = offer[0]
+            mean_support = support[0]
+            for p in range(1, P):
+                mean_offer = mean_offer + offer[p]
+                mean_support = mean_support + support[p]
+            mean_offer = mean_offer / P
+            mean_support = mean_support / P
+            for p in range(P):
+                rivals = 0.0 * presence[0]
+                for q in range(P):
+                    rivals = rivals + hostility[nh, q, p] * presence[q]
+                terms[n, j, p, 0] = w[1, nw] * threat * (offer[p] - mean_offer)
+                terms[n, j, p, 1] = w[2, nw] * regime * (support[p] - mean_support)
+                terms[n, j, p, 2] = -w[3, nw] * (conditionality[p] * attention[na, p]) * fear
+                terms[n, j, p, 3] = w[4, nw] * economy[n, s, p]
+                terms[n, j, p, 4] = -w[5, nw] * blame[n, s, p]
+                terms[n, j, p, 5] = w[6, nw] * offers[n, s, p]
+                terms[n, j, p, 6] = -w[7, nw] * rivals
+    return terms
+
+
+@_jit
+def row_sums(x):
+    """out[i] = x[i, 0] + x[i, 1] + ... in order (x (E, K)): sim.core.rules.arrays.sum_last."""
+    E, K = x.shape
+    out = np.empty(E)
+    for i in range(E):
+        total = x[i, 0]
+        for k in range(1, K):
+            total = total + x[i, k]
+        out[i] = total
+    return out
+
+
+@_jit
+def alignment_step(alignment, terms, total, base, target, rate, noise):
+    """The alignment step of sim.core.rules.alignment for E flat elements, given total = row_sums(terms),
+    base = logistic(affinity) and target = logistic(affinity + total) (computed by numpy):
+
+      slope = base x (1 - base) if |total| < 1e-12 else (target - base) / total
+      parts[k] = (rate x slope) x terms[k];  inertia = rate x (base - alignment)
+      raw = alignment + (parts[0] + parts[1] + ...) + inertia + noise;  new = raw clipped to [0, 1]
+      drivers = (parts..., inertia, noise, new - raw)
+
+    The clip keeps raw where it is inside or not a number, as np.clip does."""
+    E, K = terms.shape
+    new = np.empty(E)
+    drivers = np.empty((E, K + 3))
+    for i in range(E):
+        b = base[i]
+        t = total[i]
+        if abs(t) < 1e-12:
+            slope = b * (1.0 - b)
+        else:
+            slope = (target[i] - b) / t
+        scale = rate[i] * slope
+        parts = scale * terms[i, 0]
+        drivers[i, 0] = parts
+        for k in range(1, K):
+            part = scale * terms[i, k]
+            drivers[i, k] = part
+            parts = parts + part
+        inertia = rate[i] * (b - alignment[i])
+        raw = alignment[i] + parts + inertia + noise[i]
+        v = raw
+        if v < 0.0:  # noqa: PLR1730 - as np.clip: -0.0 and NaN kept
+            v = 0.0
+        if v > 1.0:  # noqa: PLR1730
+            v = 1.0
+        new[i] = v
+        drivers[i, K] = inertia
+        drivers[i, K + 1] = noise[i]
+        drivers[i, K + 2] = v - raw
+    return new, drivers
 
 
 @_jit
