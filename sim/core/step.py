@@ -301,6 +301,32 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
     }
 
 
+def power_row(world: World, new: dict, p: int) -> dict:
+    """Power p's part of ``power_phase`` computed for all powers: what ``power_phase(world, params, p)`` gives."""
+    return {name: value[..., p] for name, value in new.items()}
+
+
+def state_row(world: World, new: dict, s: int) -> dict:
+    """State s's part of ``state_phase`` computed for all states: what ``state_phase(world, params, s)`` gives
+    (every state's numbers are computed element by element, so a row is the state's own computation)."""
+    b = world.batch_ndim
+    return {name: value[(slice(None),) * b + (s,)] for name, value in new.items()}
+
+
+def decision_row(world: World, dec: dict, s: int) -> dict:
+    """State s's part of ``decision_phase`` computed for all states: what ``decision_phase(world, params, s)``
+    gives (a state's decisions read its own memberships and slots only)."""
+    st, b = world.setup, world.batch_ndim
+    lead = (slice(None),) * b
+    out = {name: dec[name][lead + (s,)] for name in ("member", "member_months", "joined", "left")}
+    js = [j for j, k in enumerate(dec["slots"]) if st.slots[k].state == s]
+    out["slots"] = [dec["slots"][j] for j in js]
+    if js:
+        for name in ("slot_status", "slot_months", "opened", "closed", "refused", "asked"):
+            out[name] = dec[name][..., js]
+    return out
+
+
 def _memo(world: World, name: str, params, inputs: tuple, compute):
     """The value ``compute()`` gave last time for these very inputs (compared exactly) and parameters, else a
     fresh one: what every state reads from the same month (the trade shares, the blocs' vetoes) is computed
