@@ -9,6 +9,7 @@ import pytest
 from sim.core import rng
 from sim.core.rules import alignment as al
 from sim.core.rules import decisions as dc
+from sim.core.rules import kernels
 from sim.core.rules import policy as pl
 from sim.core.rules import powers as pw
 from sim.core.rules import threats as th
@@ -215,3 +216,88 @@ def test_state_pulls_kernel_matches_the_rule_functions(lead):
         **{n: pr(n) for n in names[1:]})
     _same(got, expect)
     _same(al.state_pulls(np.array([3]), security_weights=sec_w, **world, **par), expect[:, 3:4])
+
+
+@pytest.mark.parametrize("M", [1, 8])
+def test_membership_step_kernel_matches_the_rule_functions(M):
+    """Appeal (membership_utility - bloc_conflict x clashes + taste) and membership_next, to the bit."""
+    g = np.random.default_rng(20 + M)
+    S, P, O = 5, 3, 6
+    weights = g.choice([-0.5, 0.0, 0.3, 0.5, 0.8, 1.0], size=(O, P))
+    bias, security = g.normal(size=O), g.choice([0.0, 1.0], size=O)
+    active = g.random(O) > 0.2
+    alignment, taste = g.random((M, S, P)), g.normal(size=(M, S, O))
+    member, months = g.random((M, S, O)) > 0.5, g.integers(0, 30, size=(M, S, O))
+    neutrality = g.random(S)
+    par = {n: g.random(M) for n in ("neutrality_weight", "conflict_weight", "join", "leave")}
+    par["join"] = par["join"] + 0.5  # a gap between the thresholds, as in the scenarios
+    dwell = g.integers(0, 25, size=M).astype(float)
+    got = dc.membership_step(np.arange(S), alignment, member, months, taste, weights, bias, security, active,
+                             neutrality, par["neutrality_weight"], par["conflict_weight"], par["join"], par["leave"],
+                             dwell)
+
+    def pr(x):
+        return x[:, None, None]
+
+    util = dc.membership_utility(alignment, weights, bias, neutrality, pr(par["neutrality_weight"])) \
+        - pr(par["conflict_weight"]) * dc.bloc_conflict(member, security, weights) + taste
+    expect = dc.membership_next(member, months, util, active, pr(par["join"]), pr(par["leave"]), pr(dwell))
+    for a, b in zip(got, expect):
+        _same(a, b)
+    if M > 1:
+        assert expect[2].any() and expect[3].any()  # some join, some leave
+    one = dc.membership_step(np.array([2]), alignment, member, months, taste, weights, bias, security, active,
+                             neutrality, par["neutrality_weight"], par["conflict_weight"], par["join"], par["leave"],
+                             dwell)
+    for a, b in zip(one, expect):
+        _same(a, b[:, 2:3])
+
+
+@pytest.mark.parametrize("M", [1, 8])
+def test_slot_step_kernel_matches_slot_next(M):
+    from sim.core.world import CLOSED, NOT_YET, OPEN, PENDING, REFUSED
+
+    g = np.random.default_rng(30 + M)
+    K = 12
+    is_deal = g.random(K) > 0.5
+    window = g.integers(1, 6, size=K)
+    status = g.choice([NOT_YET, PENDING, OPEN, REFUSED, CLOSED], size=(M, K))
+    months = g.integers(0, 10, size=(M, K))
+    ks = np.array([0, 2, 3, 5, 7, 8, 11])
+    utility = g.normal(size=(M, len(ks)))
+    par = {n: g.normal(size=M) * 0.5 for n in ("deal_accept", "base_grant", "deal_end", "base_revoke")}
+    dwell = g.integers(0, 8, size=M).astype(float)
+    got = dc.slot_step(ks, is_deal, window, status, months, utility, par["deal_accept"], par["base_grant"],
+                       par["deal_end"], par["base_revoke"], dwell)
+    grant = np.where(is_deal[ks], par["deal_accept"][:, None], par["base_grant"][:, None])
+    revoke = np.where(is_deal[ks], par["deal_end"][:, None], par["base_revoke"][:, None])
+    expect = dc.slot_next(status[:, ks], months[:, ks], utility, window[ks], grant, revoke, dwell[:, None])
+    for a, b in zip(got, expect):
+        _same(a, b)
+    if M > 1:
+        assert all(f.any() for f in expect[2:])  # some open, close and are refused
+
+
+def test_slot_utility_kernel_matches_the_numpy_case():
+    """The public case for a base or a deal, as the numpy expression it replaced."""
+    from sim.core import step
+
+    g = np.random.default_rng(41)
+    M, S, P = 6, 5, 3
+    K = 10
+    slot_state, slot_power = g.integers(0, S, size=K), g.integers(0, P, size=K)
+    is_deal, value = g.random(K) > 0.5, g.random(K)
+    alignment, veto, blame = g.random((M, S, P)), g.random((M, S, P)), g.random((M, S, P))
+    local, afghan, exposure, neutrality, ops = g.random((M, S)), g.random(M), g.random(S), g.random(S), g.random(P)
+    w = g.random((4, M))
+    ks = np.array([1, 4, 5, 9, 0])
+    got = kernels.slot_utility(ks, slot_state, slot_power, is_deal, value, alignment, veto, blame, local, afghan,
+                               exposure, neutrality, ops, w)
+    s, p = slot_state[ks], slot_power[ks]
+    a_k = alignment[:, s, p]
+    threat = local[:, s] + exposure[s] * afghan[:, None]
+    base_u = dc.base_utility(a_k, neutrality[s], veto[:, s, p], w[0][:, None], w[1][:, None]) \
+        + w[2][:, None] * ops[p] * threat - w[3][:, None] * blame[:, s, p]
+    expect = np.where(is_deal[ks], a_k + 0.5 * value[ks], base_u)
+    _same(got, expect)
+    assert step.slot_utility.__doc__ and "base_security_weight" in step.slot_utility.__doc__

@@ -330,15 +330,14 @@ def decision_row(world: World, dec: dict, s: int) -> dict:
 def _memo(world: World, name: str, params, inputs: tuple, compute):
     """The value ``compute()`` gave last time for these very inputs (compared exactly) and parameters, else a
     fresh one: what every state reads from the same month (the trade shares, the blocs' vetoes) is computed
-    once, not once per agent or per call. The value is shared: callers must not change it in place."""
+    once, not once per agent or per call. Inputs count as the same when their bits are (so -0.0 is not 0.0). The value is shared: callers must not change it in place."""
     cache = world.extra.setdefault("_memo", {})
     hit = cache.get(name)
-    if (hit is not None and hit[0] is params and hit[1] is world.setup and len(hit[2]) == len(inputs)
-            and all(a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
-                    for a, b in zip(hit[2], inputs))):
+    key = tuple((a.shape, a.dtype.str, a.tobytes()) for a in map(np.asarray, inputs))  # the inputs' bits
+    if hit is not None and hit[0] is params and hit[1] is world.setup and hit[2] == key:
         return hit[3]
     value = compute()
-    cache[name] = (params, world.setup, tuple(np.array(a) for a in inputs), value)
+    cache[name] = (params, world.setup, key, value)
     return value
 
 
@@ -403,28 +402,53 @@ def slot_utility(world: World, params, ks: list[int]) -> np.ndarray:
           + base_security_weight x the power's military operations x the state's security threat
           - base_blame_weight x the blame the state holds against the power;
     deal: alignment + half the deal's value.
+    (One compiled loop over runs and slots, sim.core.rules.kernels.slot_utility; the bloc veto is
+    sim.core.rules.decisions.bloc_hostility, computed once for the inputs it reads.)
     """
+    from sim.core.rules import kernels
+
     st, sch, r = world.setup, world.schedule, world.runs
-
-    def par(name):
-        return per_run(params[name], 1)
-
-    sidx = np.array([st.slots[k].state for k in ks], dtype=np.int64)
-    pidx = np.array([st.slots[k].power for k in ks], dtype=np.int64)
+    slots = _slot_table(world)
     veto = _memo(world, "bloc_veto", params, (r.member, r.stance, sch.org_security, sch.org_weights),
                  lambda: dc.bloc_hostility(r.member, sch.org_security, sch.org_weights,
                                            hostility_matrix(world, params)[..., None, :, :]))  # (..., S, P)
-    a_k, veto_k, neut_k = r.alignment[..., sidx, pidx], veto[..., sidx, pidx], st.neutrality[sidx]
-    blame_k = r.blame[..., sidx, pidx]
-    is_deal = np.array([st.slots[k].kind == "deal" for k in ks])
-    value = np.array([st.slots[k].value for k in ks])
-    threat_k = r.local_threat[..., sidx] + st.exposure[sidx] * r.afghan_threat[..., None]
-    ops_k = sch.operations[pidx]
-    base_u = dc.base_utility(a_k, neut_k, veto_k, par("neutrality_weight"), par("veto_weight")) \
-        + par("base_security_weight") * ops_k * threat_k \
-        - par("base_blame_weight") * blame_k
-    deal_u = a_k + 0.5 * value
-    return np.where(is_deal, deal_u, base_u)
+    S, P = r.alignment.shape[-2:]
+    out = kernels.slot_utility(
+        np.asarray(ks, dtype=np.int64), slots["state"], slots["power"], slots["is_deal"], slots["value"],
+        _rows(r.alignment, S, P), _rows(veto, S, P), _rows(r.blame, S, P), _rows(r.local_threat, S),
+        _rows(r.afghan_threat), np.ascontiguousarray(st.exposure, dtype=np.float64),
+        np.ascontiguousarray(st.neutrality, dtype=np.float64), np.ascontiguousarray(sch.operations, dtype=np.float64),
+        _param_rows(params, ("neutrality_weight", "veto_weight", "base_security_weight", "base_blame_weight")))
+    return out.reshape(r.alignment.shape[:-2] + (len(ks),))
+
+
+def _rows(x, *trailing) -> np.ndarray:
+    """A per-run array as a contiguous float array with the batch axes flattened into one (length 1 for a
+    single run)."""
+    return np.ascontiguousarray(np.reshape(x, (-1,) + trailing), dtype=np.float64)
+
+
+def _param_rows(params, names) -> np.ndarray:
+    """The named per-run parameters stacked (len(names), N), or (len(names), 1) for a single run."""
+    return np.array([np.reshape(v, -1) for v in np.broadcast_arrays(*(params[n] for n in names))],
+                    dtype=np.float64)
+
+
+def _slot_table(world: World) -> dict:
+    """The slots' fixed attributes as arrays (state, power, kind, value, window), kept for the setup's slots."""
+    st = world.setup
+    cached = world.extra.get("_slot_table")
+    if cached is None or cached[0] is not st.slots or cached[1] != len(st.slots):
+        table = {
+            "state": np.array([sl.state for sl in st.slots], dtype=np.int64),
+            "power": np.array([sl.power for sl in st.slots], dtype=np.int64),
+            "is_deal": np.array([sl.kind == "deal" for sl in st.slots], dtype=np.bool_),
+            "value": np.array([sl.value for sl in st.slots], dtype=np.float64),
+            "window": np.array([sl.window for sl in st.slots], dtype=np.int64),
+        }
+        cached = (st.slots, len(st.slots), table)
+        world.extra["_slot_table"] = cached
+    return cached[2]
 
 
 def membership_utilities(world: World, params, idx=slice(None)) -> np.ndarray:
@@ -449,26 +473,30 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
     must rise above the upper threshold to join or grant, and fall below the lower one to leave or evict."""
     st, sch, r = world.setup, world.schedule, world.runs
     one = isinstance(idx, (int, np.integer))
-
-    def par(name, trailing):
-        return per_run(params[name], trailing)
-
-    util = membership_utilities(world, params, idx) + r.member_taste[..., idx, :]
-    member, months, joined, left = dc.membership_next(
-        r.member[..., idx, :], r.member_months[..., idx, :], util, sch.org_active,
-        par("join_threshold", 1 if one else 2), par("leave_threshold", 1 if one else 2),
-        par("min_dwell", 1 if one else 2))
+    S, P = r.alignment.shape[-2:]
+    O = r.member.shape[-1]
+    lead = r.alignment.shape[:-2]
+    states = np.arange(S)[idx].reshape(-1)
+    member, months, joined, left = dc.membership_step(
+        states, _rows(r.alignment, S, P), np.reshape(r.member, (-1, S, O)), np.reshape(r.member_months, (-1, S, O)),
+        _rows(r.member_taste, S, O), sch.org_weights, sch.org_bias, sch.org_security, sch.org_active, st.neutrality,
+        params["neutrality_weight"], params["bloc_conflict"], params["join_threshold"], params["leave_threshold"],
+        params["min_dwell"])
+    shape = (O,) if one else lead + (len(states), O)
+    out = {"member": member.reshape(shape), "member_months": months.reshape(shape), "joined": joined.reshape(shape),
+           "left": left.reshape(shape)}
     # slots belonging to the chosen state(s)
     ks = [k for k, sl in enumerate(st.slots) if (not one or sl.state == idx)]
-    out = {"member": member, "member_months": months, "joined": joined, "left": left, "slots": ks}
+    out["slots"] = ks
     if ks:
-        is_deal = np.array([st.slots[k].kind == "deal" for k in ks])
-        window = np.array([st.slots[k].window for k in ks])
+        slots = _slot_table(world)
+        K = len(st.slots)
         utility = slot_utility(world, params, ks) + r.slot_taste[..., ks]
-        grant = np.where(is_deal, par("deal_accept", 1), par("base_grant", 1))
-        revoke = np.where(is_deal, par("deal_end", 1), par("base_revoke", 1))
-        status, smonths, opened, closed, refused = dc.slot_next(
-            r.slot_status[..., ks], r.slot_months[..., ks], utility, window, grant, revoke, par("min_dwell", 1))
+        flags = dc.slot_step(ks, slots["is_deal"], slots["window"], np.reshape(r.slot_status, (-1, K)),
+                             np.reshape(r.slot_months, (-1, K)), np.reshape(utility, (-1, len(ks))),
+                             params["deal_accept"], params["base_grant"], params["deal_end"], params["base_revoke"],
+                             params["min_dwell"])
+        status, smonths, opened, closed, refused = (f.reshape(lead + (len(ks),)) for f in flags)
         asked = r.slot_asked[..., ks] == st.start + world.step  # the powers' asks that arrived this month
         out.update(slot_status=status, slot_months=smonths, opened=opened, closed=closed, refused=refused,
                    asked=asked)

@@ -266,6 +266,118 @@ def alignment_step(alignment, terms, total, base, target, rate, noise):
 
 
 @_jit
+def slot_utility(ks, slot_state, slot_power, is_deal, value, alignment, veto, blame, local_threat, afghan,
+                 exposure, neutrality, operations, w):
+    """out[n, j]: the public case for granting slot k = ks[j] (state s, power p) in run n
+    (sim.core.step.slot_utility), with w (4, 1 or M) = neutrality_weight, veto_weight, base_security_weight,
+    base_blame_weight:
+
+      deal: alignment[n, s, p] + 0.5 x value[k]
+      base: alignment - w[0] x neutrality[s] - w[1] x veto[n, s, p]
+            + w[2] x operations[p] x (local_threat[n, s] + exposure[s] x afghan[n]) - w[3] x blame[n, s, p]
+
+    alignment, veto, blame (M, S, P); local_threat (M, S); afghan (1 or M,)."""
+    M = alignment.shape[0]
+    J = ks.shape[0]
+    Ma, Mw = afghan.shape[0], w.shape[1]
+    out = np.empty((M, J))
+    for n in range(M):
+        na = n if Ma > 1 else 0
+        nw = n if Mw > 1 else 0
+        for j in range(J):
+            k = ks[j]
+            s, p = slot_state[k], slot_power[k]
+            a = alignment[n, s, p]
+            if is_deal[k]:
+                out[n, j] = a + 0.5 * value[k]
+            else:
+                threat = local_threat[n, s] + exposure[s] * afghan[na]
+                out[n, j] = (a - w[0, nw] * neutrality[s] - w[1, nw] * veto[n, s, p]
+                             + w[2, nw] * operations[p] * threat - w[3, nw] * blame[n, s, p])
+    return out
+
+
+@_jit
+def membership_step(states, alignment, member, months, taste, weights, bias, neutrality, clash, active, w):
+    """Memberships of state s = states[j] of run n one month on (sim.core.rules.decisions): the appeal
+    u[o] = bias[o] + 0 x alignment[0] + weights[o, 0] x alignment[0] + ... - w[0] x neutrality[s]
+           - w[1] x (sum over the other organisations, in order, of member x clash[o, other]) + taste,
+    then join (not a member, active, u > w[2], months >= w[4]) or leave (a member, and inactive or
+    u < w[3] with months >= w[4]); months restart at 0 on a change, else count on.
+
+    alignment (M, S, P); member, months, taste (M, S, O); w (5, 1 or M) = neutrality_weight, bloc_conflict,
+    join_threshold, leave_threshold, min_dwell. Returns member, months, joined, left (M, J, O)."""
+    M, _, P = alignment.shape
+    O = member.shape[2]
+    J = states.shape[0]
+    Mw = w.shape[1]
+    new = np.empty((M, J, O), dtype=np.bool_)
+    new_months = np.empty((M, J, O), dtype=months.dtype)
+    joined = np.empty((M, J, O), dtype=np.bool_)
+    left = np.empty((M, J, O), dtype=np.bool_)
+    for n in range(M):
+        nw = n if Mw > 1 else 0
+        for j in range(J):
+            s = states[j]
+            for o in range(O):
+                u = bias[o] + 0.0 * alignment[n, s, 0]
+                for p in range(P):
+                    u = u + weights[o, p] * alignment[n, s, p]
+                u = u - w[0, nw] * neutrality[s]
+                conflict = 0.0
+                for other in range(O):
+                    if other == o:
+                        continue
+                    conflict = conflict + (1.0 if member[n, s, other] else 0.0) * clash[o, other]
+                u = u - w[1, nw] * conflict + taste[n, s, o]
+                m = member[n, s, o]
+                settled = months[n, s, o] >= w[4, nw]
+                join = (not m) and active[o] and u > w[2, nw] and settled
+                leave = m and ((not active[o]) or (u < w[3, nw] and settled))
+                changed = join or leave
+                new[n, j, o] = m != changed
+                new_months[n, j, o] = 0 if changed else months[n, s, o] + 1
+                joined[n, j, o] = join
+                left[n, j, o] = leave
+    return new, new_months, joined, left
+
+
+@_jit
+def slot_step(ks, is_deal, window, status, months, utility, w, pending_code, open_code, refused_code, closed_code):
+    """Slots ks one month on (sim.core.rules.decisions.slot_next) for each run n, utility (M, len(ks)) the
+    public case plus the state's taste: a pending slot opens when utility > its grant threshold, else is
+    refused once months + 1 >= its window; an open one closes when utility < its revoke threshold and it has
+    stood months >= dwell; months restart at 0 on a change, else count on.
+
+    status, months (M, K); w (5, 1 or M) = deal_accept, base_grant, deal_end, base_revoke, min_dwell (a deal
+    uses the first of each pair). Returns status, months, opened, closed, refused (M, len(ks))."""
+    M = status.shape[0]
+    J = ks.shape[0]
+    Mw = w.shape[1]
+    new = np.empty((M, J), dtype=status.dtype)
+    new_months = np.empty((M, J), dtype=months.dtype)
+    opened = np.empty((M, J), dtype=np.bool_)
+    closed = np.empty((M, J), dtype=np.bool_)
+    refused = np.empty((M, J), dtype=np.bool_)
+    for n in range(M):
+        nw = n if Mw > 1 else 0
+        for j in range(J):
+            k = ks[j]
+            grant = w[0, nw] if is_deal[k] else w[1, nw]
+            revoke = w[2, nw] if is_deal[k] else w[3, nw]
+            code, age, u = status[n, k], months[n, k], utility[n, j]
+            o = code == pending_code and u > grant
+            r = code == pending_code and (not o) and age + 1 >= window[k]
+            c = code == open_code and u < revoke and age >= w[4, nw]
+            new[n, j] = open_code if o else (refused_code if r else (closed_code if c else code))
+            new_months[n, j] = 0 if (o or r or c) else age + 1
+            opened[n, j] = o
+            closed[n, j] = c
+            refused[n, j] = r
+    return new, new_months, opened, closed, refused
+
+
+@_jit
 def _mix(x):
     x = x ^ (x >> np.uint64(30))
     x = x * _M1
