@@ -48,8 +48,6 @@ def events_phase(world: World, params) -> list[tuple]:
 
 def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
     """Open bases of each power in the chosen state(s): (..., S, P) for all states, (..., P) for one."""
-    from sim.core.rules import kernels
-
     st, r = world.setup, world.runs
     cached = world.extra.get("_base_slots")
     if cached is None or cached[0] is not st.slots:
@@ -62,7 +60,7 @@ def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
     status = np.ascontiguousarray(r.slot_status, dtype=np.int64)
     lead = status.shape[:-1]
     M = int(np.prod(lead, dtype=np.int64))
-    out = kernels.bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3], OPEN, S, P)
+    out = _kernels().bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3], OPEN, S, P)
     out = out.reshape(lead + (S, P))
     return out[..., state_idx, :]
 
@@ -316,12 +314,11 @@ def state_row(world: World, new: dict, s: int) -> dict:
 def decision_row(world: World, dec: dict, s: int) -> dict:
     """State s's part of ``decision_phase`` computed for all states: what ``decision_phase(world, params, s)``
     gives (a state's decisions read its own memberships and slots only)."""
-    st, b = world.setup, world.batch_ndim
-    lead = (slice(None),) * b
+    lead = (slice(None),) * world.batch_ndim
     out = {name: dec[name][lead + (s,)] for name in ("member", "member_months", "joined", "left")}
-    js = [j for j, k in enumerate(dec["slots"]) if st.slots[k].state == s]
+    js = np.flatnonzero(_slot_table(world)["state"][dec["slots"]] == s) if dec["slots"] else []
     out["slots"] = [dec["slots"][j] for j in js]
-    if js:
+    if len(js):
         for name in ("slot_status", "slot_months", "opened", "closed", "refused", "asked"):
             out[name] = dec[name][..., js]
     return out
@@ -405,15 +402,13 @@ def slot_utility(world: World, params, ks: list[int]) -> np.ndarray:
     (One compiled loop over runs and slots, sim.core.rules.kernels.slot_utility; the bloc veto is
     sim.core.rules.decisions.bloc_hostility, computed once for the inputs it reads.)
     """
-    from sim.core.rules import kernels
-
     st, sch, r = world.setup, world.schedule, world.runs
     slots = _slot_table(world)
     veto = _memo(world, "bloc_veto", params, (r.member, r.stance, sch.org_security, sch.org_weights),
                  lambda: dc.bloc_hostility(r.member, sch.org_security, sch.org_weights,
                                            hostility_matrix(world, params)[..., None, :, :]))  # (..., S, P)
     S, P = r.alignment.shape[-2:]
-    out = kernels.slot_utility(
+    out = _kernels().slot_utility(
         np.asarray(ks, dtype=np.int64), slots["state"], slots["power"], slots["is_deal"], slots["value"],
         _rows(r.alignment, S, P), _rows(veto, S, P), _rows(r.blame, S, P), _rows(r.local_threat, S),
         _rows(r.afghan_threat), np.ascontiguousarray(st.exposure, dtype=np.float64),
@@ -422,16 +417,31 @@ def slot_utility(world: World, params, ks: list[int]) -> np.ndarray:
     return out.reshape(r.alignment.shape[:-2] + (len(ks),))
 
 
-def _rows(x, *trailing) -> np.ndarray:
-    """A per-run array as a contiguous float array with the batch axes flattened into one (length 1 for a
-    single run)."""
-    return np.ascontiguousarray(np.reshape(x, (-1,) + trailing), dtype=np.float64)
+def _rows(x, *trailing, dtype=np.float64) -> np.ndarray:
+    """A per-run array as a contiguous array with the batch axes flattened into one (length 1 for a single
+    run)."""
+    return np.ascontiguousarray(np.asarray(x).reshape((-1,) + trailing), dtype=dtype)
 
 
 def _param_rows(params, names) -> np.ndarray:
     """The named per-run parameters stacked (len(names), N), or (len(names), 1) for a single run."""
-    return np.array([np.reshape(v, -1) for v in np.broadcast_arrays(*(params[n] for n in names))],
-                    dtype=np.float64)
+    try:
+        return np.array([params[n] for n in names], dtype=np.float64).reshape(len(names), -1)
+    except ValueError:  # some per run, some not
+        return np.array([np.reshape(v, -1) for v in np.broadcast_arrays(*(params[n] for n in names))],
+                        dtype=np.float64)
+
+
+_KERNELS: list = []
+
+
+def _kernels():
+    """sim.core.rules.kernels, imported on first use (numba loads only when a month is computed)."""
+    if not _KERNELS:
+        from sim.core.rules import kernels
+
+        _KERNELS.append(kernels)
+    return _KERNELS[0]
 
 
 def _slot_table(world: World) -> dict:
@@ -518,11 +528,13 @@ def policy_phase(world: World, params, controllers, idx=slice(None)) -> dict:
 
 def askable(world: World, params, ks: list[int]) -> np.ndarray:
     """Slots a power may ask (again) for (..., len(ks)): never asked, or refused or closed at least
-    ask_cooldown months ago."""
+    ask_cooldown months ago (a compiled loop, sim.core.rules.kernels.askable)."""
     r = world.runs
-    status, months = r.slot_status[..., ks], r.slot_months[..., ks]
-    again = ((status == REFUSED) | (status == CLOSED)) & (months >= per_run(params["ask_cooldown"], 1))
-    return (status == NOT_YET) | again
+    K = r.slot_status.shape[-1]
+    out = _kernels().askable(np.asarray(ks, dtype=np.int64), _rows(r.slot_status, K, dtype=np.int64),
+                             _rows(r.slot_months, K, dtype=np.int64), _param_rows(params, ("ask_cooldown",))[0],
+                             NOT_YET, REFUSED, CLOSED)
+    return out.reshape(r.slot_status.shape[:-1] + (len(ks),))
 
 
 def commit_policy(world: World, params, policy: dict) -> None:
@@ -561,20 +573,22 @@ def settle_tastes(world: World, params) -> None:
 
 
 def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
-    st, r = world.setup, world.runs
+    r = world.runs
     r.member[..., idx, :] = dec["member"]
     r.member_months[..., idx, :] = dec["member_months"]
     ks = dec["slots"]
     if ks:
         r.slot_status[..., ks] = dec["slot_status"]
         r.slot_months[..., ks] = dec["slot_months"]
-        # deals signed add their value to the tie target; deals ended take it away
-        for j, k in enumerate(ks):
-            sl = st.slots[k]
-            if sl.kind != "deal":
-                continue
-            delta = sl.value * (dec["opened"][..., j].astype(float) - dec["closed"][..., j].astype(float))
-            r.route_signed[..., sl.state, sl.power] = r.route_signed[..., sl.state, sl.power] + delta
+        # deals signed add their value to the tie target; deals ended take it away:
+        # route_signed[state, power] + value x (opened - closed), deal by deal (sim.core.rules.kernels.signed_deals)
+        slots = _slot_table(world)
+        S, J = r.route_signed.shape[-2:]
+        signed = _rows(r.route_signed, S, J).copy()
+        _kernels().signed_deals(signed, np.asarray(ks, dtype=np.int64), slots["is_deal"], slots["state"],
+                                slots["power"], slots["value"], _rows(dec["opened"], len(ks), dtype=np.bool_),
+                                _rows(dec["closed"], len(ks), dtype=np.bool_))
+        r.route_signed[...] = signed.reshape(r.route_signed.shape)
 
 
 def advance_month(world: World, params, controllers, recorder=None) -> None:
