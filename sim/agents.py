@@ -93,7 +93,7 @@ class State(mesa.Agent):
     @property
     def alignment(self) -> dict[str, float]:
         w = self.model.world
-        return {p: float(w.runs.alignment[self.index, j]) for j, p in enumerate(w.setup.powers)}
+        return dict(zip(w.setup.powers, w.runs.alignment[self.index].tolist()))
 
     @property
     def leading_power(self) -> str:

@@ -47,7 +47,10 @@ def events_phase(world: World, params) -> list[tuple]:
 
 
 def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
-    """Open bases of each power in the chosen state(s): (..., S, P) for all states, (..., P) for one."""
+    """Open bases of each power in the chosen state(s): (..., S, P) for all states, (..., P) for one.
+
+    The counts are shared by every caller that reads the same slot status (``_memo``): do not change them in
+    place."""
     st, r = world.setup, world.runs
     cached = world.extra.get("_base_slots")
     if cached is None or cached[0] is not st.slots:
@@ -57,12 +60,16 @@ def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
                   np.array([st.slots[k].power for k in ks], dtype=np.int64))
         world.extra["_base_slots"] = cached
     S, P = r.alignment.shape[-2:]
-    status = np.ascontiguousarray(r.slot_status, dtype=np.int64)
-    lead = status.shape[:-1]
-    M = int(np.prod(lead, dtype=np.int64))
-    out = _kernels().bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3], OPEN, S, P)
-    out = out.reshape(lead + (S, P))
-    return out[..., state_idx, :]
+
+    def count():
+        status = np.ascontiguousarray(r.slot_status, dtype=np.int64)
+        lead = status.shape[:-1]
+        M = int(np.prod(lead, dtype=np.int64))
+        return _kernels().bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3], OPEN,
+                                        S, P).reshape(lead + (S, P))
+
+    # nine callers a month (powers, controllers, states) read the same slots: counted once per slot status
+    return _memo(world, "bases_present", None, (r.slot_status, cached[1]), count)[..., state_idx, :]
 
 
 def stance_situation(world: World, params, idx=slice(None)) -> dict:
