@@ -406,22 +406,30 @@ def slot_utility(world: World, params, ks: list[int]) -> np.ndarray:
           + base_security_weight x the power's military operations x the state's security threat
           - base_blame_weight x the blame the state holds against the power;
     deal: alignment + half the deal's value.
-    (One compiled loop over runs and slots, sim.core.rules.kernels.slot_utility; the bloc veto is
-    sim.core.rules.decisions.bloc_hostility, computed once for the inputs it reads.)
+    (One compiled loop over runs and slots, sim.core.rules.kernels.slot_utility, for every slot at once and
+    once for the inputs it reads; the bloc veto is sim.core.rules.decisions.bloc_hostility.)
     """
     st, sch, r = world.setup, world.schedule, world.runs
     slots = _slot_table(world)
-    veto = _memo(world, "bloc_veto", params, (r.member, r.stance, sch.org_security, sch.org_weights),
-                 lambda: dc.bloc_hostility(r.member, sch.org_security, sch.org_weights,
-                                           hostility_matrix(world, params)[..., None, :, :]))  # (..., S, P)
-    S, P = r.alignment.shape[-2:]
-    out = _kernels().slot_utility(
-        np.asarray(ks, dtype=np.int64), slots["state"], slots["power"], slots["is_deal"], slots["value"],
-        _rows(r.alignment, S, P), _rows(veto, S, P), _rows(r.blame, S, P), _rows(r.local_threat, S),
-        _rows(r.afghan_threat), np.ascontiguousarray(st.exposure, dtype=np.float64),
-        np.ascontiguousarray(st.neutrality, dtype=np.float64), np.ascontiguousarray(sch.operations, dtype=np.float64),
-        _param_rows(params, ("neutrality_weight", "veto_weight", "base_security_weight", "base_blame_weight")))
-    return out.reshape(r.alignment.shape[:-2] + (len(ks),))
+
+    def every_slot():
+        veto = _memo(world, "bloc_veto", params, (r.member, r.stance, sch.org_security, sch.org_weights),
+                     lambda: dc.bloc_hostility(r.member, sch.org_security, sch.org_weights,
+                                               hostility_matrix(world, params)[..., None, :, :]))  # (..., S, P)
+        S, P = r.alignment.shape[-2:]
+        out = _kernels().slot_utility(
+            np.arange(len(st.slots), dtype=np.int64), slots["state"], slots["power"], slots["is_deal"],
+            slots["value"], _rows(r.alignment, S, P), _rows(veto, S, P), _rows(r.blame, S, P),
+            _rows(r.local_threat, S), _rows(r.afghan_threat), np.ascontiguousarray(st.exposure, dtype=np.float64),
+            np.ascontiguousarray(st.neutrality, dtype=np.float64),
+            np.ascontiguousarray(sch.operations, dtype=np.float64),
+            _param_rows(params, ("neutrality_weight", "veto_weight", "base_security_weight", "base_blame_weight")))
+        return out.reshape(r.alignment.shape[:-2] + (len(st.slots),))
+
+    # the controllers (six calls a month) and the decisions read every slot's case from the same world
+    inputs = (r.alignment, r.blame, r.local_threat, r.afghan_threat, r.member, r.stance, sch.org_security,
+              sch.org_weights, sch.operations)
+    return _memo(world, "slot_utility", params, inputs, every_slot)[..., list(ks)]
 
 
 def _rows(x, *trailing, dtype=np.float64) -> np.ndarray:
