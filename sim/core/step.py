@@ -1,8 +1,11 @@
 """One month of the model, in phases that both engines run.
 
-Each phase is a function of the world and an index: the Mesa agents call it with their own index (one
-power, one state), the batch engine with ``slice(None)`` (all of them, for every run at once). Every agent
-reads month t and writes month t+1: phases return new values, and ``commit`` stores them together.
+Each phase is a function of the world and an index: one power or one state (an agent stepped on its own),
+or ``slice(None)`` (all of them, for every run at once: the batch engine, and the Mesa model's step, whose
+agents then take their rows with ``power_row``, ``state_row`` and ``decision_row``, the same numbers as
+their own index gives). Every agent reads month t and writes month t+1: phases return new values, and
+``commit`` stores them together. The work is done in compiled loops (sim.core.rules.kernels) that both
+engines call, so their numbers agree to the bit.
 
 Order within a month (the model's table of contents):
 1. the scenario's events of the month and the hazards drawn for it (world shocks);
