@@ -7,8 +7,8 @@ targets), each unpacked by ``git archive`` and run with this interpreter.
                                           [--reference DIR] [--no-reference]
 
 The current code and 2880c4a run the current replay file; 7373cc4 runs its own (the scenario schema has
-changed since, and its replay scripted the powers' asks: a lighter model, without the controllers, the
-trade submodel or the energy deals).
+changed since, and its replay scripted the powers' asks: a lighter model, without the controllers or the
+trade submodel).
 
 Each measurement runs in a child process (``PYTHONPATH`` set to the code measured), alternately current and
 baseline, ``--rounds`` times; the best round counts (the machine is shared). A batch size is timed over
