@@ -591,22 +591,20 @@ def settle_tastes(world: World, params) -> None:
 
 
 def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
-    r = world.runs
+    st, r = world.setup, world.runs
     r.member[..., idx, :] = dec["member"]
     r.member_months[..., idx, :] = dec["member_months"]
     ks = dec["slots"]
     if ks:
         r.slot_status[..., ks] = dec["slot_status"]
         r.slot_months[..., ks] = dec["slot_months"]
-        # deals signed add their value to the tie target; deals ended take it away:
-        # route_signed[state, power] + value x (opened - closed), deal by deal (sim.core.rules.kernels.signed_deals)
-        slots = _slot_table(world)
-        S, J = r.route_signed.shape[-2:]
-        signed = _rows(r.route_signed, S, J).copy()
-        _kernels().signed_deals(signed, np.asarray(ks, dtype=np.int64), slots["is_deal"], slots["state"],
-                                slots["power"], slots["value"], _rows(dec["opened"], len(ks), dtype=np.bool_),
-                                _rows(dec["closed"], len(ks), dtype=np.bool_))
-        r.route_signed[...] = signed.reshape(r.route_signed.shape)
+        # deals signed add their value to the tie target; deals ended take it away
+        for j, k in enumerate(ks):
+            sl = st.slots[k]
+            if sl.kind != "deal":
+                continue
+            delta = sl.value * (dec["opened"][..., j].astype(float) - dec["closed"][..., j].astype(float))
+            r.route_signed[..., sl.state, sl.power] = r.route_signed[..., sl.state, sl.power] + delta
 
 
 def advance_month(world: World, params, controllers, recorder=None) -> None:

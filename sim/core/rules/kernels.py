@@ -394,22 +394,6 @@ def askable(ks, status, months, cooldown, not_yet, refused, closed):
 
 
 @_jit
-def signed_deals(route_signed, ks, is_deal, slot_state, slot_power, value, opened, closed):
-    """route_signed after the month's deals: for each deal ks[j] in order, route_signed[n, s, p] +
-    value x (opened[n, j] - closed[n, j]) (route_signed (M, S, J) is changed in place and returned)."""
-    M = route_signed.shape[0]
-    for j in range(ks.shape[0]):
-        k = ks[j]
-        if not is_deal[k]:
-            continue
-        s, p = slot_state[k], slot_power[k]
-        for n in range(M):
-            delta = value[k] * ((1.0 if opened[n, j] else 0.0) - (1.0 if closed[n, j] else 0.0))
-            route_signed[n, s, p] = route_signed[n, s, p] + delta
-    return route_signed
-
-
-@_jit
 def _mix(x):
     x = x ^ (x >> np.uint64(30))
     x = x * _M1
