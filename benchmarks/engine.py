@@ -1,8 +1,14 @@
 """Throughput of the month step on one process: the batch engine on the replay at several batch sizes, and
 one Mesa run of 120 steps, for the current code and, side by side in the same run, for the code before the
-compiled kernels (commit 2880c4a, unpacked by ``git archive`` and run with this interpreter).
+compiled kernels (commit 2880c4a) and the code issue 13 measured (commit 7373cc4, the reference of its
+targets), each unpacked by ``git archive`` and run with this interpreter.
 
     .venv/bin/python benchmarks/engine.py [--sizes 1,10,100,1000,2000] [--rounds 2] [--baseline DIR]
+                                          [--reference DIR] [--no-reference]
+
+The current code and 2880c4a run the current replay file; 7373cc4 runs its own (the scenario schema has
+changed since, and its replay scripted the powers' asks: a lighter model, without the controllers or the
+trade submodel).
 
 Each measurement runs in a child process (``PYTHONPATH`` set to the code measured), alternately current and
 baseline, ``--rounds`` times; the best round counts (the machine is shared). A batch size is timed over
@@ -12,7 +18,8 @@ runs per second are counted on the child's CPU time, which is one core's. The Me
 
 The last line printed is one JSON object:
 {"runs_per_s_per_core": ..., "best_batch": ..., "baseline_runs_per_s_per_core": ..., "ratio": ...,
- "mesa_run_ms": ..., "baseline_mesa_run_ms": ..., "by_batch": {...}}
+ "mesa_run_ms": ..., "baseline_mesa_run_ms": ..., "reference_runs_per_s_per_core": ..., "reference_ratio": ...,
+ "reference_mesa_run_ms": ..., "by_batch": {...}}
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 BASELINE = "2880c4a"  # the code before the compiled kernels
+REFERENCE = "7373cc4"  # the code issue 13 measured: its targets are ratios to this
 REPLAY = ROOT / "scenarios" / "replay_1999_2008.yaml"
 FLOP_PER_RUN_MONTH = 5200  # flop-equivalents of one run-month (count of docs/performance.md)
 
@@ -35,7 +43,10 @@ import json, sys, time
 from pathlib import Path
 what, arg = sys.argv[1], sys.argv[2]
 from sim.scenario.loader import load_scenario
-from sim.core.parameters import make_params
+try:  # the layout before sim/core
+    from sim.parameters import make_params
+except ImportError:
+    from sim.core.parameters import make_params
 sc = load_scenario(Path(arg))
 if what == "mesa":
     from sim.model import GreatGameModel
@@ -63,12 +74,12 @@ else:
 """
 
 
-def measure(code: Path, what: str) -> dict:
+def measure(code: Path, what: str, scenario: Path | str = REPLAY) -> dict:
     """One measurement in a child process that imports ``sim`` from ``code`` (run from that folder: ``python
-    -c`` puts its working folder first on the path)."""
+    -c`` puts its working folder first on the path); a relative ``scenario`` is the code's own file."""
     env = {**os.environ, "PYTHONPATH": str(code), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-c", CHILD, what, str(REPLAY)], cwd=code, env=env, check=True,
+    out = subprocess.run([sys.executable, "-c", CHILD, what, str(scenario)], cwd=code, env=env, check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -89,27 +100,38 @@ def main(argv=None) -> None:
     ap.add_argument("--sizes", default="1,10,100,1000,2000")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--baseline", type=Path, default=None, help="a checkout of the baseline code")
+    ap.add_argument("--reference", type=Path, default=None, help="a checkout of the reference code (7373cc4)")
+    ap.add_argument("--no-reference", action="store_true", help="skip the reference (7373cc4)")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     base = args.baseline or baseline_checkout(BASELINE)
     codes = {"current": ROOT, "baseline": base}
+    scenario = {"current": REPLAY, "baseline": REPLAY}
+    if not args.no_reference:
+        codes["reference"] = args.reference or baseline_checkout(REFERENCE)
+        scenario["reference"] = "scenarios/replay_1999_2008.yaml"  # its own replay
     rate = {c: {s: 0.0 for s in sizes} for c in codes}
     mesa = {c: float("inf") for c in codes}
     for _ in range(args.rounds):
         for s in sizes:
             for c, code in codes.items():
-                r = measure(code, str(s))
+                r = measure(code, str(s), scenario[c])
                 rate[c][s] = max(rate[c][s], r["runs"] / r["cpu_s"])
         for c, code in codes.items():
-            mesa[c] = min(mesa[c], measure(code, "mesa")["mesa_run_s"])
-    print(f"{'batch size':>10} {'current runs/s':>15} {'baseline runs/s':>16} {'ratio':>7}")
+            mesa[c] = min(mesa[c], measure(code, "mesa", scenario[c])["mesa_run_s"])
+    ref = "reference" in codes
+    print(f"{'batch size':>10} {'current runs/s':>15} {BASELINE + ' runs/s':>16} {'ratio':>7}"
+          + (f" {REFERENCE + ' runs/s':>16} {'ratio':>7}" if ref else ""))
     for s in sizes:
         print(f"{s:>10} {rate['current'][s]:>15,.0f} {rate['baseline'][s]:>16,.1f} "
-              f"{rate['current'][s] / rate['baseline'][s]:>6.1f}x")
+              f"{rate['current'][s] / rate['baseline'][s]:>6.1f}x"
+              + (f" {rate['reference'][s]:>16,.1f} {rate['current'][s] / rate['reference'][s]:>6.1f}x" if ref else ""))
     best = max(sizes, key=lambda s: rate["current"][s])
     best_base = max(sizes, key=lambda s: rate["baseline"][s])
     print(f"Mesa, one run of 120 months: current {mesa['current'] * 1000:.0f} ms, "
-          f"baseline {mesa['baseline'] * 1000:.0f} ms ({mesa['baseline'] / mesa['current']:.1f}x)")
+          f"{BASELINE} {mesa['baseline'] * 1000:.0f} ms ({mesa['baseline'] / mesa['current']:.1f}x)"
+          + (f", {REFERENCE} {mesa['reference'] * 1000:.0f} ms ({mesa['reference'] / mesa['current']:.1f}x)"
+             if ref else ""))
     ghz = clock_ghz()
     flops = rate["current"][best] * 120 * FLOP_PER_RUN_MONTH
     limits = {}
@@ -123,8 +145,10 @@ def main(argv=None) -> None:
         "baseline_runs_per_s_per_core": round(rate["baseline"][best_base], 1), "baseline_best_batch": best_base,
         "ratio": round(rate["current"][best] / rate["baseline"][best_base], 2),
         "mesa_run_ms": round(mesa["current"] * 1000, 1), "baseline_mesa_run_ms": round(mesa["baseline"] * 1000, 1),
-        "by_batch": {str(s): {"current": round(rate["current"][s], 1), "baseline": round(rate["baseline"][s], 1)}
-                     for s in sizes},
+        **({"reference_commit": REFERENCE, "reference_runs_per_s_per_core": round(max(rate["reference"].values()), 1),
+            "reference_ratio": round(rate["current"][best] / max(rate["reference"].values()), 2),
+            "reference_mesa_run_ms": round(mesa["reference"] * 1000, 1)} if ref else {}),
+        "by_batch": {str(s): {c: round(rate[c][s], 1) for c in codes} for s in sizes},
         **limits,
     }))
 

@@ -1,8 +1,11 @@
 """The Mesa agents: the three powers and the five states.
 
-Each agent is a window onto its own row of the world's arrays and acts by calling the model's rules
-(sim.core.step) with its own index, so a single Mesa run and the batch engine compute the same numbers.
-Every agent reads month t and writes month t+1: ``step`` computes, ``advance`` stores.
+Each agent is a window onto its own row of the world's arrays and acts by the model's rules (sim.core.step),
+so a single Mesa run and the batch engine compute the same numbers. Every agent reads month t and writes
+month t+1: ``step`` computes, ``advance`` stores. Within the model's step, what every agent of a kind computes
+alike from month t (the states' pulls and re-alignment, the powers' attention and stance, the states'
+decisions) is computed once for all of them (``GreatGameModel.shared``) and each agent takes its own row;
+an agent stepped on its own calls the rules with its own index, for the same numbers.
 """
 
 from __future__ import annotations
@@ -62,7 +65,8 @@ class Power(mesa.Agent):
     def step(self) -> None:
         """Choose attention and stance, and what to ask and offer, from the situation at month t."""
         w, params = self.model.world, self.model.params
-        self._next = rules.power_phase(w, params, self.index)
+        month = self.model.shared("powers", lambda: rules.power_phase(w, params))
+        self._next = rules.power_phase(w, params, self.index) if month is None else rules.power_row(w, month, self.index)
         self._policy = rules.policy_phase(w, params, self.model.controllers, self.index)
 
     def advance(self) -> None:
@@ -89,7 +93,7 @@ class State(mesa.Agent):
     @property
     def alignment(self) -> dict[str, float]:
         w = self.model.world
-        return {p: float(w.runs.alignment[self.index, j]) for j, p in enumerate(w.setup.powers)}
+        return dict(zip(w.setup.powers, w.runs.alignment[self.index].tolist()))
 
     @property
     def leading_power(self) -> str:
@@ -144,7 +148,9 @@ class State(mesa.Agent):
 
     def step(self) -> None:
         """Perceive threats, weigh the powers and re-align (reads month t)."""
-        self._next = rules.state_phase(self.model.world, self.model.params, self.index)
+        w, params = self.model.world, self.model.params
+        month = self.model.shared("states", lambda: rules.state_phase(w, params))
+        self._next = rules.state_phase(w, params, self.index) if month is None else rules.state_row(w, month, self.index)
 
     def advance(self) -> None:
         self.drivers = self._next["drivers"]
@@ -153,8 +159,11 @@ class State(mesa.Agent):
 
     def decide(self) -> dict:
         """Join or leave organisations, grant or close bases, sign or end deals, with the new scores."""
-        decision = rules.decision_phase(self.model.world, self.model.params, self.index)
-        rules.commit_decisions(self.model.world, decision, self.index)
+        w, params = self.model.world, self.model.params
+        month = self.model.shared("decisions", lambda: rules.decision_phase(w, params))
+        decision = (rules.decision_phase(w, params, self.index) if month is None
+                    else rules.decision_row(w, month, self.index))
+        rules.commit_decisions(w, decision, self.index)
         return decision
 
     def __repr__(self) -> str:

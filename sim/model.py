@@ -106,7 +106,18 @@ class GreatGameModel(mesa.Model):
                 "stance": lambda a: getattr(a, "stance", None) if isinstance(a, Power) else None,
             },
         )
+        self._shared: dict | None = None  # what agents of a kind compute alike this month (``shared``)
         self.running = True
+
+    def shared(self, name: str, compute):
+        """What every agent of one kind computes alike from the same month (all states' pulls and
+        re-alignment, say), computed once within a step of the model and then shared: each agent takes its
+        own row. Outside the model's step (an agent stepped on its own) there is nothing to share: None."""
+        if self._shared is None:
+            return None
+        if name not in self._shared:
+            self._shared[name] = compute()
+        return self._shared[name]
 
     def _initial_world(self) -> World:
         if self.loaded.spec.continues:  # resolved before the model starts: the run of a batch of one
@@ -141,14 +152,22 @@ class GreatGameModel(mesa.Model):
         applied = rules.events_phase(w, self.params)
         for ev, _mask in applied:
             self.applied_events.append({"date": date, "event": ev})
-        self.powers.do("step")
-        self.states.do("step")
+        self._shared = {}  # all agents read month t: what they compute alike is computed once
+        try:
+            self.powers.do("step")
+            self.states.do("step")
+        finally:
+            self._shared = None
         env = rules.environment_phase(w, self.params)
         self.powers.do("advance")
         self.states.do("advance")
         rules.commit(w, {}, {}, env)
         self.last_drivers = np.stack([a.drivers for a in self.state_agents])
-        month_decisions = [agent.decide() for agent in self.state_agents]
+        self._shared = {}  # the states decide from the same new scores (each reads its own rows only)
+        try:
+            month_decisions = [agent.decide() for agent in self.state_agents]
+        finally:
+            self._shared = None
         check_finite(w)  # no NaN or infinity ever reaches a recorder
         for agent, dec in zip(self.state_agents, month_decisions):
             self._log_decisions(date, agent, dec)

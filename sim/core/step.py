@@ -1,8 +1,11 @@
 """One month of the model, in phases that both engines run.
 
-Each phase is a function of the world and an index: the Mesa agents call it with their own index (one
-power, one state), the batch engine with ``slice(None)`` (all of them, for every run at once). Every agent
-reads month t and writes month t+1: phases return new values, and ``commit`` stores them together.
+Each phase is a function of the world and an index: one power or one state (an agent stepped on its own),
+or ``slice(None)`` (all of them, for every run at once: the batch engine, and the Mesa model's step, whose
+agents then take their rows with ``power_row``, ``state_row`` and ``decision_row``, the same numbers as
+their own index gives). Every agent reads month t and writes month t+1: phases return new values, and
+``commit`` stores them together. The work is done in compiled loops (sim.core.rules.kernels) that both
+engines call, so their numbers agree to the bit.
 
 Order within a month (the model's table of contents):
 1. the scenario's events of the month and the hazards drawn for it (world shocks);
@@ -47,9 +50,10 @@ def events_phase(world: World, params) -> list[tuple]:
 
 
 def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
-    """Open bases of each power in the chosen state(s): (..., S, P) for all states, (..., P) for one."""
-    from sim.core.rules import kernels
+    """Open bases of each power in the chosen state(s): (..., S, P) for all states, (..., P) for one.
 
+    The counts are shared by every caller that reads the same slot status (``_memo``): do not change them in
+    place."""
     st, r = world.setup, world.runs
     cached = world.extra.get("_base_slots")
     if cached is None or cached[0] is not st.slots:
@@ -59,12 +63,16 @@ def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
                   np.array([st.slots[k].power for k in ks], dtype=np.int64))
         world.extra["_base_slots"] = cached
     S, P = r.alignment.shape[-2:]
-    status = np.ascontiguousarray(r.slot_status, dtype=np.int64)
-    lead = status.shape[:-1]
-    M = int(np.prod(lead, dtype=np.int64))
-    out = kernels.bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3], OPEN, S, P)
-    out = out.reshape(lead + (S, P))
-    return out[..., state_idx, :]
+
+    def count():
+        status = np.ascontiguousarray(r.slot_status, dtype=np.int64)
+        lead = status.shape[:-1]
+        M = int(np.prod(lead, dtype=np.int64))
+        return _kernels().bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3], OPEN,
+                                        S, P).reshape(lead + (S, P))
+
+    # nine callers a month (powers, controllers, states) read the same slots: counted once per slot status
+    return _memo(world, "bases_present", None, (r.slot_status, cached[1]), count)[..., state_idx, :]
 
 
 def stance_situation(world: World, params, idx=slice(None)) -> dict:
@@ -236,35 +244,45 @@ def state_inputs(world: World, params, idx=slice(None)) -> dict:
 
 
 def state_pulls(world: World, params, idx=slice(None), inputs: dict | None = None) -> np.ndarray:
-    """The seven pulls (..., P, 7) on the chosen state(s), from the world at month t."""
-    r = world.runs
-    x = inputs or state_inputs(world, params, idx)
-    k = 1 if x["one"] else 2
+    """The seven pulls (..., P, 7) on the chosen state(s), from the world at month t: the quantities of
+    ``state_inputs`` and the pull rule (sim.core.rules.alignment.pulls), computed in one compiled loop
+    (sim.core.rules.alignment.state_pulls) with the same operations in the same order. ``inputs`` is
+    ignored (kept for callers that computed them already)."""
+    st, sch, r = world.setup, world.schedule, world.runs
+    one = isinstance(idx, (int, np.integer))
+    S, P = r.alignment.shape[-2:]
+    O = r.member.shape[-1]
+    lead = r.alignment.shape[:-2]
+    t = min(world.step, st.months - 1)
+    states = np.arange(S)[idx].reshape(-1)
 
-    def par(name):
-        return per_run(params[name], k)
+    def runs(x, *trailing):  # a per-run array with the batch axes flattened into one
+        return np.reshape(x, (-1,) + trailing)
 
-    return al.pulls(
-        security_threat=x["security_threat"], regime_threat=x["regime_threat"], fear=x["fear"], offer=x["offer"],
-        support=x["support"], pressure=x["pressure"], economy=r.economy[..., idx, :], blame=r.blame[..., idx, :],
-        offers=r.offers[..., idx, :], hostility=x["hostility"],
-        presence=r.alignment[..., idx, :] + 0.5 * x["present"],
-        w_security=par("w_security"), w_regime=par("w_regime"), w_conditions=par("w_conditions"),
-        w_economy=par("w_economy"), w_blame=par("w_blame"), w_offers=par("w_offers"), w_rivalry=par("w_rivalry"),
-    )
+    terms = al.state_pulls(
+        states, capacity=st.capacity[t], attention=runs(r.attention, P), operations=sch.operations,
+        reach=sch.reach, conditionality=sch.conditionality, present=runs(bases_present(world), S, P),
+        member=runs(r.member, S, O), security_weights=np.maximum(sch.org_weights, 0.0) * sch.org_security[:, None],
+        local_threat=runs(r.local_threat, S), exposure=st.exposure, afghan=runs(r.afghan_threat),
+        regime_threat=runs(r.regime_threat, S), openness=runs(r.openness, S), economy=runs(r.economy, S, P),
+        blame=runs(r.blame, S, P), offers=runs(r.offers, S, P), alignment=runs(r.alignment, S, P),
+        hostility=runs(hostility_matrix(world, params), P, P),
+        **{name: params[name] for name in ("w_security", "w_regime", "w_conditions", "w_economy", "w_blame",
+                                           "w_offers", "w_rivalry")},
+        base_bonus=params["base_presence_bonus"])
+    return terms.reshape(P, 7) if one else terms.reshape(lead + (len(states), P, 7))
 
 
 def state_phase(world: World, params, idx=slice(None)) -> dict:
     """States perceive and re-align: new alignment with its drivers, threats, blame, ties and offers."""
     st, sch, r = world.setup, world.schedule, world.runs
-    x = state_inputs(world, params, idx)
-    one = x["one"]
+    one = isinstance(idx, (int, np.integer))
     k = 1 if one else 2
 
     def par(name, trailing=k):
         return per_run(params[name], trailing)
 
-    terms = state_pulls(world, params, idx, x)
+    terms = state_pulls(world, params, idx)
     P = st.P
     state_ids = (np.asarray(idx) if one else np.arange(st.S)[:, None])
     agents = state_ids * P + np.arange(P)
@@ -287,22 +305,46 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
         "trade_share": trade["trade"][..., idx, :],
         "route": trade["route"][..., idx, :],
         "offers": ec.offers_next(r.offers[..., idx, :], par("offers_decay"), par("effort_rate"), pwr(effort),
-                                 x["capacity"], pwr(r.attention), sch.reach, r.aid_share[..., idx, :]),
+                                 st.capacity[min(world.step, st.months - 1)], pwr(r.attention), sch.reach, r.aid_share[..., idx, :]),
     }
+
+
+def power_row(world: World, new: dict, p: int) -> dict:
+    """Power p's part of ``power_phase`` computed for all powers: what ``power_phase(world, params, p)`` gives."""
+    return {name: value[..., p] for name, value in new.items()}
+
+
+def state_row(world: World, new: dict, s: int) -> dict:
+    """State s's part of ``state_phase`` computed for all states: what ``state_phase(world, params, s)`` gives
+    (every state's numbers are computed element by element, so a row is the state's own computation)."""
+    b = world.batch_ndim
+    return {name: value[(slice(None),) * b + (s,)] for name, value in new.items()}
+
+
+def decision_row(world: World, dec: dict, s: int) -> dict:
+    """State s's part of ``decision_phase`` computed for all states: what ``decision_phase(world, params, s)``
+    gives (a state's decisions read its own memberships and slots only)."""
+    lead = (slice(None),) * world.batch_ndim
+    out = {name: dec[name][lead + (s,)] for name in ("member", "member_months", "joined", "left")}
+    js = np.flatnonzero(_slot_table(world)["state"][dec["slots"]] == s) if dec["slots"] else []
+    out["slots"] = [dec["slots"][j] for j in js]
+    if len(js):
+        for name in ("slot_status", "slot_months", "opened", "closed", "refused", "asked"):
+            out[name] = dec[name][..., js]
+    return out
 
 
 def _memo(world: World, name: str, params, inputs: tuple, compute):
     """The value ``compute()`` gave last time for these very inputs (compared exactly) and parameters, else a
     fresh one: what every state reads from the same month (the trade shares, the blocs' vetoes) is computed
-    once, not once per agent or per call. The value is shared: callers must not change it in place."""
+    once, not once per agent or per call. Inputs count as the same when their bits are (so -0.0 is not 0.0). The value is shared: callers must not change it in place."""
     cache = world.extra.setdefault("_memo", {})
     hit = cache.get(name)
-    if (hit is not None and hit[0] is params and hit[1] is world.setup and len(hit[2]) == len(inputs)
-            and all(a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
-                    for a, b in zip(hit[2], inputs))):
+    key = tuple((a.shape, a.dtype.str, a.tobytes()) for a in map(np.asarray, inputs))  # the inputs' bits
+    if hit is not None and hit[0] is params and hit[1] is world.setup and hit[2] == key:
         return hit[3]
     value = compute()
-    cache[name] = (params, world.setup, tuple(np.array(a) for a in inputs), value)
+    cache[name] = (params, world.setup, key, value)
     return value
 
 
@@ -367,28 +409,74 @@ def slot_utility(world: World, params, ks: list[int]) -> np.ndarray:
           + base_security_weight x the power's military operations x the state's security threat
           - base_blame_weight x the blame the state holds against the power;
     deal: alignment + half the deal's value.
+    (One compiled loop over runs and slots, sim.core.rules.kernels.slot_utility, for every slot at once and
+    once for the inputs it reads; the bloc veto is sim.core.rules.decisions.bloc_hostility.)
     """
     st, sch, r = world.setup, world.schedule, world.runs
+    slots = _slot_table(world)
 
-    def par(name):
-        return per_run(params[name], 1)
+    def every_slot():
+        veto = _memo(world, "bloc_veto", params, (r.member, r.stance, sch.org_security, sch.org_weights),
+                     lambda: dc.bloc_hostility(r.member, sch.org_security, sch.org_weights,
+                                               hostility_matrix(world, params)[..., None, :, :]))  # (..., S, P)
+        S, P = r.alignment.shape[-2:]
+        out = _kernels().slot_utility(
+            np.arange(len(st.slots), dtype=np.int64), slots["state"], slots["power"], slots["is_deal"],
+            slots["value"], _rows(r.alignment, S, P), _rows(veto, S, P), _rows(r.blame, S, P),
+            _rows(r.local_threat, S), _rows(r.afghan_threat), np.ascontiguousarray(st.exposure, dtype=np.float64),
+            np.ascontiguousarray(st.neutrality, dtype=np.float64),
+            np.ascontiguousarray(sch.operations, dtype=np.float64),
+            _param_rows(params, ("neutrality_weight", "veto_weight", "base_security_weight", "base_blame_weight")))
+        return out.reshape(r.alignment.shape[:-2] + (len(st.slots),))
 
-    sidx = np.array([st.slots[k].state for k in ks], dtype=np.int64)
-    pidx = np.array([st.slots[k].power for k in ks], dtype=np.int64)
-    veto = _memo(world, "bloc_veto", params, (r.member, r.stance, sch.org_security, sch.org_weights),
-                 lambda: dc.bloc_hostility(r.member, sch.org_security, sch.org_weights,
-                                           hostility_matrix(world, params)[..., None, :, :]))  # (..., S, P)
-    a_k, veto_k, neut_k = r.alignment[..., sidx, pidx], veto[..., sidx, pidx], st.neutrality[sidx]
-    blame_k = r.blame[..., sidx, pidx]
-    is_deal = np.array([st.slots[k].kind == "deal" for k in ks])
-    value = np.array([st.slots[k].value for k in ks])
-    threat_k = r.local_threat[..., sidx] + st.exposure[sidx] * r.afghan_threat[..., None]
-    ops_k = sch.operations[pidx]
-    base_u = dc.base_utility(a_k, neut_k, veto_k, par("neutrality_weight"), par("veto_weight")) \
-        + par("base_security_weight") * ops_k * threat_k \
-        - par("base_blame_weight") * blame_k
-    deal_u = a_k + 0.5 * value
-    return np.where(is_deal, deal_u, base_u)
+    # the controllers (six calls a month) and the decisions read every slot's case from the same world
+    inputs = (r.alignment, r.blame, r.local_threat, r.afghan_threat, r.member, r.stance, sch.org_security,
+              sch.org_weights, sch.operations)
+    return _memo(world, "slot_utility", params, inputs, every_slot)[..., list(ks)]
+
+
+def _rows(x, *trailing, dtype=np.float64) -> np.ndarray:
+    """A per-run array as a contiguous array with the batch axes flattened into one (length 1 for a single
+    run)."""
+    return np.ascontiguousarray(np.asarray(x).reshape((-1,) + trailing), dtype=dtype)
+
+
+def _param_rows(params, names) -> np.ndarray:
+    """The named per-run parameters stacked (len(names), N), or (len(names), 1) for a single run."""
+    try:
+        return np.array([params[n] for n in names], dtype=np.float64).reshape(len(names), -1)
+    except ValueError:  # some per run, some not
+        return np.array([np.reshape(v, -1) for v in np.broadcast_arrays(*(params[n] for n in names))],
+                        dtype=np.float64)
+
+
+_KERNELS: list = []
+
+
+def _kernels():
+    """sim.core.rules.kernels, imported on first use (numba loads only when a month is computed)."""
+    if not _KERNELS:
+        from sim.core.rules import kernels
+
+        _KERNELS.append(kernels)
+    return _KERNELS[0]
+
+
+def _slot_table(world: World) -> dict:
+    """The slots' fixed attributes as arrays (state, power, kind, value, window), kept for the setup's slots."""
+    st = world.setup
+    cached = world.extra.get("_slot_table")
+    if cached is None or cached[0] is not st.slots or cached[1] != len(st.slots):
+        table = {
+            "state": np.array([sl.state for sl in st.slots], dtype=np.int64),
+            "power": np.array([sl.power for sl in st.slots], dtype=np.int64),
+            "is_deal": np.array([sl.kind == "deal" for sl in st.slots], dtype=np.bool_),
+            "value": np.array([sl.value for sl in st.slots], dtype=np.float64),
+            "window": np.array([sl.window for sl in st.slots], dtype=np.int64),
+        }
+        cached = (st.slots, len(st.slots), table)
+        world.extra["_slot_table"] = cached
+    return cached[2]
 
 
 def membership_utilities(world: World, params, idx=slice(None)) -> np.ndarray:
@@ -413,26 +501,30 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
     must rise above the upper threshold to join or grant, and fall below the lower one to leave or evict."""
     st, sch, r = world.setup, world.schedule, world.runs
     one = isinstance(idx, (int, np.integer))
-
-    def par(name, trailing):
-        return per_run(params[name], trailing)
-
-    util = membership_utilities(world, params, idx) + r.member_taste[..., idx, :]
-    member, months, joined, left = dc.membership_next(
-        r.member[..., idx, :], r.member_months[..., idx, :], util, sch.org_active,
-        par("join_threshold", 1 if one else 2), par("leave_threshold", 1 if one else 2),
-        par("min_dwell", 1 if one else 2))
+    S, P = r.alignment.shape[-2:]
+    O = r.member.shape[-1]
+    lead = r.alignment.shape[:-2]
+    states = np.arange(S)[idx].reshape(-1)
+    member, months, joined, left = dc.membership_step(
+        states, _rows(r.alignment, S, P), np.reshape(r.member, (-1, S, O)), np.reshape(r.member_months, (-1, S, O)),
+        _rows(r.member_taste, S, O), sch.org_weights, sch.org_bias, sch.org_security, sch.org_active, st.neutrality,
+        params["neutrality_weight"], params["bloc_conflict"], params["join_threshold"], params["leave_threshold"],
+        params["min_dwell"])
+    shape = (O,) if one else lead + (len(states), O)
+    out = {"member": member.reshape(shape), "member_months": months.reshape(shape), "joined": joined.reshape(shape),
+           "left": left.reshape(shape)}
     # slots belonging to the chosen state(s)
     ks = [k for k, sl in enumerate(st.slots) if (not one or sl.state == idx)]
-    out = {"member": member, "member_months": months, "joined": joined, "left": left, "slots": ks}
+    out["slots"] = ks
     if ks:
-        is_deal = np.array([st.slots[k].kind == "deal" for k in ks])
-        window = np.array([st.slots[k].window for k in ks])
+        slots = _slot_table(world)
+        K = len(st.slots)
         utility = slot_utility(world, params, ks) + r.slot_taste[..., ks]
-        grant = np.where(is_deal, par("deal_accept", 1), par("base_grant", 1))
-        revoke = np.where(is_deal, par("deal_end", 1), par("base_revoke", 1))
-        status, smonths, opened, closed, refused = dc.slot_next(
-            r.slot_status[..., ks], r.slot_months[..., ks], utility, window, grant, revoke, par("min_dwell", 1))
+        flags = dc.slot_step(ks, slots["is_deal"], slots["window"], np.reshape(r.slot_status, (-1, K)),
+                             np.reshape(r.slot_months, (-1, K)), np.reshape(utility, (-1, len(ks))),
+                             params["deal_accept"], params["base_grant"], params["deal_end"], params["base_revoke"],
+                             params["min_dwell"])
+        status, smonths, opened, closed, refused = (f.reshape(lead + (len(ks),)) for f in flags)
         asked = r.slot_asked[..., ks] == st.start + world.step  # the powers' asks that arrived this month
         out.update(slot_status=status, slot_months=smonths, opened=opened, closed=closed, refused=refused,
                    asked=asked)
@@ -454,11 +546,13 @@ def policy_phase(world: World, params, controllers, idx=slice(None)) -> dict:
 
 def askable(world: World, params, ks: list[int]) -> np.ndarray:
     """Slots a power may ask (again) for (..., len(ks)): never asked, or refused or closed at least
-    ask_cooldown months ago."""
+    ask_cooldown months ago (a compiled loop, sim.core.rules.kernels.askable)."""
     r = world.runs
-    status, months = r.slot_status[..., ks], r.slot_months[..., ks]
-    again = ((status == REFUSED) | (status == CLOSED)) & (months >= per_run(params["ask_cooldown"], 1))
-    return (status == NOT_YET) | again
+    K = r.slot_status.shape[-1]
+    out = _kernels().askable(np.asarray(ks, dtype=np.int64), _rows(r.slot_status, K, dtype=np.int64),
+                             _rows(r.slot_months, K, dtype=np.int64), _param_rows(params, ("ask_cooldown",))[0],
+                             NOT_YET, REFUSED, CLOSED)
+    return out.reshape(r.slot_status.shape[:-1] + (len(ks),))
 
 
 def commit_policy(world: World, params, policy: dict) -> None:

@@ -83,19 +83,60 @@ def others_sum(x):
 
 
 def alignment_step(alignment, affinity, pull_terms, rate, noise):
-    """New alignment and its drivers (..., P, 10) that add up to the change: see the module docstring."""
-    total = sum_last(pull_terms)
-    base = logistic(affinity)
-    target = logistic(affinity + total)
-    small = np.abs(total) < 1e-12
-    slope = np.where(small, base * (1.0 - base), (target - base) / np.where(small, 1.0, total))
-    parts = (rate * slope)[..., None] * pull_terms
-    inertia = rate * (base - alignment)
-    raw = alignment + sum_last(parts) + inertia + noise
-    new = np.clip(raw, 0.0, 1.0)
-    drivers = np.concatenate([parts, inertia[..., None], np.broadcast_to(noise, new.shape)[..., None],
-                              (new - raw)[..., None]], axis=-1)
-    return new, drivers
+    """New alignment and its drivers (..., P, 10) that add up to the change: see the module docstring.
+
+    total = sum of the pulls; base = logistic(affinity); target = logistic(affinity + total);
+    slope = (target - base) / total (base x (1 - base) when |total| < 1e-12);
+    parts = rate x slope x each pull; inertia = rate x (base - old);
+    raw = old + sum of parts + inertia + noise; new = raw clipped to [0, 1]; bounds = new - raw.
+
+    The sums and the rest run in compiled loops (sim.core.rules.kernels.row_sums and alignment_step); the two
+    logistics stay in numpy between them, so the bits are numpy's exp whichever engine calls.
+    """
+    from sim.core.rules import kernels
+
+    terms = np.asarray(pull_terms, dtype=np.float64)
+    shape = np.broadcast_shapes(np.shape(alignment), np.shape(affinity), terms.shape[:-1], np.shape(noise))
+    K = terms.shape[-1]
+
+    def flat(x):
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.float64), shape)).reshape(-1)
+
+    terms = np.ascontiguousarray(np.broadcast_to(terms, shape + (K,))).reshape(-1, K)
+    total = kernels.row_sums(terms)
+    aff = flat(affinity)
+    new, drivers = kernels.alignment_step(flat(alignment), terms, total, logistic(aff), logistic(aff + total),
+                                          flat(rate), flat(noise))
+    return new.reshape(shape), drivers.reshape(shape + (K + 3,))
+
+
+def state_pulls(states, *, capacity, attention, operations, reach, conditionality, present, member,
+                security_weights, local_threat, exposure, afghan, regime_threat, openness, economy, blame, offers,
+                alignment, hostility, base_bonus, w_security, w_regime, w_conditions, w_economy, w_blame,
+                w_offers, w_rivalry):
+    """The seven pulls (M, len(states), P, 7) on the chosen states of each run, from the world's quantities:
+    the security threat (sim.core.rules.threats.security_threat), the regime's fear (``regime_fear``), each
+    power's security offer (``security_offer``, with the security its blocs give: sum over the state's
+    organisations of max(weight, 0) x security role = ``security_weights``), its backing of the regime
+    (``regime_support``) and its democracy pressure (conditions x attention), then ``pulls`` with presence =
+    alignment + half the bases there. One compiled loop (sim.core.rules.kernels.state_pulls) does it all with
+    the same operations in the same order as those functions, so the bits are theirs.
+
+    Runs lead every per-run array (M runs; attention, afghan, hostility and the parameters may have one row
+    shared by all): alignment, present, economy, blame, offers (M, S, P); member (M, S, O); local_threat,
+    regime_threat, openness (M, S); attention (M, P); afghan (M,); hostility (M, P, P); parameters (M,).
+    """
+    from sim.core.rules import kernels
+
+    def c(x, dtype=np.float64):
+        return np.ascontiguousarray(x, dtype=dtype)
+
+    w = np.array([np.reshape(v, -1) for v in np.broadcast_arrays(
+        base_bonus, w_security, w_regime, w_conditions, w_economy, w_blame, w_offers, w_rivalry)], dtype=np.float64)
+    return kernels.state_pulls(
+        c(states, np.int64), c(capacity), c(attention), c(operations), c(reach), c(conditionality), c(present),
+        c(member, np.bool_), c(security_weights), c(local_threat), c(exposure), c(afghan), c(regime_threat),
+        c(openness), c(economy), c(blame), c(offers), c(alignment), c(hostility), w)
 
 
 def affinity_at_rest(alignment, pull_terms):

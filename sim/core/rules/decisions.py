@@ -88,6 +88,43 @@ def slot_next(status, months, utility, window, grant, revoke, dwell):
     return new, np.where(changed, 0, months + 1), opened, closed, refused
 
 
+def membership_step(states, alignment, member, months, taste, org_weights, org_bias, org_security, org_active,
+                    neutrality, neutrality_weight, conflict_weight, join_threshold, leave_threshold, dwell):
+    """The chosen states' memberships one month on (M, len(states), O) each: the appeal of each organisation
+    (``membership_utility`` - conflict_weight x ``bloc_conflict`` + the state's own taste), then
+    ``membership_next``; one compiled loop (sim.core.rules.kernels.membership_step) with the same operations in
+    the same order, so the bits are those functions'.
+
+    alignment (M, S, P); member, months, taste (M, S, O); the parameters per run (M,) or one for all.
+    Returns member, months, joined, left."""
+    from sim.core.rules import kernels
+
+    w = np.array([np.reshape(v, -1) for v in np.broadcast_arrays(
+        neutrality_weight, conflict_weight, join_threshold, leave_threshold, dwell)], dtype=np.float64)
+    clash = _clash(np.asarray(org_security, dtype=np.float64), np.asarray(org_weights, dtype=np.float64))
+    return kernels.membership_step(
+        np.ascontiguousarray(states, dtype=np.int64), np.ascontiguousarray(alignment, dtype=np.float64),
+        np.ascontiguousarray(member, dtype=np.bool_), np.ascontiguousarray(months),
+        np.ascontiguousarray(taste, dtype=np.float64), np.ascontiguousarray(org_weights, dtype=np.float64),
+        np.ascontiguousarray(org_bias, dtype=np.float64), np.ascontiguousarray(neutrality, dtype=np.float64), clash,
+        np.ascontiguousarray(org_active, dtype=np.bool_), w)
+
+
+def slot_step(ks, is_deal, window, status, months, utility, deal_accept, base_grant, deal_end, base_revoke, dwell):
+    """Slots ks one month on (M, len(ks)) each, ``slot_next`` with each slot's thresholds by its kind (a deal:
+    deal_accept and deal_end; a base: base_grant and base_revoke), in one compiled loop
+    (sim.core.rules.kernels.slot_step). status, months (M, K) of all slots; utility (M, len(ks)) the public
+    case plus the state's taste. Returns status, months, opened, closed, refused."""
+    from sim.core.rules import kernels
+
+    w = np.array([np.reshape(v, -1) for v in np.broadcast_arrays(
+        deal_accept, base_grant, deal_end, base_revoke, dwell)], dtype=np.float64)
+    return kernels.slot_step(np.ascontiguousarray(ks, dtype=np.int64), np.ascontiguousarray(is_deal, dtype=np.bool_),
+                             np.ascontiguousarray(window, dtype=np.int64), np.ascontiguousarray(status),
+                             np.ascontiguousarray(months), np.ascontiguousarray(utility, dtype=np.float64), w,
+                             PENDING, OPEN, REFUSED, CLOSED)
+
+
 def bloc_conflict(member, org_security, org_weights):
     """For each organisation (..., O), how much joining or staying in it clashes with the state's other
     memberships: the sum, over pairs of its organisations, of the weight one sets against the patron who

@@ -4,7 +4,8 @@ Each kernel computes exactly what the numpy loop it replaces computed: the same 
 numbers in the same order, so every result is the same to the last bit, for one run (the Mesa model) and
 for a batch alike. Arrays come in with a leading batch axis (length 1 for a single run) and contiguous;
 the callers in sim.core.rules and sim.core.step reshape them. No kernel calls exp or log: numpy's vectorised exp
-and log may differ from the C library's in the last bit, so those stay in numpy.
+and log may differ from the C library's in the last bit, so those stay in numpy, between two kernels where a
+rule needs them (the alignment step: ``row_sums``, then numpy's logistic, then ``alignment_step``).
 """
 
 from __future__ import annotations
@@ -141,6 +142,255 @@ def bases_present(status, slot_k, slot_state, slot_power, open_code, S, P):
     return out
 
 
+@_jit
+def state_pulls(states, capacity, attention, operations, reach, conditionality, present, member, security_weights,
+                local_threat, exposure, afghan, regime_threat, openness, economy, blame, offers, alignment,
+                hostility, w):
+    """The seven pulls terms[n, j, p, :] on state s = states[j] of run n toward power p, from the world's raw
+    quantities, in the order of operations of sim.core.rules.alignment (security_offer, regime_support,
+    regime_fear, pulls) and sim.core.rules.threats.security_threat:
+
+      threat = local[n, s] + exposure[s] x afghan[n];  fear = (1 - openness[n, s]) x (0.5 + regime[n, s])
+      bloc = 0 + member[n, s, 0] x security_weights[0, p] + ... (in order of organisations)
+      offer[p] = capacity[p] x (attention[n, p] + operations[p]) x reach[p] x (1 + w[0] x min(1, present)) + bloc
+      support[p] = capacity[p] x attention[n, p] x reach[p] x (1 - conditionality[p])
+      presence[q] = alignment[n, s, q] + 0.5 x present[n, s, q]
+      terms = (w[1] x threat x (offer - mean offer), w[2] x regime x (support - mean support),
+               -w[3] x conditionality x attention x fear, w[4] x economy, -w[5] x blame, w[6] x offers,
+               -w[7] x sum over q of hostility[n, q, p] x presence[q])
+
+    alignment, present, member, economy, blame, offers (M, S, P or O); local_threat, regime_threat, openness
+    (M, S); attention (1 or M, P); afghan (1 or M,); hostility (1 or M, P, P); w (8, 1 or M): base_presence_bonus
+    and the seven weights. A leading axis of length 1 is shared by every run."""
+    M, _, P = alignment.shape
+    O = member.shape[2]
+    J = states.shape[0]
+    Ma, Mh, Mw = attention.shape[0], hostility.shape[0], w.shape[1]
+    terms = np.empty((M, J, P, 7))
+    offer = np.empty(P)
+    support = np.empty(P)
+    presence = np.empty(P)
+    for n in range(M):
+        na = n if Ma > 1 else 0
+        nh = n if Mh > 1 else 0
+        nw = n if Mw > 1 else 0
+        for j in range(J):
+            s = states[j]
+            threat = local_threat[n, s] + exposure[s] * afghan[na]
+            regime = regime_threat[n, s]
+            fear = (1.0 - openness[n, s]) * (0.5 + regime)
+            for p in range(P):
+                bloc = 0.0
+                for o in range(O):
+                    bloc = bloc + (1.0 if member[n, s, o] else 0.0) * security_weights[o, p]
+                x = present[n, s, p]
+                has_base = 1.0 if 1.0 <= x else x  # noqa: FURB136 - as np.minimum(1.0, x), NaN kept
+                att = attention[na, p]
+                offer[p] = capacity[p] * (att + operations[p]) * reach[p] * (1.0 + w[0, nw] * has_base) + bloc
+                support[p] = capacity[p] * att * reach[p] * (1.0 - conditionality[p])
+                presence[p] = alignment[n, s, p] + 0.5 * x
+            mean_offer = offer[0]
+            mean_support = support[0]
+            for p in range(1, P):
+                mean_offer = mean_offer + offer[p]
+                mean_support = mean_support + support[p]
+            mean_offer = mean_offer / P
+            mean_support = mean_support / P
+            for p in range(P):
+                rivals = 0.0 * presence[0]
+                for q in range(P):
+                    rivals = rivals + hostility[nh, q, p] * presence[q]
+                terms[n, j, p, 0] = w[1, nw] * threat * (offer[p] - mean_offer)
+                terms[n, j, p, 1] = w[2, nw] * regime * (support[p] - mean_support)
+                terms[n, j, p, 2] = -w[3, nw] * (conditionality[p] * attention[na, p]) * fear
+                terms[n, j, p, 3] = w[4, nw] * economy[n, s, p]
+                terms[n, j, p, 4] = -w[5, nw] * blame[n, s, p]
+                terms[n, j, p, 5] = w[6, nw] * offers[n, s, p]
+                terms[n, j, p, 6] = -w[7, nw] * rivals
+    return terms
+
+
+@_jit
+def row_sums(x):
+    """out[i] = x[i, 0] + x[i, 1] + ... in order (x (E, K)): sim.core.rules.arrays.sum_last."""
+    E, K = x.shape
+    out = np.empty(E)
+    for i in range(E):
+        total = x[i, 0]
+        for k in range(1, K):
+            total = total + x[i, k]
+        out[i] = total
+    return out
+
+
+@_jit
+def alignment_step(alignment, terms, total, base, target, rate, noise):
+    """The alignment step of sim.core.rules.alignment for E flat elements, given total = row_sums(terms),
+    base = logistic(affinity) and target = logistic(affinity + total) (computed by numpy):
+
+      slope = base x (1 - base) if |total| < 1e-12 else (target - base) / total
+      parts[k] = (rate x slope) x terms[k];  inertia = rate x (base - alignment)
+      raw = alignment + (parts[0] + parts[1] + ...) + inertia + noise;  new = raw clipped to [0, 1]
+      drivers = (parts..., inertia, noise, new - raw)
+
+    The clip keeps raw where it is inside or not a number, as np.clip does."""
+    E, K = terms.shape
+    new = np.empty(E)
+    drivers = np.empty((E, K + 3))
+    for i in range(E):
+        b = base[i]
+        t = total[i]
+        if abs(t) < 1e-12:
+            slope = b * (1.0 - b)
+        else:
+            slope = (target[i] - b) / t
+        scale = rate[i] * slope
+        parts = scale * terms[i, 0]
+        drivers[i, 0] = parts
+        for k in range(1, K):
+            part = scale * terms[i, k]
+            drivers[i, k] = part
+            parts = parts + part
+        inertia = rate[i] * (b - alignment[i])
+        raw = alignment[i] + parts + inertia + noise[i]
+        v = raw
+        if v < 0.0:  # noqa: PLR1730 - as np.clip: -0.0 and NaN kept
+            v = 0.0
+        if v > 1.0:  # noqa: PLR1730
+            v = 1.0
+        new[i] = v
+        drivers[i, K] = inertia
+        drivers[i, K + 1] = noise[i]
+        drivers[i, K + 2] = v - raw
+    return new, drivers
+
+
+@_jit
+def slot_utility(ks, slot_state, slot_power, is_deal, value, alignment, veto, blame, local_threat, afghan,
+                 exposure, neutrality, operations, w):
+    """out[n, j]: the public case for granting slot k = ks[j] (state s, power p) in run n
+    (sim.core.step.slot_utility), with w (4, 1 or M) = neutrality_weight, veto_weight, base_security_weight,
+    base_blame_weight:
+
+      deal: alignment[n, s, p] + 0.5 x value[k]
+      base: alignment - w[0] x neutrality[s] - w[1] x veto[n, s, p]
+            + w[2] x operations[p] x (local_threat[n, s] + exposure[s] x afghan[n]) - w[3] x blame[n, s, p]
+
+    alignment, veto, blame (M, S, P); local_threat (M, S); afghan (1 or M,)."""
+    M = alignment.shape[0]
+    J = ks.shape[0]
+    Ma, Mw = afghan.shape[0], w.shape[1]
+    out = np.empty((M, J))
+    for n in range(M):
+        na = n if Ma > 1 else 0
+        nw = n if Mw > 1 else 0
+        for j in range(J):
+            k = ks[j]
+            s, p = slot_state[k], slot_power[k]
+            a = alignment[n, s, p]
+            if is_deal[k]:
+                out[n, j] = a + 0.5 * value[k]
+            else:
+                threat = local_threat[n, s] + exposure[s] * afghan[na]
+                out[n, j] = (a - w[0, nw] * neutrality[s] - w[1, nw] * veto[n, s, p]
+                             + w[2, nw] * operations[p] * threat - w[3, nw] * blame[n, s, p])
+    return out
+
+
+@_jit
+def membership_step(states, alignment, member, months, taste, weights, bias, neutrality, clash, active, w):
+    """Memberships of state s = states[j] of run n one month on (sim.core.rules.decisions): the appeal
+    u[o] = bias[o] + 0 x alignment[0] + weights[o, 0] x alignment[0] + ... - w[0] x neutrality[s]
+           - w[1] x (sum over the other organisations, in order, of member x clash[o, other]) + taste,
+    then join (not a member, active, u > w[2], months >= w[4]) or leave (a member, and inactive or
+    u < w[3] with months >= w[4]); months restart at 0 on a change, else count on.
+
+    alignment (M, S, P); member, months, taste (M, S, O); w (5, 1 or M) = neutrality_weight, bloc_conflict,
+    join_threshold, leave_threshold, min_dwell. Returns member, months, joined, left (M, J, O)."""
+    M, _, P = alignment.shape
+    O = member.shape[2]
+    J = states.shape[0]
+    Mw = w.shape[1]
+    new = np.empty((M, J, O), dtype=np.bool_)
+    new_months = np.empty((M, J, O), dtype=months.dtype)
+    joined = np.empty((M, J, O), dtype=np.bool_)
+    left = np.empty((M, J, O), dtype=np.bool_)
+    for n in range(M):
+        nw = n if Mw > 1 else 0
+        for j in range(J):
+            s = states[j]
+            for o in range(O):
+                u = bias[o] + 0.0 * alignment[n, s, 0]
+                for p in range(P):
+                    u = u + weights[o, p] * alignment[n, s, p]
+                u = u - w[0, nw] * neutrality[s]
+                conflict = 0.0
+                for other in range(O):
+                    if other == o:
+                        continue
+                    conflict = conflict + (1.0 if member[n, s, other] else 0.0) * clash[o, other]
+                u = u - w[1, nw] * conflict + taste[n, s, o]
+                m = member[n, s, o]
+                settled = months[n, s, o] >= w[4, nw]
+                join = (not m) and active[o] and u > w[2, nw] and settled
+                leave = m and ((not active[o]) or (u < w[3, nw] and settled))
+                changed = join or leave
+                new[n, j, o] = m != changed
+                new_months[n, j, o] = 0 if changed else months[n, s, o] + 1
+                joined[n, j, o] = join
+                left[n, j, o] = leave
+    return new, new_months, joined, left
+
+
+@_jit
+def slot_step(ks, is_deal, window, status, months, utility, w, pending_code, open_code, refused_code, closed_code):
+    """Slots ks one month on (sim.core.rules.decisions.slot_next) for each run n, utility (M, len(ks)) the
+    public case plus the state's taste: a pending slot opens when utility > its grant threshold, else is
+    refused once months + 1 >= its window; an open one closes when utility < its revoke threshold and it has
+    stood months >= dwell; months restart at 0 on a change, else count on.
+
+    status, months (M, K); w (5, 1 or M) = deal_accept, base_grant, deal_end, base_revoke, min_dwell (a deal
+    uses the first of each pair). Returns status, months, opened, closed, refused (M, len(ks))."""
+    M = status.shape[0]
+    J = ks.shape[0]
+    Mw = w.shape[1]
+    new = np.empty((M, J), dtype=status.dtype)
+    new_months = np.empty((M, J), dtype=months.dtype)
+    opened = np.empty((M, J), dtype=np.bool_)
+    closed = np.empty((M, J), dtype=np.bool_)
+    refused = np.empty((M, J), dtype=np.bool_)
+    for n in range(M):
+        nw = n if Mw > 1 else 0
+        for j in range(J):
+            k = ks[j]
+            grant = w[0, nw] if is_deal[k] else w[1, nw]
+            revoke = w[2, nw] if is_deal[k] else w[3, nw]
+            code, age, u = status[n, k], months[n, k], utility[n, j]
+            o = code == pending_code and u > grant
+            r = code == pending_code and (not o) and age + 1 >= window[k]
+            c = code == open_code and u < revoke and age >= w[4, nw]
+            new[n, j] = open_code if o else (refused_code if r else (closed_code if c else code))
+            new_months[n, j] = 0 if (o or r or c) else age + 1
+            opened[n, j] = o
+            closed[n, j] = c
+            refused[n, j] = r
+    return new, new_months, opened, closed, refused
+
+
+@_jit
+def askable(ks, status, months, cooldown, not_yet, refused, closed):
+    """out[n, j]: slot ks[j] may be asked (again) in run n: never asked, or refused or closed with
+    months >= cooldown[n] (status, months (M, K); cooldown (1 or M,))."""
+    M = status.shape[0]
+    J = ks.shape[0]
+    Mc = cooldown.shape[0]
+    out = np.empty((M, J), dtype=np.bool_)
+    for n in range(M):
+        c = cooldown[n if Mc > 1 else 0]
+        for j in range(J):
+            code = status[n, ks[j]]
+            out[n, j] = code == not_yet or ((code == refused or code == closed) and months[n, ks[j]] >= c)
+    return out
 
 
 @_jit
