@@ -4,7 +4,9 @@ The runs are simulated in chunks and each chunk's tables are appended to the fil
 stays flat in the number of runs; the report and the figures are made from what ``RunSet`` keeps (every
 run's alignments, every decision, run 0's tables). Up to 50 runs the tables are CSV, above that parquet
 (``--format``); the per-driver table is whole for up to 50 runs and a summary across runs above that
-(``--drivers``). The figures are drawn in a separate process while the tables and the report are written.
+(``--drivers``). The figures are drawn in a separate process, started first (its matplotlib import overlaps
+loading and simulating) and handed their data the moment the last chunk is simulated, while the tables and
+the report are written.
 """
 
 from __future__ import annotations
@@ -79,22 +81,21 @@ def chunk_runs(runs: int, fmt: str, drivers: str) -> int:
 
 
 def run(args) -> int:
+    from sim.outputs.figures import PRELOAD
     from sim.outputs.sinks import table_format
+    from sim.outputs.worker import Worker
 
     check_runs(args.runs, args.seed)
     overrides = parse_overrides(args.set)
     fmt = table_format(getattr(args, "format", "auto"), args.runs)
     drivers = getattr(args, "drivers", None) or ("full" if args.runs <= 50 else "summary")
-    from sim.scenario import load_scenario
-
-    scenario = load_scenario(args.scenario)
-    check_run_months(args.runs, scenario.months)
-    out = check_destination(Path(args.out) if args.out else Path("results") / scenario.spec.name)
-    from sim.outputs.figures import PRELOAD
-    from sim.outputs.worker import Worker
-
-    worker = Worker(PRELOAD).start()  # its imports (matplotlib) overlap the simulation
+    worker = Worker(PRELOAD).start()  # first: its imports (matplotlib) overlap loading and simulating
     try:
+        from sim.scenario import load_scenario
+
+        scenario = load_scenario(args.scenario)
+        check_run_months(args.runs, scenario.months)
+        out = check_destination(Path(args.out) if args.out else Path("results") / scenario.spec.name)
         return _run(args, scenario, overrides, fmt, drivers, worker, out)
     finally:
         worker.close()
@@ -108,11 +109,14 @@ def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker, out: P
     from sim.outputs.runset import DriverSummary, RunSet
     from sim.outputs.sinks import TableSink
     from sim.outputs.writer import atomic_folder
-    from sim.posterior import posterior_rows
     from sim.simulate import run_scenario
 
     seeds = list(range(args.seed, args.seed + args.runs))
-    rows, drawn = posterior_rows(args.posterior, scenario, seeds, overrides)
+    rows, drawn = None, {}
+    if args.posterior:
+        from sim.posterior import posterior_rows
+
+        rows, drawn = posterior_rows(args.posterior, scenario, seeds, overrides)
     started = now()
     bar = None
     if not args.quiet:
@@ -142,9 +146,14 @@ def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker, out: P
             elapsed += time.perf_counter() - t0
             built = {name: build(rec, chunk_seeds, lo) for name, build in builders.items()}
             built["refusals"] = tables.refusals_columns(rec, chunk_seeds, lo)
+            runset.add(rec, lo, built)
+            if lo + step >= args.runs:  # the last chunk: the figures have all they need, draw them now
+                st = runset.setup
+                worker.submit("sim.outputs.figures", "write_figures", tmp / "figures",
+                              figure_data(scenario.spec.title, runset.dates, st.states, st.powers,
+                                          runset.alignment, runset.shown_events, runset.decision_columns()))
             for name, sink in sinks.items():
                 sink.write(built[name])
-            runset.add(rec, lo, built)
             if summary is not None:
                 summary.add(rec)
             del rec, built
@@ -167,9 +176,6 @@ def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker, out: P
         dec = runset.decisions()
         run0 = runset.run0
         st = runset.setup
-        worker.submit("sim.outputs.figures", "write_figures", tmp / "figures",
-                      figure_data(scenario.spec.title, runset.dates, st.states, st.powers, runset.alignment,
-                                  runset.shown_events, dec))
         first, last = runset.medians(0), runset.medians(len(runset.dates) - 1)
         ends = {(s, p): (first[i, j], last[i, j]) for i, s in enumerate(st.states) for j, p in enumerate(st.powers)}
         (tmp / "report.md").write_text(report_text(scenario, run0, dec, seeds, files, runset.refusals(), ends,
