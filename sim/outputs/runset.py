@@ -48,14 +48,14 @@ class RunSet:
 
     @property
     def run0(self) -> dict:
-        """Table name -> DataFrame of run 0 (timeseries, drivers, powers, events), made when first asked for
-        (so the figures can be handed their data before pandas is imported)."""
+        """Table name -> columns of run 0 (timeseries, drivers, powers, events), made when first asked for."""
         if self._run0 is None:
             one, seeds = self._run0_record, self.seeds[:1]
             if one is None:
                 return {}
-            self._run0 = {"timeseries": tables.timeseries(one, seeds), "drivers": tables.drivers(one, seeds),
-                          "powers": tables.powers(one, seeds), "events": tables.events(one, seeds)}
+            self._run0 = {"timeseries": tables.timeseries_columns(one, seeds),
+                          "drivers": tables.drivers_columns(one, seeds), "powers": tables.powers_columns(one, seeds),
+                          "events": tables.events_columns(one, seeds)}
         return self._run0
 
     def _concat(self, parts: list[tables.Columns], names: list[str]):
@@ -71,6 +71,10 @@ class RunSet:
     def decision_columns(self) -> tables.Columns:
         """Every run's decisions as columns (what decisions() gives as a DataFrame, without pandas)."""
         return self._columns(self._decisions, tables.DECISION_COLUMNS)
+
+    def refusal_columns(self) -> tables.Columns:
+        """Every run's lapsed requests as columns (refusals() without pandas)."""
+        return self._columns(self._refusals, tables.REFUSAL_COLUMNS)
 
     def refusals(self):
         return self._concat(self._refusals, tables.REFUSAL_COLUMNS)
