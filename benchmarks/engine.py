@@ -36,6 +36,11 @@ from pathlib import Path
 what, arg = sys.argv[1], sys.argv[2]
 from sim.scenario.loader import load_scenario
 from sim.core.parameters import make_params
+try:  # the steady state of the compiled loops (a process switches to them once they pay, sim.core.rules.kernels)
+    from sim.core.rules import kernels
+    kernels.forced("compiled").__enter__()
+except (ImportError, AttributeError):  # the baseline has no kernels, or no choice of them
+    pass
 sc = load_scenario(Path(arg))
 if what == "mesa":
     from sim.model import GreatGameModel

@@ -7,10 +7,11 @@ tie), so they give the same result to the last bit; tests/test_kernels.py checks
 runs changes no number, only the time:
 
 - numba's start costs about half a second of CPU once per process (importing it and loading the cached
-  machine code), while a single replay spends about 0.01 s in these sums; its numpy twins cost a few
-  microseconds a call. So a process uses the twins until the compiled loops pay: from its first call on
-  ``COMPILED_ROWS`` rows or more (a batch of about ten runs or more), or once it has made ``NUMPY_CALLS`` calls (about what
-  numba's start costs); from then on, always the compiled loops.
+  machine code), while a single replay spends about 0.01 s in these sums compiled and about 0.05 s more
+  with the twins (some tens of microseconds a call). So a process uses the twins until the compiled
+  loops pay: from its first call on ``COMPILED_ROWS`` rows or more (a batch of about ten runs or more), or
+  once it has made ``NUMPY_CALLS`` calls (by then the twins' extra cost is about what numba's start
+  costs); from then on, always the compiled loops.
 - ``forced("numpy")`` or ``forced("compiled")`` fixes the choice for a block (tests, benchmarks).
 
 Arrays come in with a leading batch axis (length 1 for a single run) and contiguous; the callers in
@@ -26,7 +27,8 @@ import numpy as np
 from sim.core.rng import _mix  # SplitMix64's finaliser over uint64 arrays, as the compiled loop mixes
 
 COMPILED_ROWS = 256  # a call on this many rows or more (a batch of about ten runs or more) switches to the compiled loops
-NUMPY_CALLS = 20_000  # ... and so does this many calls made with the twins (about 0.5 s of numpy)
+NUMPY_CALLS = 10_000  # ... and so does this many calls made with the twins (their extra cost is then about
+# what numba's start costs: one Mesa replay makes about 7,000 calls, one batch replay about 2,900)
 
 _choice = {"compiled": False, "forced": None, "calls": 0}
 
