@@ -40,8 +40,9 @@ MORE = {  # seven parameters added to those of replay_uncertainty.yaml
 
 
 def sweep_file(folder: Path, samples: int, code: Path = ROOT) -> tuple[Path, int]:
-    """The benchmark's sweep file in ``folder``, on the replay of the code in ``code``."""
-    spec = yaml.safe_load((ROOT / "scenarios" / "sweeps" / "replay_uncertainty.yaml").read_text())
+    """The benchmark's sweep file in ``folder``, on the replay and the sweep file of the code in ``code`` (each
+    code's own: the parameters' ranges have changed since the baseline)."""
+    spec = yaml.safe_load((code / "scenarios" / "sweeps" / "replay_uncertainty.yaml").read_text())  # its own
     spec["name"] = "sobol_benchmark"
     spec["scenario"] = str(code / "scenarios" / "replay_1999_2008.yaml")
     spec["parameters"].update(MORE)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from sim.core.parameters import BY_NAME
 from sim.scenario.errors import ScenarioError
@@ -43,6 +42,8 @@ class Posterior:
 
 def load_posterior(path: str | Path = DEFAULT_FILE) -> Posterior:
     """Read and check a posterior file; a problem raises a ScenarioError naming the file, the line and the column."""
+    import pandas as pd  # here, not at the top: a run without --posterior does not pay for pandas
+
     path = Path(path)
     file = str(path)
     try:

@@ -113,3 +113,43 @@ def test_simulating_imports_neither_pandas_nor_matplotlib():
             "print(sorted(m for m in ('pandas', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_one_replay_writes_everything_without_pandas_or_matplotlib(tmp_path):
+    """run.py run of one replay (tables, report, manifest, and printing its summary) imports neither pandas
+    nor matplotlib in the command's process (the figures are drawn in the other); the CSV files are those
+    pandas writes."""
+    out = tmp_path / "one"
+    code = ("import sys; from sim.cli import main; "
+            f"rc = main(['run', {str(REPLAY)!r}, '--out', {str(out)!r}]); "
+            "print(rc, sorted(m for m in ('pandas', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "0 []"
+    assert "alignment in 2008-12 (median across runs):" in done.stdout
+    for name in ("timeseries", "states", "powers", "drivers"):
+        df = pd.read_csv(out / f"{name}.csv")
+        fmt = "%.9f" if name == "drivers" else "%.6f"
+        assert df.to_csv(index=False, float_format=fmt) == (out / f"{name}.csv").read_text()
+    for name in ("decisions", "events"):
+        df = pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
+        assert df.to_csv(index=False) == (out / f"{name}.csv").read_text()
+
+
+@pytest.mark.parametrize("float_format", [None, "%.6f", "%.9f"])
+def test_csv_writer_writes_what_pandas_writes(float_format):
+    import io
+
+    from sim.outputs.sinks import write_csv
+    from sim.outputs.tables import Coded, to_pandas
+
+    g = np.random.default_rng(1)
+    x = g.normal(size=60) * 10.0 ** g.integers(-12, 20, 60)
+    x[::7], x[3], x[4], x[5] = np.nan, np.inf, -0.0, -np.inf
+    cols = {"run": np.arange(60), "value": x, "code": Coded(g.integers(0, 3, 60), ["a,b", 'q"x', "plain"]),
+            "text": np.array(["", None, "new\nline", "x" * 3, "r\rr", "ü"] * 10, dtype=object),
+            "flag": g.random(60) > 0.5}
+    mine = io.StringIO()
+    write_csv(mine, list(cols), list(cols.values()), float_format)
+    theirs = io.StringIO()
+    to_pandas(cols).to_csv(theirs, index=False, float_format=float_format)
+    assert mine.getvalue() == theirs.getvalue()

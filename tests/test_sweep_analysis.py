@@ -56,6 +56,26 @@ def test_sobol_intervals_depend_only_on_the_seed():
     assert not first.conf.equals(indices("sobol", list(PARAMS), U, ishigami(U), seed=1, num_resamples=50).conf)
 
 
+@pytest.mark.parametrize(("D", "N", "seed"), [(15, 1024, 0), (3, 256, 7), (4, 16, 2)])
+def test_sobol_indices_are_salibs_to_the_bit(D, N, seed):
+    """sim.sweep.sobol computes the resampled variance once; every index and interval stays SALib's."""
+    from SALib.analyze import sobol
+
+    from sim.sweep.designs import unit_problem
+    from sim.sweep.sobol import first_total
+
+    g = np.random.default_rng(seed)
+    for Y in (g.normal(size=N * (D + 2)) ** 3, np.round(g.random(N * (D + 2)))):
+        names = [f"p{i}" for i in range(D)]
+        want = sobol.analyze(unit_problem(names), Y, calc_second_order=False, num_resamples=60, conf_level=0.9,
+                             seed=np.random.default_rng(seed))
+        got = first_total(Y, D, 60, 0.9, np.random.default_rng(seed))
+        for k in ("S1", "S1_conf", "ST", "ST_conf"):
+            assert np.asarray(want[k]).tobytes() == got[k].tobytes(), k
+    with pytest.raises(RuntimeError, match="Incorrect number of samples"):
+        first_total(np.zeros(N * (D + 2) + 1), D, 10, 0.95, np.random.default_rng(0))
+
+
 def test_second_order_sobol_finds_the_ishigami_interaction():
     s = spec({"method": "sobol", "samples": 1024, "seed": 5, "second_order": True})
     U = unit_sample(s)

@@ -4,7 +4,9 @@ The runs are simulated in chunks and each chunk's tables are appended to the fil
 stays flat in the number of runs; the report and the figures are made from what ``RunSet`` keeps (every
 run's alignments, every decision, run 0's tables). Up to 50 runs the tables are CSV, above that parquet
 (``--format``); the per-driver table is whole for up to 50 runs and a summary across runs above that
-(``--drivers``). The figures are drawn in a separate process while the tables and the report are written.
+(``--drivers``). The figures are drawn in a separate process, started first (its matplotlib import overlaps
+loading and simulating) and handed their data the moment the last chunk is simulated, while the tables and
+the report are written.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+
+import numpy as np
 
 from sim.cli import UsageError
 from sim.core.parameters import BY_NAME
@@ -79,22 +83,21 @@ def chunk_runs(runs: int, fmt: str, drivers: str) -> int:
 
 
 def run(args) -> int:
+    from sim.outputs.figures import PRELOAD
     from sim.outputs.sinks import table_format
+    from sim.outputs.worker import Worker
 
     check_runs(args.runs, args.seed)
     overrides = parse_overrides(args.set)
     fmt = table_format(getattr(args, "format", "auto"), args.runs)
     drivers = getattr(args, "drivers", None) or ("full" if args.runs <= 50 else "summary")
-    from sim.scenario import load_scenario
-
-    scenario = load_scenario(args.scenario)
-    check_run_months(args.runs, scenario.months)
-    out = check_destination(Path(args.out) if args.out else Path("results") / scenario.spec.name)
-    from sim.outputs.figures import PRELOAD
-    from sim.outputs.worker import Worker
-
-    worker = Worker(PRELOAD).start()  # its imports (matplotlib) overlap the simulation
+    worker = Worker(PRELOAD).start()  # first: its imports (matplotlib) overlap loading and simulating
     try:
+        from sim.scenario import load_scenario
+
+        scenario = load_scenario(args.scenario)
+        check_run_months(args.runs, scenario.months)
+        out = check_destination(Path(args.out) if args.out else Path("results") / scenario.spec.name)
         return _run(args, scenario, overrides, fmt, drivers, worker, out)
     finally:
         worker.close()
@@ -108,11 +111,14 @@ def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker, out: P
     from sim.outputs.runset import DriverSummary, RunSet
     from sim.outputs.sinks import TableSink
     from sim.outputs.writer import atomic_folder
-    from sim.posterior import posterior_rows
     from sim.simulate import run_scenario
 
     seeds = list(range(args.seed, args.seed + args.runs))
-    rows, drawn = posterior_rows(args.posterior, scenario, seeds, overrides)
+    rows, drawn = None, {}
+    if args.posterior:
+        from sim.posterior import posterior_rows
+
+        rows, drawn = posterior_rows(args.posterior, scenario, seeds, overrides)
     started = now()
     bar = None
     if not args.quiet:
@@ -142,9 +148,14 @@ def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker, out: P
             elapsed += time.perf_counter() - t0
             built = {name: build(rec, chunk_seeds, lo) for name, build in builders.items()}
             built["refusals"] = tables.refusals_columns(rec, chunk_seeds, lo)
+            runset.add(rec, lo, built)
+            if lo + step >= args.runs:  # the last chunk: the figures have all they need, draw them now
+                st = runset.setup
+                worker.submit("sim.outputs.figures", "write_figures", tmp / "figures",
+                              figure_data(scenario.spec.title, runset.dates, st.states, st.powers,
+                                          runset.alignment, runset.shown_events, runset.decision_columns()))
             for name, sink in sinks.items():
                 sink.write(built[name])
-            runset.add(rec, lo, built)
             if summary is not None:
                 summary.add(rec)
             del rec, built
@@ -164,15 +175,12 @@ def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker, out: P
             note = f"{sink.name} has them across runs"
         else:
             note = "run with --drivers full to write them all"
-        dec = runset.decisions()
+        dec = runset.decision_columns()
         run0 = runset.run0
         st = runset.setup
-        worker.submit("sim.outputs.figures", "write_figures", tmp / "figures",
-                      figure_data(scenario.spec.title, runset.dates, st.states, st.powers, runset.alignment,
-                                  runset.shown_events, dec))
         first, last = runset.medians(0), runset.medians(len(runset.dates) - 1)
         ends = {(s, p): (first[i, j], last[i, j]) for i, s in enumerate(st.states) for j, p in enumerate(st.powers)}
-        (tmp / "report.md").write_text(report_text(scenario, run0, dec, seeds, files, runset.refusals(), ends,
+        (tmp / "report.md").write_text(report_text(scenario, run0, dec, seeds, files, runset.refusal_columns(), ends,
                                                    args.runs, note))
         manifest = {
             "scenario": scenario.spec.name,
@@ -203,24 +211,44 @@ def report_text(scenario, run0: dict, dec, seeds, files, refusals, ends, runs: i
 
 
 def print_summary(scenario, runset, dec, out: Path, runs: int, elapsed: float, names: list[str]) -> None:
-    import pandas as pd
-
+    """What a run printed: the median alignments at the end (a table as pandas prints one), run 0's decisions
+    counted by kind, the files written."""
     st = runset.setup
     dates = runset.dates
     last = dates[-1]
     med = runset.medians(len(dates) - 1)
-    long = pd.DataFrame({"state": [s for s in st.states for _ in st.powers],
-                         "power": [p for _ in st.states for p in st.powers], "alignment": med.reshape(-1)})
-    end = long.groupby(["state", "power"], sort=False).alignment.median().unstack()
     print(f"{scenario.spec.title}: {runs} run(s), {dates[0]} to {last}, simulated in {elapsed:.2f} s")
     print(f"alignment in {last} (median across runs):")
-    print(end.round(2).to_string())
-    if len(dec):
-        d0 = dec[dec.run == 0]
-        print(f"decisions in run 0: {len(d0)} ("
-              + ", ".join(f"{k} {v}" for k, v in d0.decision.value_counts().items()) + ")")
+    print(text_table(list(st.states), list(st.powers), np.round(med, 2), "state", "power"))
+    if len(dec["run"]):
+        kinds = dec["decision"][dec["run"] == 0].tolist()
+        counts = dict.fromkeys(kinds, 0)
+        for k in kinds:
+            counts[k] += 1
+        by_count = sorted(counts.items(), key=lambda kv: -kv[1])  # stable: ties in the order they first came
+        print(f"decisions in run 0: {len(kinds)} (" + ", ".join(f"{k} {v}" for k, v in by_count) + ")")
     shown = ", ".join(n for n in names if n.startswith(("timeseries", "decisions", "drivers")))
     print(f"results written to {out}/ (report.md, figures/, {shown}, ...)")
+
+
+def text_table(rows: list[str], columns: list[str], values: np.ndarray, row_name: str, column_name: str) -> str:
+    """A small table of numbers laid out as pandas prints a DataFrame: the columns' name and labels on the
+    first line, the rows' name on the second, each column right-aligned with the decimals its values need
+    (at least one), NaN as NaN."""
+    cols = []
+    for j, label in enumerate(columns):
+        x = values[:, j]
+        finite = x[np.isfinite(x)]
+        decimals = max([1] + [len(f"{v:.6f}".rstrip("0").split(".")[1]) for v in finite.tolist()])
+        cells = ["NaN" if not np.isfinite(v) else f"{v:.{decimals}f}" for v in x.tolist()]
+        width = max(len(label), *(len(c) for c in cells))
+        cols.append((label.rjust(width), [c.rjust(width) for c in cells]))
+    left = max(len(row_name), len(column_name), *(len(r) for r in rows))
+    head = column_name.ljust(left) + "".join("  " + label for label, _ in cols)
+    lines = [head, row_name.ljust(len(head))]
+    for i, r in enumerate(rows):
+        lines.append(r.ljust(left) + "".join("  " + cells[i] for _, cells in cols))
+    return "\n".join(lines)
 
 
 class WholeRuns:

@@ -54,18 +54,36 @@ def alignment_bands(alignment: np.ndarray) -> np.ndarray:
 def figure_data(title: str, dates: list[str], states: list[str], powers: list[str], alignment: np.ndarray,
                 events=None, decisions=None) -> FigureData:
     """FigureData from the runs' alignments (T, N, S, P) and the events and decisions tables of the runs
-    to mark (DataFrames with run, date, id / state, decision, counterpart; the lowest run in each is shown)."""
+    to mark (DataFrames, or columns as a dict of arrays, with run, date, id / state, decision, counterpart;
+    the lowest run in each is shown). Plain numpy: the figures can be handed their data before pandas is
+    imported."""
     event_months = []
-    if events is not None and len(events):
-        shown = events[events.run == events.run.min()].drop_duplicates("id")
-        for date, ids in shown.groupby("date", sort=True).id:  # one line and one label per month
-            event_months.append((str(date), [str(i) for i in ids]))
+    ev = _lowest_run(events, ("date", "id"))
+    if ev is not None:
+        first: dict[str, list[str]] = {}  # one line and one label per month, each event once (its first row)
+        seen = set()
+        for date, i in zip(*ev):
+            if i not in seen:
+                seen.add(i)
+                first.setdefault(str(date), []).append(str(i))
+        event_months = [(date, first[date]) for date in sorted(first)]
     marks = []
-    if decisions is not None and len(decisions):
-        d = decisions[decisions.run == decisions.run.min()]
-        marks = [(str(s), str(t), str(k), str(c)) for s, t, k, c in zip(d.state, d.date, d.decision, d.counterpart)]
+    d = _lowest_run(decisions, ("state", "date", "decision", "counterpart"))
+    if d is not None:
+        marks = [(str(s), str(t), str(k), str(c)) for s, t, k, c in zip(*d)]
     return FigureData(title, list(dates), list(states), list(powers), int(alignment.shape[1]),
                       alignment_bands(alignment), event_months, marks)
+
+
+def _lowest_run(table, names: tuple[str, ...]) -> list | None:
+    """The columns ``names`` of the rows of the lowest run in ``table`` (None for no table or no rows)."""
+    if table is None:
+        return None
+    run = np.asarray(table["run"])
+    if not len(run):
+        return None
+    keep = run == run.min()
+    return [np.asarray(table[n], dtype=object)[keep] for n in names]
 
 
 def decimal_year(date: str) -> float:

@@ -1,11 +1,22 @@
-"""report.md: what happened in a run, in plain words, month by month where something changed, and why."""
+"""report.md: what happened in a run, in plain words, month by month where something changed, and why.
+
+The report reads its tables as DataFrames or as columns (a dict of numpy arrays or coded text columns,
+sim.outputs.tables), and works on plain arrays and dictionaries either way: ``run.py run`` writes it
+without importing pandas.
+"""
 
 from __future__ import annotations
 
+import math
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from sim.codes import ORG_NAMES, POWER_NAMES, STATE_NAMES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BIG_MOVE = 0.03  # a monthly change in alignment worth reporting
 MIN_MOVE = 0.01  # ... or less, down to this, when the model moves slowly (see move_threshold)
@@ -37,17 +48,53 @@ def move_threshold(changes) -> float:
     return float(max(MIN_MOVE, min(BIG_MOVE, round(float(np.quantile(x, 0.99)), 3))))
 
 
-def stance_periods(powers: pd.DataFrame, run: int) -> dict[str, list[tuple[str, str, str]]]:
-    """For each power, the stretches of months it held each stance in one run."""
+def _columns(table) -> dict[str, np.ndarray]:
+    """A table (DataFrame, or dict of columns: numpy arrays, lists or coded text columns) as a dict of numpy
+    arrays, text as Python strings."""
+    if table is None:
+        return {}
+    if isinstance(table, dict):
+        return {k: (v.values() if hasattr(v, "codes") and hasattr(v, "labels") else np.asarray(v))
+                for k, v in table.items()}
+    return {c: table[c].to_numpy() for c in table.columns}
+
+
+def _rows(cols: dict[str, np.ndarray]) -> int:
+    return len(next(iter(cols.values()))) if cols else 0
+
+
+def _where(cols: dict[str, np.ndarray], keep: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[keep] for k, v in cols.items()}
+
+
+def _groups(cols: dict[str, np.ndarray], keys: list[str]) -> dict[tuple, list[int]]:
+    """Row positions of each combination of the key columns, in the order the combinations first appear
+    (pandas' groupby(sort=False); rows with a missing key are left out, as there)."""
+    out: dict[tuple, list[int]] = {}
+    for i, key in enumerate(zip(*[cols[k].tolist() for k in keys])):
+        if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in key):
+            continue
+        out.setdefault(key, []).append(i)
+    return out
+
+
+def stance_periods(powers, run: int) -> dict[str, list[tuple[str, str, str]]]:
+    """For each power, the stretches of months it held each stance in one run (``powers``: the powers
+    table, as a DataFrame or columns)."""
+    cols = _columns(powers)
+    if not _rows(cols):
+        return {}
+    mine = _where(cols, cols["run"] == run)
+    stance, date = mine["stance"].tolist(), mine["date"].tolist()
     out = {}
-    for power, grp in powers[powers.run == run].groupby("power", sort=False):
+    for power, rows in _groups(mine, ["power"]).items():
         spans = []
-        for stance, date in zip(grp.stance, grp.date):
-            if spans and spans[-1][0] == stance:
-                spans[-1][2] = date
+        for i in rows:
+            if spans and spans[-1][0] == stance[i]:
+                spans[-1][2] = date[i]
             else:
-                spans.append([stance, date, date])
-        out[power] = [tuple(s) for s in spans]
+                spans.append([stance[i], date[i], date[i]])
+        out[power[0]] = [tuple(sp) for sp in spans]
     return out
 
 
@@ -193,40 +240,53 @@ def _largest(contributions: np.ndarray, top: int) -> np.ndarray:
     return np.argsort(-np.abs(contributions), kind="stable")[:top]
 
 
-def _rows_by_date(df: pd.DataFrame) -> dict[str, list]:
-    """Rows (named tuples) of a table grouped by date, each group in the table's order."""
+def _rows_by_date(cols: dict[str, np.ndarray], by: str | None = "date"):
+    """Rows (with the columns as attributes) of a table grouped by date, each group in the table's order;
+    with ``by=None``, the list of rows in order."""
+    names = list(cols)
+    rows = [SimpleNamespace(**dict(zip(names, values))) for values in zip(*[cols[k].tolist() for k in names])]
+    if by is None:
+        return rows
     out: dict[str, list] = {}
-    if len(df):
-        for row in df.itertuples(index=False):
-            out.setdefault(row.date, []).append(row)
+    for row in rows:
+        out.setdefault(getattr(row, by), []).append(row)
     return out
 
 
-def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.DataFrame, decisions: pd.DataFrame,
-                 events: pd.DataFrame, powers: pd.DataFrame, seeds: list[int], files: list[str],
-                 refusals: pd.DataFrame | None = None, ends: dict | None = None, runs: int | None = None,
+def _median_date(dates: list[str]) -> str:
+    return sorted(dates)[len(dates) // 2]
+
+
+def build_report(title: str, description: str, ts, drivers, decisions, events, powers, seeds: list[int],
+                 files: list[str], refusals=None, ends: dict | None = None, runs: int | None = None,
                  drivers_note: str = "see drivers.csv for all") -> str:
     """The report. ``decisions`` and ``refusals`` hold every run; ``ts``, ``drivers``, ``events`` and
     ``powers`` need to hold run 0 only when ``ends`` gives the median alignment across runs at the first
-    and last month ({(state, power): (first, last)}) and ``runs`` the number of runs."""
-    runs = ts.run.nunique() if runs is None else runs
+    and last month ({(state, power): (first, last)}) and ``runs`` the number of runs. Each table is a
+    DataFrame or a dict of columns."""
+    ts, drivers, decisions = _columns(ts), _columns(drivers), _columns(decisions)
+    events, refusals = _columns(events), (None if refusals is None else _columns(refusals))
+    runs = len(np.unique(ts["run"])) if runs is None else runs
     lines = [f"# {title}", "", description.strip(), ""]
     lines += [f"Runs: {runs} (seeds {seeds[0]}" + (f" to {seeds[-1]})" if runs > 1 else ")")
               + f". Scenario file: `{files[0]}`.", ""]
-    first, last = ts.date.min(), ts.date.max()
+    ts_date, ts_state, ts_power = ts["date"].tolist(), ts["state"].tolist(), ts["power"].tolist()
+    first, last = min(ts_date), max(ts_date)
+    states, powers_seen = list(dict.fromkeys(ts_state)), list(dict.fromkeys(ts_power))
     # --- where each state ended up -------------------------------------------------------------------
     lines += ["## Where each state ended up", "",
               f"Median alignment across runs (0 estranged, 1 client), {first} and {last}.", "",
-              "| state | " + " | ".join(f"{p} {first} -> {last}" for p in dict.fromkeys(ts.power)) + " | leaning at the end |",
-              "|---|" + "---|" * (ts.power.nunique() + 1)]
+              "| state | " + " | ".join(f"{p} {first} -> {last}" for p in powers_seen) + " | leaning at the end |",
+              "|---|" + "---|" * (len(powers_seen) + 1)]
     if ends is None:
-        med = ts.groupby(["state", "power", "date"], sort=False).alignment.median()
-        ends = {(state, power): (med[(state, power, first)], med[(state, power, last)])
-                for state in dict.fromkeys(ts.state) for power in dict.fromkeys(ts.power)}
-    for state in dict.fromkeys(ts.state):
+        cells = _groups(ts, ["state", "power", "date"])
+        alignment = ts["alignment"].astype(float)
+        ends = {(state, power): tuple(np.nanmedian(alignment[cells[(state, power, d)]]) for d in (first, last))
+                for state in states for power in powers_seen}
+    for state in states:
         cells = []
         end = {}
-        for power in dict.fromkeys(ts.power):
+        for power in powers_seen:
             a0, a1 = ends[(state, power)]
             end[power] = a1
             cells.append(f"{a0:.2f} -> {a1:.2f}")
@@ -235,23 +295,29 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
     lines.append("")
     # --- decisions across runs -----------------------------------------------------------------------
     lines += ["## Decisions the states took", ""]
-    if len(decisions):
-        g = decisions.groupby(["state", "counterpart", "decision", "detail"], sort=False)
-        summary = g.agg(n_runs=("run", "nunique"), first=("date", "min"), median=("date", lambda d: sorted(d.tolist())[len(d) // 2]))
-        summary = summary.sort_values("median")
+    if _rows(decisions):
+        dec_run, dec_date = decisions["run"].tolist(), decisions["date"].tolist()
+        groups = _groups(decisions, ["state", "counterpart", "decision", "detail"])
+        keys = list(groups)
+        medians = [_median_date([dec_date[i] for i in groups[k]]) for k in keys]
+        order = np.argsort(np.asarray(medians, dtype=object), kind="stable")  # as pandas sorts its text columns
         lines += ["| state | decision | with | detail | share of runs | typical month |", "|---|---|---|---|---|---|"]
-        for (state, cp, dec, detail), row in summary.iterrows():
+        for g in order.tolist():
+            state, cp, dec, detail = keys[g]
+            n_runs = len({dec_run[i] for i in groups[keys[g]]})
             lines.append(f"| {_name(state)} | {dec.replace('_', ' ')} | {cp} | {detail} | "
-                         f"{row.n_runs / runs:.0%} | {row['median']} |")
+                         f"{n_runs / runs:.0%} | {medians[g]} |")
     else:
         lines.append("No state changed any commitment.")
     lines.append("")
-    if refusals is not None and len(refusals):
+    if refusals is not None and _rows(refusals):
         lines += ["Requests and offers the states let lapse (the window closed without a yes):", ""]
-        g = refusals.groupby(["state", "counterpart", "request", "detail"], sort=False)
-        for (state, cp, request, detail), grp in g:
+        ref_run, ref_date = refusals["run"].tolist(), refusals["date"].tolist()
+        for (state, cp, request, detail), rows in _groups(refusals, ["state", "counterpart", "request",
+                                                                     "detail"]).items():
+            n_runs = len({ref_run[i] for i in rows})
             lines.append(f"- {_name(state)} turned down a {request} from {_name(cp)} ({detail}) in "
-                         f"{grp.run.nunique() / runs:.0%} of runs, typically in {sorted(grp.date.tolist())[len(grp) // 2]}.")
+                         f"{n_runs / runs:.0%} of runs, typically in {_median_date([ref_date[i] for i in rows])}.")
         lines.append("")
     # --- stances -------------------------------------------------------------------------------------
     lines += ["## The powers' stances (run 0)", ""]
@@ -260,27 +326,31 @@ def build_report(title: str, description: str, ts: pd.DataFrame, drivers: pd.Dat
         lines.append(f"- **{_name(power)}**: {text}.")
     lines.append("")
     # --- month by month ------------------------------------------------------------------------------
-    t0 = ts[ts.run == 0]
-    wide = t0.pivot_table(index="date", columns=["state", "power"], values="alignment", sort=False)
-    prev = wide.shift(1)
-    big = move_threshold((wide - prev).to_numpy())
+    # run 0's alignments as a (month, state-power) matrix, both in the order they first appear
+    t0 = _where(ts, ts["run"] == 0)
+    months = list(dict.fromkeys(t0["date"].tolist()))
+    columns = list(dict.fromkeys(zip(t0["state"].tolist(), t0["power"].tolist())))
+    row_of, col_of = {d: i for i, d in enumerate(months)}, {c: j for j, c in enumerate(columns)}
+    values = np.full((len(months), len(columns)), np.nan)
+    for d, sp, a in zip(t0["date"].tolist(), zip(t0["state"].tolist(), t0["power"].tolist()),
+                        t0["alignment"].astype(float).tolist()):
+        values[row_of[d], col_of[sp]] = a
+    change_all = values - np.vstack([np.full((1, len(columns)), np.nan), values[:-1]])
+    big = move_threshold(change_all)
     lines += ["## Month by month (run 0)", "",
               (f"Months in which an event arrived, a state decided something, or an alignment moved by "
                f"{big:.3g} or more. Each move is split into its largest drivers ({drivers_note})."), ""]
-    d0 = drivers[drivers.run == 0]
-    ev0 = events[events.run == 0] if len(events) else events
-    dec0 = decisions[decisions.run == 0] if len(decisions) else decisions
+    d0 = _where(drivers, drivers["run"] == 0)
+    ev0 = _where(events, events["run"] == 0) if _rows(events) else events
+    dec0 = _where(decisions, decisions["run"] == 0) if _rows(decisions) else decisions
     by_move: dict[tuple, list[int]] = {}  # (date, state, power) -> positions of its drivers in d0
-    for i, key in enumerate(zip(d0.date.tolist(), d0.state.tolist(), d0.power.tolist())):
+    for i, key in enumerate(zip(d0["date"].tolist(), d0["state"].tolist(), d0["power"].tolist())):
         by_move.setdefault(key, []).append(i)
-    d_driver, d_contribution = d0.driver.to_numpy(), d0.contribution.to_numpy(dtype=float)
-    ev_list = [{"date": e.date, "id": e.id, "title": getattr(e, "title", None), **event_fields(e.summary)}
-               for e in ev0.itertuples()] if len(ev0) else []
+    d_driver, d_contribution = d0["driver"], d0["contribution"].astype(float)
     ev_by_date, dec_by_date = _rows_by_date(ev0), _rows_by_date(dec0)
-    values = wide.to_numpy(dtype=float)
-    change_all = values - prev.to_numpy(dtype=float)
-    columns = list(wide.columns)
-    for i, date in enumerate(wide.index):
+    ev_list = [{"date": e.date, "id": e.id, "title": getattr(e, "title", None), **event_fields(e.summary)}
+               for e in _rows_by_date(ev0, by=None)]
+    for i, date in enumerate(months):
         items = []
         for ev in ev_by_date.get(date, []):
             title = getattr(ev, "title", None)

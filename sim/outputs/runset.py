@@ -25,8 +25,9 @@ class RunSet:
         self.setup = None
         self._decisions: list[tables.Columns] = []
         self._refusals: list[tables.Columns] = []
-        self.run0: dict = {}  # table name -> DataFrame of run 0
-        self.shown_events = None  # events of the lowest run that has any (the figures mark them)
+        self._run0_record: FullRecorder | None = None  # run 0 alone, its tables made on first use (run0)
+        self._run0: dict | None = None
+        self.shown_events: tables.Columns | None = None  # events of the lowest run that has any (the figures mark them)
 
     def add(self, rec: FullRecorder, first_run: int, chunk: dict[str, tables.Columns]) -> None:
         """Take what is needed of the chunk ``rec`` (runs first_run, first_run + 1, ...); ``chunk`` holds
@@ -39,20 +40,41 @@ class RunSet:
         self._decisions.append(chunk["decisions"])
         self._refusals.append(chunk["refusals"])
         if first_run == 0:
-            one = take_runs(rec, 0, 1)
-            seeds = self.seeds[:1]
-            self.run0 = {"timeseries": tables.timeseries(one, seeds), "drivers": tables.drivers(one, seeds),
-                         "powers": tables.powers(one, seeds), "events": tables.events(one, seeds)}
+            self._run0_record = _copied(take_runs(rec, 0, 1))
         if self.shown_events is None and len(chunk["events"]["run"]):
-            ev = tables.to_pandas(chunk["events"])
-            self.shown_events = ev[ev.run == ev.run.min()].reset_index(drop=True)
+            ev = chunk["events"]
+            keep = ev["run"] == ev["run"].min()
+            self.shown_events = {k: v[keep] for k, v in ev.items()}
+
+    @property
+    def run0(self) -> dict:
+        """Table name -> columns of run 0 (timeseries, drivers, powers, events), made when first asked for."""
+        if self._run0 is None:
+            one, seeds = self._run0_record, self.seeds[:1]
+            if one is None:
+                return {}
+            self._run0 = {"timeseries": tables.timeseries_columns(one, seeds),
+                          "drivers": tables.drivers_columns(one, seeds), "powers": tables.powers_columns(one, seeds),
+                          "events": tables.events_columns(one, seeds)}
+        return self._run0
 
     def _concat(self, parts: list[tables.Columns], names: list[str]):
-        cols = {k: np.concatenate([p[k] for p in parts]) for k in names}
-        return tables._frame(cols, names)
+        return tables._frame(self._columns(parts, names), names)
+
+    @staticmethod
+    def _columns(parts: list[tables.Columns], names: list[str]) -> tables.Columns:
+        return {k: np.concatenate([p[k] for p in parts]) for k in names}
 
     def decisions(self):
         return self._concat(self._decisions, tables.DECISION_COLUMNS)
+
+    def decision_columns(self) -> tables.Columns:
+        """Every run's decisions as columns (what decisions() gives as a DataFrame, without pandas)."""
+        return self._columns(self._decisions, tables.DECISION_COLUMNS)
+
+    def refusal_columns(self) -> tables.Columns:
+        """Every run's lapsed requests as columns (refusals() without pandas)."""
+        return self._columns(self._refusals, tables.REFUSAL_COLUMNS)
 
     def refusals(self):
         return self._concat(self._refusals, tables.REFUSAL_COLUMNS)
@@ -61,6 +83,15 @@ class RunSet:
         """(S, P) median alignment across runs at month t (as pandas' median: the mean of the two middle
         values for an even count)."""
         return np.median(self.alignment[t], axis=0)
+
+
+def _copied(rec: FullRecorder) -> FullRecorder:
+    """The record with its arrays copied (take_runs gives views, which would keep the whole chunk alive)."""
+    for name in ("alignment", "drivers", "members", "bases_open"):
+        setattr(rec, name, [x.copy() for x in getattr(rec, name)])
+    rec.state_vars = {k: [x.copy() for x in v] for k, v in rec.state_vars.items()}
+    rec.power_vars = {k: [x.copy() for x in v] for k, v in rec.power_vars.items()}
+    return rec
 
 
 class DriverSummary:

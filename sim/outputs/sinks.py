@@ -2,15 +2,21 @@
 runs: a fraction of the size and time, every number exactly as computed).
 
 A CSV is written with the header once and the chunks appended in run order, so it is byte for byte the
-file the whole table would give. A parquet file gets one row group per chunk; its text columns are
+file the whole table would give. It is written by ``csv_lines`` with Python's csv module exactly as
+pandas' ``to_csv`` writes it (the same writer and dialect: quotes only where a field needs them; floats with
+the table's format, or Python's repr without one; NaN as an empty field), without importing pandas. A parquet file gets one row group per chunk; its text columns are
 stored as strings (with a dictionary page) and read back as strings, its numbers as 64-bit values.
 """
 
 from __future__ import annotations
 
+import csv
+import math
 from pathlib import Path
 
-from sim.outputs.tables import Columns, to_arrow, to_pandas
+import numpy as np
+
+from sim.outputs.tables import Coded, Columns, to_arrow
 
 CSV_MAX_RUNS = 50  # up to this many runs the tables are CSV by default, above it parquet
 
@@ -53,13 +59,12 @@ class TableSink:
         self.rows += n
 
     def _write_csv(self, cols: Columns, n: int) -> None:
-        import pandas as pd
-
         if n == 0 and self._started:
             return
-        df = to_pandas(cols) if n else pd.DataFrame([], columns=self.columns or list(cols))
-        df.to_csv(self.path, mode="a" if self._started else "w", header=not self._started, index=False,
-                  float_format=self.float_format)
+        names = list(cols) if n or not self.columns else self.columns
+        with open(self.path, "a" if self._started else "w", newline="", encoding="utf-8") as f:
+            write_csv(f, names, [cols[k] for k in names] if n else [[] for _ in names], self.float_format,
+                      header=not self._started)
         self._started = True
 
     def _write_parquet(self, cols: Columns, n: int) -> None:
@@ -82,3 +87,28 @@ class TableSink:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+def write_csv(f, names: list[str], columns: list, float_format: str | None = None, header: bool = True) -> None:
+    """Write the columns (numpy arrays, Coded text columns or lists) as CSV rows to the open text file ``f``,
+    with a header line of ``names`` first: pandas' ``DataFrame.to_csv(f, index=False,
+    float_format=float_format, header=header)`` to the byte."""
+    out = csv.writer(f, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    if header:
+        out.writerow(names)
+    out.writerows(zip(*[_texts(c, float_format) for c in columns]))
+
+
+def _texts(col, float_format: str | None) -> list:
+    """One column's fields as pandas writes them: floats with ``float_format`` (repr without one) and NaN as
+    an empty field, integers and booleans as Python prints them, text as it is (None as an empty field)."""
+    if isinstance(col, Coded):
+        labels = [str(v) for v in col.labels]
+        return [labels[i] for i in col.codes.tolist()]
+    a = np.asarray(col)
+    if a.dtype.kind == "f":
+        fmt = (lambda x: float_format % x) if float_format else repr
+        return ["" if math.isnan(x) else fmt(x) for x in a.tolist()]
+    if a.dtype.kind in "iub":
+        return a.tolist()
+    return ["" if x is None or (isinstance(x, float) and math.isnan(x)) else x for x in a.tolist()]

@@ -8,9 +8,8 @@ drive which outcome.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-
-import pandas as pd
 
 from sim.cli import UsageError
 
@@ -46,16 +45,24 @@ def parse_cli_conditions(items: list[str], outcomes) -> list[dict]:
     return out
 
 
+def drawing_processes() -> list:
+    """The processes that draw the figures, started (their matplotlib import overlaps reading the store):
+    two on a machine with two cores or more (the figures take longer than the indices), else one."""
+    from sim.outputs.worker import Worker
+    from sim.sweep.figures import PRELOAD
+
+    return [Worker(PRELOAD).start() for _ in range(2 if (os.cpu_count() or 1) > 1 else 1)]
+
+
 def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path | None = None,
-                   min_coverage: float = 0.5, seed: int = 0, results=None) -> Path:
+                   min_coverage: float = 0.5, seed: int = 0, results=None, workers: list | None = None) -> Path:
     """Analyse a sweep store and write the analysis folder; return its path. ``results``: the store as
     already read (sim.sweep.results.read_results), to read it once.
 
-    The figures are drawn in a second process (sim.outputs.worker), started first: the figures that need
-    only the runs are drawn while the indices and boxes are computed."""
+    The figures are drawn in other processes (sim.outputs.worker; ``workers``, by default started here,
+    see drawing_processes): the figures that need only the runs are drawn while the indices and boxes are
+    computed."""
     from sim.outputs.folders import check_destination
-    from sim.outputs.worker import Worker
-    from sim.sweep import figures
     from sim.sweep.results import read_results
 
     res = results if results is not None else read_results(folder)
@@ -69,14 +76,19 @@ def analyse_folder(folder: Path, conditions: list[dict] | None = None, out: Path
         if c["name"] in seen:
             raise UsageError(f"two discovery conditions are named {c['name']!r}")
         seen.add(c["name"])
-    worker = Worker(figures.PRELOAD).start()
+    own = workers is None
+    workers = drawing_processes() if own else workers
     try:
-        return _analyse(Path(folder), res, conds, out, min_coverage, seed, worker)
+        return _analyse(Path(folder), res, conds, out, min_coverage, seed, workers)
     finally:
-        worker.close()
+        if own:
+            for w in workers:
+                w.close()
 
 
-def _analyse(folder: Path, res, conds: list[dict], out, min_coverage: float, seed: int, worker) -> Path:
+def _analyse(folder: Path, res, conds: list[dict], out, min_coverage: float, seed: int, workers: list) -> Path:
+    import pandas as pd
+
     from sim.outputs.writer import atomic_folder
     from sim.sweep import discovery, report, sensitivity
     from sim.sweep.conditions import holds, parse_condition
@@ -91,12 +103,16 @@ def _analyse(folder: Path, res, conds: list[dict], out, min_coverage: float, see
         figdir.mkdir()
         drawn = ok[[*res.parameters, *res.outcomes]].reset_index(drop=True)  # what the figures read
         names = ["distributions.png"]
-        worker.submit(fig, "distributions", drawn, res.outcomes, figdir / "distributions.png", spec.title)
-        worker.submit(fig, "responses_all", drawn, res.parameters, res.outcomes, figdir, seed=seed)
+        first, other = workers[0], workers[-1]  # the responses split between them, each outcome its own file
+        half = (len(res.outcomes) + 1) // 2 if len(workers) > 1 else len(res.outcomes)
+        first.submit(fig, "distributions", drawn, res.outcomes, figdir / "distributions.png", spec.title)
+        first.submit(fig, "responses_all", drawn, res.parameters, res.outcomes[:half], figdir, seed=seed)
+        if res.outcomes[half:]:
+            other.submit(fig, "responses_all", drawn, res.parameters, res.outcomes[half:], figdir, seed=seed)
         names += [f"response_{o}.png" for o in res.outcomes]
         ts = read_timeseries(folder)
         if len(ts):
-            worker.submit(fig, "paths", ts, figdir / "paths.png", spec.title)
+            other.submit(fig, "paths", ts, figdir / "paths.png", spec.title)
             names.append("paths.png")
         sens, notes = sensitivity.analyse(spec, res.points, res.table, seed=seed)
         noise = {o: sensitivity.noise_share(res.table, o) for o in spec.outcomes} if spec.replications > 1 else {}
@@ -119,12 +135,12 @@ def _analyse(folder: Path, res, conds: list[dict], out, min_coverage: float, see
         if not sens.empty:
             label = {"sobol": "total Sobol index ST", "morris": "mu* / largest mu* of the outcome",
                      "lhs": "first-order index S1 (RBD-FAST)", "grid": "main-effect share"}[method]
-            worker.submit(fig, "heatmap", sensitivity.headline(sens, method, res.outcomes, res.parameters),
+            other.submit(fig, "heatmap", sensitivity.headline(sens, method, res.outcomes, res.parameters),
                           figdir / "sensitivity_heatmap.png", label)
             names.append("sensitivity_heatmap.png")
         for d in discoveries:
             if 0 < d["cases"] < d["runs"]:
-                worker.submit(fig, "peeling", d["trajectory"], d["boxes"].index(d["box"]),
+                other.submit(fig, "peeling", d["trajectory"], d["boxes"].index(d["box"]),
                               figdir / f"discovery_{d['name']}.png", d["name"])
                 names.append(f"discovery_{d['name']}.png")
         sens.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.6g")
@@ -138,25 +154,32 @@ def _analyse(folder: Path, res, conds: list[dict], out, min_coverage: float, see
             tmp / "discovery_trajectory.csv", index=False, float_format="%.6g")
         (tmp / "analysis.md").write_text(report.build(res, sens, notes, noise, summary, discoveries, names),
                                          encoding="utf-8")
-        worker.wait()
+        for w in workers:
+            w.wait()
     return out
 
 
 def run(args) -> int:
-    from sim.sweep.results import read_results
-    from sim.sweep.store import StoreError
-
     if not 0 < args.min_coverage <= 1:
         raise UsageError(f"--min-coverage {args.min_coverage}: expected a share above 0 and at most 1")
+    workers = drawing_processes()  # first: their imports overlap reading the store
     try:
-        res = read_results(args.results)
-    except StoreError as e:
-        raise UsageError(str(e)) from None
-    conditions = parse_cli_conditions(args.condition, res.spec.outcomes)
-    try:
-        out = analyse_folder(Path(args.results), conditions, args.out, args.min_coverage, args.seed, results=res)
-    except StoreError as e:
-        raise UsageError(str(e)) from None
+        from sim.sweep.results import read_results
+        from sim.sweep.store import StoreError
+
+        try:
+            res = read_results(args.results)
+        except StoreError as e:
+            raise UsageError(str(e)) from None
+        conditions = parse_cli_conditions(args.condition, res.spec.outcomes)
+        try:
+            out = analyse_folder(Path(args.results), conditions, args.out, args.min_coverage, args.seed,
+                                 results=res, workers=workers)
+        except StoreError as e:
+            raise UsageError(str(e)) from None
+    finally:
+        for w in workers:
+            w.close()
     if not args.quiet:
         text = (out / "analysis.md").read_text(encoding="utf-8")
         section = text.split("## Which assumptions drive which outcome", 1)[-1].split("## Scenario discovery")[0]

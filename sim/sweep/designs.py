@@ -14,7 +14,6 @@ import itertools
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.core.parameters import BY_NAME
 from sim.sweep.schema import ParameterSpec, Sweep
@@ -60,9 +59,13 @@ def to_values(name: str, ps: ParameterSpec, u: np.ndarray) -> np.ndarray:
     if kind == "uniform":
         x = ps.low + u * (ps.high - ps.low)
     elif kind == "triangular":
+        from scipy import stats  # here: only these kinds need it, and it takes half a second to import
+
         c = (ps.mode - ps.low) / (ps.high - ps.low)
         x = stats.triang.ppf(u, c, loc=ps.low, scale=ps.high - ps.low)
     else:  # normal, cut to [low, high]
+        from scipy import stats
+
         lo = reg.low if ps.low is None else ps.low
         hi = reg.high if ps.high is None else ps.high
         a, b = (lo - ps.mean) / ps.sd, (hi - ps.mean) / ps.sd

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from sim.outputs.figures import _figure, _save_png, decimal_year
+
+if TYPE_CHECKING:  # pandas is imported where a figure needs it (a drawing process starts quicker without)
+    import pandas as pd
 
 MAX_SCATTER = 3000  # points drawn per panel; the binned means use every run
 # what a drawing process imports before its first job
@@ -74,6 +77,8 @@ def _step(distinct: np.ndarray) -> float:
 def _bins(x: np.ndarray) -> np.ndarray:
     """Bin of each run along a parameter: its value when it takes 12 values or fewer, else its decile
     (pandas.qcut, equal-count bins, duplicate edges merged)."""
+    import pandas as pd
+
     distinct = np.unique(x)
     if len(distinct) <= 12:
         return np.searchsorted(distinct, x)
