@@ -48,8 +48,8 @@ def main() -> None:
               f"{'ratio':>6}")
         for label, now, then in rows:
             ratio = f"{then.wall / now.wall:5.1f}x" if then else ""
-            base = f"{then.wall:15.2f} {then.cpu:7.2f}" if then else ""
-            print(f"{label:28} {now.wall:8.2f} {now.cpu:7.2f} {now.peak_mb:8.0f}   {base} {ratio:>6}")
+            then_cells = f"{then.wall:15.2f} {then.cpu:7.2f}" if then else ""
+            print(f"{label:28} {now.wall:8.2f} {now.cpu:7.2f} {now.peak_mb:8.0f}   {then_cells} {ratio:>6}")
         identical = None
         if base is not None:
             new, old = tmp / "current-0", tmp / "baseline-0"
