@@ -6,9 +6,9 @@ targets), each unpacked by ``git archive`` and run with this interpreter.
     .venv/bin/python benchmarks/engine.py [--sizes 1,10,100,1000,2000] [--rounds 2] [--baseline DIR]
                                           [--reference DIR] [--no-reference]
 
-The current code and 2880c4a run the current replay file; 7373cc4 runs its own (the scenario schema has
-changed since, and its replay scripted the powers' asks: a lighter model, without the controllers or the
-trade submodel).
+Each code runs its own replay file (the scenario schema has changed since both baselines: 2880c4a's
+replay has the same shocks but an older energy-contract rule; 7373cc4's scripted the powers' asks, a
+lighter model without the controllers or the trade submodel).
 
 Each measurement runs in a child process (``PYTHONPATH`` set to the code measured), alternately current and
 baseline, ``--rounds`` times; the best round counts (the machine is shared). A batch size is timed over
@@ -106,7 +106,7 @@ def main(argv=None) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     base = args.baseline or baseline_checkout(BASELINE)
     codes = {"current": ROOT, "baseline": base}
-    scenario = {"current": REPLAY, "baseline": REPLAY}
+    scenario = {"current": REPLAY, "baseline": "scenarios/replay_1999_2008.yaml"}  # each code's own replay
     if not args.no_reference:
         codes["reference"] = args.reference or baseline_checkout(REFERENCE)
         scenario["reference"] = "scenarios/replay_1999_2008.yaml"  # its own replay
