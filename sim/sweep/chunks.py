@@ -1,8 +1,10 @@
 """One chunk of a sweep: many runs simulated together by the batch engine, boiled down to outcomes.
 
 A chunk is the unit of work sent to an executor (a local process or a Dask worker) and the unit the result
-store writes. It is described by a small picklable ``ChunkTask`` (the sweep file, the run ids, each run's
-parameters and seed) and answered with a ``ChunkResult`` (outcome arrays, run status and error text).
+store writes. It is described by a picklable ``ChunkTask`` (the bytes of the sweep file and of the scenario
+files it reads, see sim.sweep.bundle; the run ids, each run's parameters and seed) and answered with a
+``ChunkResult`` (outcome arrays, run status and error text). A worker needs no file of the machine that
+started the sweep: it loads the sweep from the bytes the chunk carries.
 
 If the batch raises, the chunk's runs are simulated one by one, so that a run that fails is recorded as
 failed with its error while every other run of the chunk keeps its result. The engine treats each run on
@@ -13,14 +15,15 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
+
+from sim.sweep.bundle import SweepFiles
 
 
 @dataclass
 class ChunkTask:
-    sweep_file: str
+    sweep: SweepFiles  # the sweep file and the scenario files it reads, as bytes
     fingerprint: str
     index: int
     run_ids: np.ndarray  # (n,) int64
@@ -42,14 +45,23 @@ class ChunkResult:
     seconds: float = 0.0
 
 
-@lru_cache(maxsize=4)
-def _sweep(path: str, fingerprint: str):
+_LOADED: dict[str, object] = {}
+
+
+def _sweep(bundled: SweepFiles, fingerprint: str):
+    """The sweep a chunk belongs to, loaded from the bytes it carries (once per process and sweep)."""
+    from sim.sweep.bundle import materialize
     from sim.sweep.loader import load_sweep
 
-    sweep = load_sweep(path)
-    if sweep.fingerprint() != fingerprint:
-        raise RuntimeError(f"{path} (or its scenario) changed while the sweep was running; start it again")
-    return sweep
+    if fingerprint not in _LOADED:
+        sweep = load_sweep(materialize(bundled))
+        if sweep.fingerprint() != fingerprint:
+            raise RuntimeError(f"{bundled.sweep} (or its scenario) changed while the sweep was starting; start it "
+                               "again")
+        while len(_LOADED) >= 4:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[fingerprint] = sweep
+    return _LOADED[fingerprint]
 
 
 def simulate(sweep, params: list[dict], seeds: list[int], keep_series: list[int], engine: str = "batch"):
@@ -130,7 +142,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     if task.model and task.model != model_hash():
         raise RuntimeError("this worker runs another version of the model's code than the machine that started "
                            "the sweep; install the same version everywhere")
-    sweep = _sweep(task.sweep_file, task.fingerprint)
+    sweep = _sweep(task.sweep, task.fingerprint)
     n = len(task.seeds)
     names = list(sweep.spec.outcomes)
     try:
