@@ -42,7 +42,19 @@ def bundle(sweep, fingerprint: str | None = None) -> SweepFiles:
 
 
 _PLACES: dict[str, Path] = {}
-_TEMP: list[tempfile.TemporaryDirectory] = []
+_TEMP: list[Path] = []
+
+
+def _own_folder() -> Path:
+    """This process's temporary folder, removed when the process ends (also a pool's or a cluster's worker
+    process, which ends through multiprocessing's exit and skips ``atexit``)."""
+    if not _TEMP:
+        import shutil
+        from multiprocessing.util import Finalize
+
+        _TEMP.append(Path(tempfile.mkdtemp(prefix="greatgame-sweep-")))
+        Finalize(None, shutil.rmtree, args=(str(_TEMP[0]), True), exitpriority=0)
+    return _TEMP[0]
 
 
 def materialize(bundled: SweepFiles) -> Path:
@@ -50,9 +62,7 @@ def materialize(bundled: SweepFiles) -> Path:
     file's path there. The folder is removed when the process ends."""
     place = _PLACES.get(bundled.fingerprint)
     if place is None:
-        if not _TEMP:
-            _TEMP.append(tempfile.TemporaryDirectory(prefix="greatgame-sweep-"))
-        place = Path(_TEMP[0].name) / bundled.fingerprint[:16]
+        place = _own_folder() / bundled.fingerprint[:16]
         for rel, data in bundled.files:
             target = place / rel
             if ".." in Path(rel).parts or Path(rel).is_absolute():
