@@ -7,6 +7,7 @@ from conftest import ROOT
 from sim.engine import BatchEngine
 from sim.recorders import FullRecorder
 from sim.scenario.schema import month_index
+from sim.sweep.bundle import bundle
 from sim.sweep.chunks import ChunkTask, run_chunk, simulate
 from sim.sweep.loader import load_sweep
 from sim.sweep.outcomes import decimal_year
@@ -64,7 +65,7 @@ def test_outcomes_equal_the_full_record():
 
 def _task(sweep, runs, ids, index=0):
     rows, seeds = rows_of(sweep, runs, ids)
-    return ChunkTask(str(sweep.path.resolve()), sweep.fingerprint(), index, np.array(ids), rows, seeds, [])
+    return ChunkTask(bundle(sweep), sweep.fingerprint(), index, np.array(ids), rows, seeds, [])
 
 
 def test_a_run_gives_the_same_outcomes_alone_or_inside_a_chunk():

@@ -8,8 +8,10 @@
 - ``DaskExecutor``: a Dask distributed cluster at ``--scheduler tcp://host:port``, or a ``LocalCluster`` of
   worker processes on 127.0.0.1 when no address is given. Dask itself resends the chunks of a worker that
   dies; a chunk that kills several workers comes back as ``KilledWorker`` and is reported as failed.
-  Workers must import this project (``pip install -e .``) and see the sweep and scenario files at the same
-  paths (a shared file system or the same checkout).
+  On a running cluster the project's code is shipped to the workers first (sim.sweep.shipping), and each
+  chunk carries the bytes of the sweep and scenario files (sim.sweep.bundle): a worker needs only Python
+  and the third-party libraries, no copy of this project and no shared file system. The workers of the
+  ``LocalCluster`` are started from this process and import the code it imports.
 
 All of them take an iterator of tasks and yield ``(task, result, error)`` as chunks finish, in any order,
 with a bounded number of chunks in flight so memory does not grow with the number of runs.
@@ -156,11 +158,20 @@ class DaskExecutor:
         from dask.distributed import Client, LocalCluster
 
         self.cluster = None
+        self.code = None  # sha256 of the code archive shipped to the workers, if any
         if scheduler:
             try:
                 self.client = Client(scheduler, timeout="20s")
             except (OSError, TimeoutError) as e:
                 raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+            from sim.sweep.shipping import ship_code
+
+            try:
+                self.code = ship_code(self.client)
+            except Exception as e:
+                self.client.close()
+                raise ExecutorError(f"could not ship the project's code to the workers of {scheduler}: "
+                                    f"{type(e).__name__}: {e}") from e
         else:
             try:
                 self.cluster = LocalCluster(n_workers=workers or cpu_count(), threads_per_worker=1, processes=True,
@@ -179,8 +190,15 @@ class DaskExecutor:
         pending = {}
 
         def submit(task):
-            fut = self.client.submit(fn, task, key=f"greatgame-chunk-{task.fingerprint[:16]}-{task.index}",
-                                     pure=False)
+            key = f"greatgame-chunk-{task.fingerprint[:16]}-{task.index}"
+            if self.code:  # a cluster of its own: the scheduler cannot unpickle objects of sim
+                import pickle
+
+                from sim.sweep.shipping import packed
+
+                fut = self.client.submit(pickle.loads, packed(fn, task), key=key, pure=False)
+            else:
+                fut = self.client.submit(fn, task, key=key, pure=False)
             pending[fut.key] = task
             return fut
 

@@ -18,7 +18,8 @@ import pandas as pd
 
 from sim.core.parameters import make_params
 from sim.outputs.manifest import command_line, now, scenario_files, sha256, versions
-from sim.sweep.chunks import ChunkResult, ChunkTask, run_chunk
+from sim.sweep.bundle import bundle
+from sim.sweep.chunks import ChunkResult, ChunkTask, ParamRows, run_chunk
 from sim.sweep.designs import design_points
 from sim.sweep.executors import make_executor
 from sim.sweep.loader import LoadedSweep, load_sweep
@@ -98,16 +99,17 @@ def base_parameters(sweep: LoadedSweep) -> dict[str, float]:
 
 def tasks(sweep: LoadedSweep, runs: pd.DataFrame, chunk_size: int, chunks: list[int], fingerprint: str,
           keep_runs: int, engine: str = "batch"):
-    """The chunk tasks, built lazily (one chunk's parameter dicts at a time)."""
+    """The chunk tasks, built lazily (one chunk's parameter dicts at a time). Each carries the bytes of the
+    sweep and scenario files (read once, here), so a worker reads no file of this machine."""
     base = base_parameters(sweep)
+    bundled = bundle(sweep, fingerprint)
     names = sweep.names
     for i in chunks:
         lo, hi = i * chunk_size, min(len(runs), (i + 1) * chunk_size)
         rows = runs.rows(lo, hi) if isinstance(runs, RunPlan) else runs.iloc[lo:hi]
-        cols = {name: rows[name].to_numpy() for name in names}
-        params = [{**base, **{name: float(cols[name][r]) for name in names}} for r in range(hi - lo)]
+        params = ParamRows(base, {name: rows[name].to_numpy() for name in names}, hi - lo)
         keep = [r - lo for r in range(lo, min(hi, keep_runs))]
-        yield ChunkTask(str(sweep.path.resolve()), fingerprint, i, np.arange(lo, hi, dtype=np.int64), params,
+        yield ChunkTask(bundled, fingerprint, i, np.arange(lo, hi, dtype=np.int64), params,
                         [int(s) for s in rows["seed"].to_numpy()], keep, model_hash(), engine)
 
 
