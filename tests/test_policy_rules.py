@@ -6,7 +6,13 @@ import pytest
 from handmade import close, params, tiny_world
 
 from sim.core import rng, step
-from sim.core.controllers import RuleController, ScriptedController, default_controllers, rule_aid_priority
+from sim.core.controllers import (
+    RuleController,
+    ScriptedController,
+    default_controllers,
+    export_route_share,
+    rule_aid_priority,
+)
 from sim.core.rules import policy as pl
 from sim.core.rules import powers as pw
 from sim.core.world import CLOSED, NOT_YET, OPEN, PENDING, REFUSED
@@ -211,6 +217,21 @@ def test_a_far_buyer_offers_only_once_the_price_pays_the_haul():
     w.setup.trade_price[:] = 2.5  # a higher price pays the haul: 1.5 - 1 - 0.9 / 2.5 > 0
     assert RuleController().decide(w, rule_params(), 2)["asks"][2]
     assert not RuleController().decide(w, rule_params(gas_haul_ratio=5.0), 2)["asks"][2]
+
+
+def test_routes_already_running_toward_the_buyer_spare_it_the_haul():
+    """With trade data the controller reads each state's route shares: a route to the buyer in service
+    spares it that share of the haul; without trade data there are no shares."""
+    w = tiny_world()
+    w.setup.haul_km[1, 2] = 3.0  # the gas haul (0.3 x 3 = 0.9) exceeds the means' gain (0.5): no offer
+    w.runs.route[1] = [0.05, 0.0, 0.9, 0.05]  # 90% of state 1's exports already go toward power 2
+    assert (export_route_share(w) == 0.0).all()  # no trade data: the shares are not read
+    assert export_route_share(tiny_world(batch=4)).shape == (4, 2, 3)  # one row of shares per run
+    assert not RuleController().decide(w, rule_params(), 2)["asks"][2]
+    w.setup.trade = object()  # the scenario has trade data
+    share = export_route_share(w)
+    assert share.shape == (2, 3) and share[1, 2] == pytest.approx(0.9) and share[0].sum() == 0.0
+    assert RuleController().decide(w, rule_params(), 2)["asks"][2]  # 0.5 - 0.9 x 0.1 > 0
 
 
 def test_rule_controller_reads_the_means_of_the_month():
