@@ -6,15 +6,10 @@ import pytest
 from handmade import close, params, tiny_world
 
 from sim.core import rng, step
-from sim.core.controllers import (
-    RuleController,
-    ScriptedController,
-    default_controllers,
-    export_route_share,
-    rule_aid_priority,
-)
+from sim.core.controllers import RuleController, ScriptedController, default_controllers, rule_aid_priority
 from sim.core.rules import policy as pl
 from sim.core.rules import powers as pw
+from sim.core.step import export_route_share
 from sim.core.world import CLOSED, NOT_YET, OPEN, PENDING, REFUSED
 
 # ---------------------------------------------------------------- the rules

@@ -53,24 +53,13 @@ def haul_cost(setup, params) -> np.ndarray:
     return np.where(setup.exports_gas, oil * per_run(params["gas_haul_ratio"], 1), oil)
 
 
-def export_route_share(world) -> np.ndarray:
-    """The share of each state's export routes in service that runs toward each power (..., S, P); 0
-    without trade data."""
-    from sim.core.rules.trade import route_shares
-
-    P = world.setup.P
-    if world.setup.trade is None:
-        return np.zeros(world.runs.route.shape[:-1] + (P,))
-    return route_shares(world.runs.route)[..., :P]
-
-
 class RuleController(Controller):
     """A power that follows its rules: it asks for bases where its war or its rivalry gives it a motive
     and the state is likely to say yes, offers energy contracts as its means grow, and helps its members
     and hosts first (see sim.core.rules.policy)."""
 
     def decide(self, world, params, p: int) -> dict:
-        from sim.core.step import askable, bases_present, slot_utility
+        from sim.core.step import askable, bases_present, export_route_share, slot_utility
 
         st, sch, r = world.setup, world.schedule, world.runs
         asks: dict[int, np.ndarray] = {}

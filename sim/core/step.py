@@ -359,6 +359,17 @@ def trade_month(world: World, params) -> dict:
                  lambda: _trade_month(world, params))
 
 
+def export_route_share(world: World) -> np.ndarray:
+    """The share of each state's export routes in service that runs toward each power (..., S, P), computed
+    once for the routes of the month (each power's controller reads it); 0 without trade data."""
+    from sim.core.rules.trade import route_shares
+
+    st, r = world.setup, world.runs
+    if st.trade is None:
+        return np.zeros(r.route.shape[:-1] + (st.P,))
+    return _memo(world, "export_route_share", None, (r.route,), lambda: route_shares(r.route)[..., :st.P])
+
+
 def _trade_month(world: World, params) -> dict:
     from sim.core.rules import trade as tr
 
