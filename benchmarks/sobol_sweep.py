@@ -79,7 +79,6 @@ def main() -> None:
     print(f"machine: {machine()}")
     tmp = Path(tempfile.mkdtemp(prefix="greatgame-sobol-bench-"))
     try:
-        path, runs = sweep_file(tmp, args.samples)
         workers = ["--workers", str(args.workers)] if args.workers else []
         codes = {"current": ROOT}
         if not args.no_baseline:
@@ -88,7 +87,7 @@ def main() -> None:
         for who, code in codes.items():
             store = tmp / f"{who}-store"
             (tmp / who).mkdir(exist_ok=True)
-            path, _ = sweep_file(tmp / who, args.samples, code)
+            path, runs = sweep_file(tmp / who, args.samples, code)  # the same design for every code
             t[who, "sweep"] = timed(["sweep", str(path), "--out", str(store), "--quiet", *workers], code=code)
             t[who, "analyze"] = timed(["analyze", str(store), "--out", str(tmp / f"{who}-analysis"), "--quiet"],
                                       code=code)

@@ -62,13 +62,18 @@ def app_url(tmp_path_factory):
     try:
         yield _wait_for_server(proc, log)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
     assert proc.returncode in (0, -signal.SIGTERM), log.read_text()
+
+
+def stop_server(proc) -> None:
+    """Stop a server started by a test: SIGTERM, then a kill if it has not ended within 20 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _html(page, css: str) -> str:

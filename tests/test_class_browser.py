@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from test_app_browser import CHROMIUM, FLAGS, SCREENSHOTS
+from test_app_browser import CHROMIUM, FLAGS, SCREENSHOTS, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -35,15 +34,6 @@ def _start(folder: Path, log: Path) -> tuple[subprocess.Popen, str, str]:
             break
         time.sleep(0.3)
     raise AssertionError(f"the class server did not start:\n{log.read_text()}")
-
-
-def _stop(proc) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 PLAYS = {  # turn -> power -> (base, deal, rights, aid)
@@ -111,7 +101,7 @@ def test_three_teams_and_a_teacher_play_two_turns(tmp_path):
                     pages["CHN"].reload()
                     pages["CHN"].wait_for_selector("#sent")
                     assert pages["CHN"].input_value(".aid[data-state='TJK']") == "5"
-                    _stop(proc)
+                    stop_server(proc)
                     proc, url2, key2 = _start(folder, tmp_path / "class2.log")
                     assert key2 == key
                     url = url2
@@ -159,7 +149,7 @@ def test_three_teams_and_a_teacher_play_two_turns(tmp_path):
             for c in ctx.values():
                 c.close()
     finally:
-        _stop(proc)
+        stop_server(proc)
     (tmp_path / "exported.yaml").write_text(exported)
     from sim.app.session import Session
     from sim.core.parameters import make_params
