@@ -34,6 +34,30 @@ def test_array_helpers_exact():
     assert ar.logit(np.array(1.0)) == pytest.approx(-np.log(1e-6 / (1 - 1e-6)))
 
 
+def test_standing_is_a_share_of_the_average_and_blind_to_common_growth():
+    x = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [0.0, 0.0, 6.0]])
+    assert ar.standing(x).tolist() == [[-0.5, 0.0, 0.5], [0.0, 0.0, 0.0], [-1.0, -1.0, 2.0]]
+    assert np.array_equal(ar.standing(4.0 * x), ar.standing(x))  # every power's means grow alike: no change
+    faster = x[:1] * np.array([1.0, 1.0, 2.0])  # the third power grows faster than the others
+    assert ar.standing(faster)[0, 2] > ar.standing(x)[0, 2]
+    assert ar.standing(faster)[0, 0] < ar.standing(x)[0, 0]
+
+
+def test_security_pull_does_not_move_when_every_power_grows_alike():
+    kw = dict(security_threat=np.array([[0.5]]), regime_threat=np.array([[0.3]]), fear=np.array([[0.4]]),
+              pressure=np.zeros((1, 3)), economy=np.zeros((1, 3)), blame=np.zeros((1, 3)), offers=np.zeros((1, 3)),
+              hostility=np.zeros((3, 3)), presence=np.zeros((1, 3)), w_security=1.5, w_regime=2.0,
+              w_conditions=1.0, w_economy=1.0, w_blame=1.0, w_offers=1.0, w_rivalry=1.0)
+    offer, support = np.array([[1.0, 2.0, 0.5]]), np.array([[0.8, 0.2, 0.5]])
+    base = al.pulls(offer=offer, support=support, **kw)
+    grown = al.pulls(offer=3.0 * offer, support=3.0 * support, **kw)
+    assert np.allclose(base, grown, rtol=0, atol=1e-15)
+    assert base[0, 1, 0] == pytest.approx(1.5 * 0.5 * (2.0 / (3.5 / 3.0) - 1.0))
+    assert base[0, 0, 1] == pytest.approx(2.0 * 0.3 * (0.8 / 0.5 - 1.0))
+    china_grows = al.pulls(offer=offer * np.array([1.0, 1.0, 3.0]), support=support, **kw)
+    assert china_grows[0, 2, 0] > base[0, 2, 0] and china_grows[0, 1, 0] < base[0, 1, 0]
+
+
 def test_sum_last_does_not_change_its_input():
     x = np.array([[1.0, 2.0]])
     ar.sum_last(x)

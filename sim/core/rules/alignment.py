@@ -1,8 +1,8 @@
 """Alignment: how a state's score toward each power moves, split exactly into its drivers.
 
 Each month a state weighs seven pulls on its leaning toward power p (in logit units):
-  security   = w_security   x security threat x (p's security offer - the average power's)
-  regime     = w_regime     x regime threat   x (p's backing of the regime - the average power's)
+  security   = w_security   x security threat x (p's security offer / the average power's - 1)
+  regime     = w_regime     x regime threat   x (p's backing of the regime / the average power's - 1)
   conditions = -w_conditions x p's democracy pressure x the regime's fear
   economy    = w_economy    x energy and trade tie with p
   blame      = -w_blame     x blame the state holds against p
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.rules.arrays import logistic, logit, relative, sum_last
+from sim.core.rules.arrays import logistic, logit, standing, sum_last
 
 PULLS = ("security", "regime", "conditions", "economy", "blame", "offers", "rivalry")
 DRIVERS = PULLS + ("inertia", "noise", "bounds")
@@ -53,11 +53,13 @@ def pulls(*, security_threat, regime_threat, fear, offer, support, pressure, eco
     State-level inputs (threats, fear) carry a trailing axis of length 1 to broadcast over powers.
     presence: the state's closeness to each power (alignment + half its bases there); hostility: the matrix
     H[..., q, p] of q's hostility toward p. A state close to a hostile power pays for leaning toward its rivals.
+    The security and regime pulls weigh a power's standing (``standing``: its offer over the average power's,
+    minus 1), not the difference: when every power's means double, no state's leaning moves.
     """
     rivals = rival_pressure(presence, hostility)
     return np.stack([
-        w_security * security_threat * relative(offer),
-        w_regime * regime_threat * relative(support),
+        w_security * security_threat * standing(offer),
+        w_regime * regime_threat * standing(support),
         -w_conditions * pressure * fear,
         w_economy * economy,
         -w_blame * blame,

@@ -23,6 +23,16 @@ def relative(x: np.ndarray) -> np.ndarray:
     return x - mean_last(x)[..., None]
 
 
+def standing(x: np.ndarray) -> np.ndarray:
+    """Each entry over the mean of its row, minus 1: a power's standing against the average power, as a
+    share (+0.5: half again as much as the average; -1: nothing). It does not grow when every power's means
+    grow alike, so a power gains standing only by growing faster than the others. A row whose mean is not
+    positive (nobody offers anything) gives 0 throughout."""
+    mean = mean_last(x)[..., None]
+    positive = mean > 0.0
+    return np.where(positive, x / np.where(positive, mean, 1.0) - 1.0, 0.0)
+
+
 def per_run(p: np.ndarray, trailing: int) -> np.ndarray:
     """Give a per-run parameter (shape () or (N,)) enough trailing axes to broadcast over trailing dims."""
     p = np.asarray(p)

@@ -155,7 +155,7 @@ def state_pulls(states, capacity, attention, operations, reach, conditionality, 
       offer[p] = capacity[p] x (attention[n, p] + operations[p]) x reach[p] x (1 + w[0] x min(1, present)) + bloc
       support[p] = capacity[p] x attention[n, p] x reach[p] x (1 - conditionality[p])
       presence[q] = alignment[n, s, q] + 0.5 x present[n, s, q]
-      terms = (w[1] x threat x (offer - mean offer), w[2] x regime x (support - mean support),
+      terms = (w[1] x threat x (offer / mean offer - 1), w[2] x regime x (support / mean support - 1),
                -w[3] x conditionality x attention x fear, w[4] x economy, -w[5] x blame, w[6] x offers,
                -w[7] x sum over q of hostility[n, q, p] x presence[q])
 
@@ -196,12 +196,17 @@ def state_pulls(states, capacity, attention, operations, reach, conditionality, 
                 mean_support = mean_support + support[p]
             mean_offer = mean_offer / P
             mean_support = mean_support / P
+            # as sim.core.rules.arrays.standing: 0 when the mean is not positive
+            offer_ok = mean_offer > 0.0
+            support_ok = mean_support > 0.0
             for p in range(P):
                 rivals = 0.0 * presence[0]
                 for q in range(P):
                     rivals = rivals + hostility[nh, q, p] * presence[q]
-                terms[n, j, p, 0] = w[1, nw] * threat * (offer[p] - mean_offer)
-                terms[n, j, p, 1] = w[2, nw] * regime * (support[p] - mean_support)
+                offer_standing = offer[p] / mean_offer - 1.0 if offer_ok else 0.0
+                support_standing = support[p] / mean_support - 1.0 if support_ok else 0.0
+                terms[n, j, p, 0] = w[1, nw] * threat * offer_standing
+                terms[n, j, p, 1] = w[2, nw] * regime * support_standing
                 terms[n, j, p, 2] = -w[3, nw] * (conditionality[p] * attention[na, p]) * fear
                 terms[n, j, p, 3] = w[4, nw] * economy[n, s, p]
                 terms[n, j, p, 4] = -w[5, nw] * blame[n, s, p]
