@@ -122,6 +122,26 @@ def test_slot_utility_exact():
     assert close(many, [[u0, u2], [u0, u2]])
 
 
+def test_access_asks_less_of_a_state_than_a_garrison():
+    """A site with a smaller footprint: the patron's veto and the blame weigh in proportion, and the line it
+    must clear is lower by (1 - footprint) x base_grant; a declared neutrality weighs the same."""
+    import dataclasses
+
+    full = step.slot_utility(tiny_world(), dparams(), [0])[0]
+    w = tiny_world()
+    w.setup.slots[0] = dataclasses.replace(w.setup.slots[0], footprint=0.25)
+    light = step.slot_utility(w, dparams(), [0])[0]
+    expect = 0.4 - 0.0 - 0.25 * (0.5 * 0.3) + 0.8 * 0.5 * (0.3 + 0.8 * 0.5) - 0.25 * (1.5 * 0.1) + 0.75 * 0.35
+    assert close(light, expect) and light > full
+    neutral_full, neutral_light = tiny_world(), tiny_world()
+    neutral_light.setup.slots[0] = w.setup.slots[0]
+    for x in (neutral_full, neutral_light):
+        x.setup.neutrality[0] = 1.0
+    cost_full = full - step.slot_utility(neutral_full, dparams(), [0])[0]
+    cost_light = light - step.slot_utility(neutral_light, dparams(), [0])[0]
+    assert cost_full > 0 and close(cost_light, cost_full)
+
+
 def test_membership_utilities_pay_for_clashing_blocs():
     w = tiny_world()
     w.schedule.org_weights[1] = [-0.6, 0.0, 0.7]  # ECON now set against power 0, the patron of BLOC

@@ -276,17 +276,19 @@ def test_slot_utility_kernel_matches_the_numpy_case():
     K = 10
     slot_state, slot_power = g.integers(0, S, size=K), g.integers(0, P, size=K)
     is_deal, value = g.random(K) > 0.5, g.random(K)
+    footprint = np.where(g.random(K) > 0.5, 1.0, g.random(K))  # full bases and access
     alignment, veto, blame = g.random((M, S, P)), g.random((M, S, P)), g.random((M, S, P))
     local, afghan, exposure, neutrality, ops = g.random((M, S)), g.random(M), g.random(S), g.random(S), g.random(P)
-    w = g.random((4, M))
+    w = g.random((5, M))
     ks = np.array([1, 4, 5, 9, 0])
-    got = kernels.slot_utility(ks, slot_state, slot_power, is_deal, value, alignment, veto, blame, local, afghan,
-                               exposure, neutrality, ops, w)
+    got = kernels.slot_utility(ks, slot_state, slot_power, is_deal, value, footprint, alignment, veto, blame, local,
+                               afghan, exposure, neutrality, ops, w)
     s, p = slot_state[ks], slot_power[ks]
     a_k = alignment[:, s, p]
     threat = local[:, s] + exposure[s] * afghan[:, None]
-    base_u = dc.base_utility(a_k, neutrality[s], veto[:, s, p], w[0][:, None], w[1][:, None]) \
-        + w[2][:, None] * ops[p] * threat - w[3][:, None] * blame[:, s, p]
+    f = footprint[ks]
+    base_u = dc.base_utility(a_k, neutrality[s], veto[:, s, p], w[0][:, None], w[1][:, None], f) \
+        + w[2][:, None] * ops[p] * threat - f * (w[3][:, None] * blame[:, s, p]) + (1.0 - f) * w[4][:, None]
     expect = np.where(is_deal[ks], a_k + 0.5 * value[ks], base_u)
     _same(got, expect)
     assert step.slot_utility.__doc__ and "base_security_weight" in step.slot_utility.__doc__

@@ -331,3 +331,14 @@ def test_policy_phase_passes_each_controllers_help_on():
     settled = step.settle_policy(w, rule_params(), cs, 1)
     assert settled == {"asks": {}, "aid": settled["aid"]} and list(settled["aid"]) == [1]
     assert close(settled["aid"][1], [3.0, 1.0])
+
+
+def test_an_ask_for_access_is_weighed_per_unit_of_what_it_asks():
+    """score / footprint: the same motive and acceptance make access (footprint 0.2) five times the ask a
+    garrison is, so the power asks for it where a garrison would fall short of its threshold."""
+    score = np.array([[0.1, 0.1]])
+    per = pl.per_footprint(score, np.array([1.0, 0.2]))
+    assert np.allclose(per, [[0.1, 0.5]])
+    chosen = pl.pick_best(per, np.array([[True, True]]), 0.3)
+    assert chosen.tolist() == [[False, True]]
+    assert not pl.pick_best(score, np.array([[True, True]]), 0.3).any()

@@ -95,6 +95,8 @@ BAD = {
     "long_title": ("events:\n  - {id: x, title: " + "A" * 61 + ", date: \"2001-01\", type: unrest, state: UZB, "
                    "magnitude: 1, source: t}\n", "at most 60 characters, got 61"),
     "duplicate_key": ("parameters: {w_blame: 2}\nparameters: {w_blame: 3}\n", "given twice"),
+    "footprint_out_of_range": ("states:\n  KAZ:\n    base_sites: {USA: {name: Almaty, footprint: 1.5}}\n",
+                               "base_sites.USA.footprint"),
 }
 
 

@@ -289,6 +289,17 @@ def test_bases_present_counts_open_bases():
     assert step.bases_present(w, 0).tolist() == [0, 0, 0]
 
 
+def test_bases_present_counts_each_base_by_its_footprint():
+    import dataclasses
+
+    w = tiny_world()
+    w.setup.slots[4] = dataclasses.replace(w.setup.slots[4], footprint=0.25)  # access, not a garrison
+    w.runs.slot_status[:] = OPEN
+    assert step.bases_present(w).tolist() == [[0, 1.25, 0], [1, 1, 0]]
+    w.runs.slot_status[0] = CLOSED
+    assert step.bases_present(w, 0).tolist() == [0, 0.25, 0]
+
+
 def test_power_clients_are_bloc_memberships_plus_bases():
     w = tiny_world()
     # state 0 is in BLOC (led by power 0); ECON has no patron at 0.5 or more... power 2 leads it (0.7)

@@ -86,6 +86,8 @@ class RuleController(Controller):
                                         export_route_share(world)[..., sidx, p])
                 motive = motive + 0.0 * utility
             score = motive * pl.acceptance(utility, threshold, scale)
+            if kind == "base":
+                score = pl.per_footprint(score, np.array([st.slots[k].footprint for k in ks]))
             chosen = pl.pick_best(score, askable(world, params, ks), bar)
             for j, k in enumerate(ks):
                 asks[k] = chosen[..., j]

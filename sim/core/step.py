@@ -50,7 +50,8 @@ def events_phase(world: World, params) -> list[tuple]:
 
 
 def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
-    """Open bases of each power in the chosen state(s): (..., S, P) for all states, (..., P) for one.
+    """Open bases of each power in the chosen state(s), each counted by its footprint (a full garrison 1,
+    access less): (..., S, P) for all states, (..., P) for one.
 
     The counts are shared by every caller that reads the same slot status (``_memo``): do not change them in
     place."""
@@ -60,7 +61,8 @@ def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
         ks = [k for k, sl in enumerate(st.slots) if sl.kind == "base"]
         cached = (st.slots, np.array(ks, dtype=np.int64),
                   np.array([st.slots[k].state for k in ks], dtype=np.int64),
-                  np.array([st.slots[k].power for k in ks], dtype=np.int64))
+                  np.array([st.slots[k].power for k in ks], dtype=np.int64),
+                  np.array([st.slots[k].footprint for k in ks], dtype=np.float64))
         world.extra["_base_slots"] = cached
     S, P = r.alignment.shape[-2:]
 
@@ -68,8 +70,8 @@ def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
         status = np.ascontiguousarray(r.slot_status, dtype=np.int64)
         lead = status.shape[:-1]
         M = int(np.prod(lead, dtype=np.int64))
-        return _kernels().bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3], OPEN,
-                                        S, P).reshape(lead + (S, P))
+        return _kernels().bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3],
+                                        cached[4], OPEN, S, P).reshape(lead + (S, P))
 
     # nine callers a month (powers, controllers, states) read the same slots: counted once per slot status
     return _memo(world, "bases_present", None, (r.slot_status, cached[1]), count)[..., state_idx, :]
@@ -416,9 +418,13 @@ def commit(world: World, power_new: dict, state_new: dict, env_new: dict, power_
 def slot_utility(world: World, params, ks: list[int]) -> np.ndarray:
     """The public case for granting each of the slots ks (..., len(ks)), before the state's own taste.
 
-    base: alignment - neutrality_weight x neutrality - veto_weight x bloc veto
+    base: alignment - neutrality_weight x neutrality - footprint x veto_weight x bloc veto
           + base_security_weight x the power's military operations x the state's security threat
-          - base_blame_weight x the blame the state holds against the power;
+          - footprint x base_blame_weight x the blame the state holds against the power
+          + (1 - footprint) x base_grant;
+    the footprint is the share of a full garrison the site stations (scenario data): access for overflight or
+    refuelling asks less of the state, so its patron's veto and its fears weigh less and the line it must
+    clear (base_grant for a full base) is lower by (1 - footprint) x base_grant;
     deal: alignment + half the deal's value.
     (One compiled loop over runs and slots, sim.core.rules.kernels.slot_utility, for every slot at once and
     once for the inputs it reads; the bloc veto is sim.core.rules.decisions.bloc_hostility.)
@@ -433,11 +439,12 @@ def slot_utility(world: World, params, ks: list[int]) -> np.ndarray:
         S, P = r.alignment.shape[-2:]
         out = _kernels().slot_utility(
             np.arange(len(st.slots), dtype=np.int64), slots["state"], slots["power"], slots["is_deal"],
-            slots["value"], _rows(r.alignment, S, P), _rows(veto, S, P), _rows(r.blame, S, P),
+            slots["value"], slots["footprint"], _rows(r.alignment, S, P), _rows(veto, S, P), _rows(r.blame, S, P),
             _rows(r.local_threat, S), _rows(r.afghan_threat), np.ascontiguousarray(st.exposure, dtype=np.float64),
             np.ascontiguousarray(st.neutrality, dtype=np.float64),
             np.ascontiguousarray(sch.operations, dtype=np.float64),
-            _param_rows(params, ("neutrality_weight", "veto_weight", "base_security_weight", "base_blame_weight")))
+            _param_rows(params, ("neutrality_weight", "veto_weight", "base_security_weight", "base_blame_weight",
+                                 "base_grant")))
         return out.reshape(r.alignment.shape[:-2] + (len(st.slots),))
 
     # the controllers (six calls a month) and the decisions read every slot's case from the same world
@@ -483,6 +490,7 @@ def _slot_table(world: World) -> dict:
             "power": np.array([sl.power for sl in st.slots], dtype=np.int64),
             "is_deal": np.array([sl.kind == "deal" for sl in st.slots], dtype=np.bool_),
             "value": np.array([sl.value for sl in st.slots], dtype=np.float64),
+            "footprint": np.array([sl.footprint for sl in st.slots], dtype=np.float64),
             "window": np.array([sl.window for sl in st.slots], dtype=np.int64),
         }
         cached = (st.slots, len(st.slots), table)

@@ -35,6 +35,7 @@ class Slot:
     event_id: str = ""
     source: str = "event"  # "start" (in place at the start), "event" (a what-if's forced ask), "rule"
     askable: bool = False  # the power's rule controller may ask (again) for this slot
+    footprint: float = 1.0  # a base: the share of a full garrison it stations (access < 1); a deal: 1
 
 
 @dataclass
@@ -225,7 +226,8 @@ def build_setup(sc: LoadedScenario) -> Setup:
         events_by_step[k].append(ev)
         if ev.type == "base_request":
             slots.append(Slot("base", states.index(ev.state), powers.index(ev.actor), k,
-                              ev.window or default_window, ev.name, 0.0, ev.id))
+                              ev.window or default_window, ev.name, 0.0, ev.id,
+                              footprint=site_of(spec.states[ev.state], ev.actor, ev.name)[1]))
         elif ev.type == "energy_deal":
             slots.append(Slot("deal", states.index(ev.state), powers.index(ev.actor), k,
                               ev.window or default_window, ev.name, ev.value, ev.id))
@@ -251,6 +253,15 @@ def build_setup(sc: LoadedScenario) -> Setup:
     )
 
 
+def site_of(state_spec, power: str, default_name: str) -> tuple[str, float]:
+    """The name and footprint of the site a power would ask a state for (its ``base_sites`` entry: a name
+    alone is a full base, footprint 1)."""
+    site = state_spec.base_sites.get(power)
+    if site is None:
+        return default_name, 1.0
+    return site.name, float(site.footprint)
+
+
 def _standing_slots(spec, states, powers, rule_powers, hydro, interest, window) -> list[Slot]:
     """The bases in place at the start, then what each rule-driven power may ask for or offer in a state:
     one base (at the site the state's data names, or "a base") and, where the state exports oil or gas
@@ -271,8 +282,8 @@ def _standing_slots(spec, states, powers, rule_powers, hydro, interest, window) 
                 continue
             pname = spec.powers[pc].name or POWER_NAMES.get(pc, pc)
             if not any(sl.state == s and sl.power == p and sl.kind == "base" for sl in slots):
-                site = st.base_sites.get(pc, f"a base for {pname}")
-                slots.append(Slot("base", s, p, -1, window, site, source="rule", askable=True))
+                name, footprint = site_of(st, pc, f"a base for {pname}")
+                slots.append(Slot("base", s, p, -1, window, name, source="rule", askable=True, footprint=footprint))
             if hydro[s] > 0 and interest[p] > 0:
                 slots.append(Slot("deal", s, p, -1, window, "energy contract",
                                   float(spec.powers[pc].deal_size), source="rule", askable=True))

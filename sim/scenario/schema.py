@@ -260,6 +260,17 @@ def _values_within(values: dict, low: float, high: float, expected: str, above: 
     return values
 
 
+class BaseSite(Strict):
+    """A site a power may ask a state for, and how much of a garrison it stations there."""
+
+    name: str = Field(description="The site's name (an airfield, a garrison): for the story, not a decision.")
+    footprint: float = Field(1.0, gt=0, le=1,
+                             description="The share of a full garrison the site stations: 1 for a base with "
+                                         "troops and aircraft of its own; less for access (overflight, "
+                                         "refuelling, emergency landing). A smaller footprint asks less of the "
+                                         "state and gives the power less presence (docs/odd.md 7.10).")
+
+
 class StateSpec(Strict):
     name: str | None = None
     openness: float = Field(ge=0, le=1, description="0 closed autocracy, 1 open pluralist politics.")
@@ -271,9 +282,10 @@ class StateSpec(Strict):
                                                  "(the trade shares cannot place it: a what-if's EU, say).")
     members: list[CODE] = Field(default_factory=list)
     bases: dict[CODE, list[str]] = Field(default_factory=dict, description="Bases hosted at the start, by power.")
-    base_sites: dict[CODE, str] = Field(default_factory=dict,
-                                        description="The site a power would ask for (an airfield, a garrison), by "
-                                                    "power: a name for the story, not a decision.")
+    base_sites: dict[CODE, BaseSite] = Field(
+        default_factory=dict,
+        description="The site a power would ask for, by power: a name (a full base), or a name and its "
+                    "footprint (access asks less of the state than a garrison).")
     hydrocarbons: float = Field(0.0, ge=0, le=1, description="Oil and gas export potential, 0 (none) to 1 "
                                                                "(an exporter whose economy rests on it).")
     hydrocarbon_kind: Literal["oil", "gas"] = Field(
@@ -313,6 +325,14 @@ class StateSpec(Strict):
     @classmethod
     def _route_capacity(cls, v):
         return _values_within(v, 0.0, 10.0, "a route capacity from 0 to 10")
+
+    @field_validator("base_sites", mode="before")
+    @classmethod
+    def _site_names(cls, v):
+        """A site given by its name alone is a full base (footprint 1)."""
+        if isinstance(v, dict):
+            return {k: {"name": x} if isinstance(x, str) else x for k, x in v.items()}
+        return v
 
 
 class PowerSpec(Strict):

@@ -61,14 +61,20 @@ def bloc_hostility(member, org_security, org_weights, hostility):
     return veto
 
 
-def base_utility(alignment, neutrality, veto, neutrality_weight, veto_weight):
-    """Case for hosting a power's base: alignment - neutrality_weight x neutrality - veto_weight x bloc veto.
+def base_utility(alignment, neutrality, veto, neutrality_weight, veto_weight, footprint=1.0):
+    """Case for hosting a power's base: alignment - neutrality_weight x neutrality
+    - footprint x veto_weight x bloc veto.
 
+    The footprint is the share of a full garrison the site stations (1 for a base with troops and aircraft,
+    less for access: overflight, refuelling): a bloc's patron minds a garrison more than a refuelling stop,
+    while a declared neutrality forbids both alike.
     (The step adds base_security_weight x the power's military operations x the state's security threat:
-    a base for a power at war with the state's own enemies is worth more; and subtracts base_blame_weight x
-    the blame the state holds against the power: a regime evicts at once the base of a power it accuses of
-    stirring unrest against it, before its alignment has time to follow.)"""
-    return alignment - neutrality_weight * neutrality - veto_weight * veto
+    a base for a power at war with the state's own enemies is worth more; subtracts footprint x
+    base_blame_weight x the blame the state holds against the power: a regime evicts at once the base of a
+    power it accuses of stirring unrest against it, before its alignment has time to follow; and adds
+    (1 - footprint) x base_grant, since a smaller site asks less: a full base must clear base_grant, access
+    only footprint x base_grant.)"""
+    return alignment - neutrality_weight * neutrality - footprint * (veto_weight * veto)
 
 
 def slot_next(status, months, utility, window, grant, revoke, dwell):

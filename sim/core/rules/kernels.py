@@ -131,14 +131,15 @@ def clients(member, led, base_open):
 
 
 @_jit
-def bases_present(status, slot_k, slot_state, slot_power, open_code, S, P):
-    """out[n, s, p] = number of the base slots of power p in state s that are open (status (M, K))."""
+def bases_present(status, slot_k, slot_state, slot_power, footprint, open_code, S, P):
+    """out[n, s, p] = the footprints, added in slot order, of the base slots of power p in state s that are
+    open (status (M, K)): the number of open bases when each is a full garrison (footprint 1)."""
     M = status.shape[0]
     out = np.zeros((M, S, P))
     for n in range(M):
         for j in range(slot_k.shape[0]):
             if status[n, slot_k[j]] == open_code:
-                out[n, slot_state[j], slot_power[j]] += 1.0
+                out[n, slot_state[j], slot_power[j]] += footprint[j]
     return out
 
 
@@ -271,15 +272,16 @@ def alignment_step(alignment, terms, total, base, target, rate, noise):
 
 
 @_jit
-def slot_utility(ks, slot_state, slot_power, is_deal, value, alignment, veto, blame, local_threat, afghan,
-                 exposure, neutrality, operations, w):
+def slot_utility(ks, slot_state, slot_power, is_deal, value, footprint, alignment, veto, blame, local_threat,
+                 afghan, exposure, neutrality, operations, w):
     """out[n, j]: the public case for granting slot k = ks[j] (state s, power p) in run n
-    (sim.core.step.slot_utility), with w (4, 1 or M) = neutrality_weight, veto_weight, base_security_weight,
-    base_blame_weight:
+    (sim.core.step.slot_utility), with w (5, 1 or M) = neutrality_weight, veto_weight, base_security_weight,
+    base_blame_weight, base_grant, and f = footprint[k]:
 
       deal: alignment[n, s, p] + 0.5 x value[k]
-      base: alignment - w[0] x neutrality[s] - w[1] x veto[n, s, p]
-            + w[2] x operations[p] x (local_threat[n, s] + exposure[s] x afghan[n]) - w[3] x blame[n, s, p]
+      base: alignment - w[0] x neutrality[s] - f x (w[1] x veto[n, s, p])
+            + w[2] x operations[p] x (local_threat[n, s] + exposure[s] x afghan[n]) - f x (w[3] x blame[n, s, p])
+            + (1 - f) x w[4]
 
     alignment, veto, blame (M, S, P); local_threat (M, S); afghan (1 or M,)."""
     M = alignment.shape[0]
@@ -297,8 +299,10 @@ def slot_utility(ks, slot_state, slot_power, is_deal, value, alignment, veto, bl
                 out[n, j] = a + 0.5 * value[k]
             else:
                 threat = local_threat[n, s] + exposure[s] * afghan[na]
-                out[n, j] = (a - w[0, nw] * neutrality[s] - w[1, nw] * veto[n, s, p]
-                             + w[2, nw] * operations[p] * threat - w[3, nw] * blame[n, s, p])
+                f = footprint[k]
+                out[n, j] = (a - w[0, nw] * neutrality[s] - f * (w[1, nw] * veto[n, s, p])
+                             + w[2, nw] * operations[p] * threat - f * (w[3, nw] * blame[n, s, p])
+                             + (1.0 - f) * w[4, nw])
     return out
 
 

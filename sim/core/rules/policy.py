@@ -13,7 +13,8 @@ elsewhere), and spreads its help (aid, arms, credit) over the states from a fixe
   price for Russia's, growth for China's) times the oil price, less the haul over the distance where no
   route toward it runs yet (``deal_motive``).
 - Where: among the states it may still ask, the power weighs each motive by its estimate that the state
-  says yes (``acceptance``) and asks where motive x acceptance is largest, if that exceeds its threshold
+  says yes (``acceptance``) and, for a base, divides by the site's footprint (``per_footprint``: access asks
+  less of a state than a garrison); it asks where that score is largest, if it exceeds its threshold
   (ask_threshold for bases, offer_threshold for contracts).
   It cannot see a state's own idiosyncratic taste, only the public scores.
 - Help: a power's monthly help is split over the states in proportion to its priorities: 1, plus
@@ -57,6 +58,13 @@ def deal_motive(interest, means_index, price_ratio, hydrocarbons, haul, route_sh
     oil before gas, and sooner the more it wants the energy; a price slump delays the far buyers."""
     worth = interest * (means_index - 1.0) - haul * (1.0 - route_share) / price_ratio
     return hydrocarbons * np.maximum(0.0, worth)
+
+
+def per_footprint(score, footprint):
+    """What an ask for a site would bring per unit of what it asks of the state: score / footprint. A request
+    for overflight or refuelling (a small footprint) spends less of the power's standing with the state than
+    one for a garrison, so a power asks for access where a base would not be worth asking."""
+    return score / footprint
 
 
 def pick_best(score, eligible, threshold):
@@ -123,4 +131,4 @@ def clients(member, org_weights, base_open_sp):
 
 
 __all__ = ["acceptance", "aid_allocation", "aid_priority", "base_motive", "clients", "deal_motive",
-           "patron_weights", "pick_best", "sum_last"]
+           "patron_weights", "per_footprint", "pick_best", "sum_last"]
