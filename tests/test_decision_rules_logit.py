@@ -70,29 +70,27 @@ def test_slot_next_window_dwell_and_thresholds():
     assert s.tolist() == [OPEN] and o.tolist() == [True] and r.tolist() == [False] and m.tolist() == [0]
 
 
-def test_bloc_conflict_is_symmetric_and_needs_a_security_patron():
-    sec = np.array([0.5, 0.0, 0.0, 0.5])
+def test_bloc_conflict_is_symmetric_and_needs_a_single_patron():
     weights = np.array([[1.0, 0.0, 0.0], [-0.6, 1.0, 0.0], [0.0, 0.0, 1.0], [0.5, 0.0, 0.0]])
-    # org 0 is a security bloc led by power 0, org 1 is set against power 0, org 2 is neutral, org 3's
-    # patron weight is exactly 0.5: it leads no bloc here
-    c = dc.bloc_conflict(np.array([True, False, False, False]), sec, weights)
+    # org 0 is led by power 0 alone (a bloc or an economic union alike), org 1 is set against power 0, org 2
+    # is led by power 2, org 3's patron weight is exactly 0.5: it leads nothing
+    c = dc.bloc_conflict(np.array([True, False, False, False]), weights)
     assert close(c, [0.0, 0.6, 0.0, 0.0])
-    c = dc.bloc_conflict(np.array([False, True, False, False]), sec, weights)
+    c = dc.bloc_conflict(np.array([False, True, False, False]), weights)
     assert close(c, [0.6, 0.0, 0.0, 0.0])
-    c = dc.bloc_conflict(np.array([False, False, False, True]), sec, weights)
+    c = dc.bloc_conflict(np.array([False, False, False, True]), weights)
     assert close(c, [0.0, 0.0, 0.0, 0.0])
-    c = dc.bloc_conflict(np.array([True, True, True, True]), sec, weights)
+    c = dc.bloc_conflict(np.array([True, True, True, True]), weights)
     assert close(c, [0.6, 0.6, 0.0, 0.0])  # its own membership is no clash
     rng_ = np.random.default_rng(0)
     for _ in range(5):  # pairwise clash symmetric: o given o' equals o' given o
         w = rng_.uniform(-1, 1, (3, 3))
-        s = rng_.uniform(0, 1, 3)
         for a in range(3):
             for b in range(3):
                 ma, mb = np.zeros(3, bool), np.zeros(3, bool)
                 ma[a], mb[b] = True, True
-                assert dc.bloc_conflict(mb, s, w)[a] == pytest.approx(dc.bloc_conflict(ma, s, w)[b])
-    batch = dc.bloc_conflict(np.array([[True, False, False, False], [False, True, False, False]]), sec, weights)
+                assert dc.bloc_conflict(mb, w)[a] == pytest.approx(dc.bloc_conflict(ma, w)[b])
+    batch = dc.bloc_conflict(np.array([[True, False, False, False], [False, True, False, False]]), weights)
     assert close(batch, [[0.0, 0.6, 0.0, 0.0], [0.6, 0.0, 0.0, 0.0]])
 
 
@@ -273,10 +271,11 @@ def test_bloc_rules_broadcast_over_runs_and_organisations():
     assert close(veto, [[0.0, 0.2, 0.7], [0.0, 0.4, 1.4]])
     u = dc.membership_utility(np.array([0.5, 0.5, 0.5]), weights, np.array([0.1, 0.2, 0.3]), np.array(0.0), 0.4)
     assert close(u, [0.6, 0.5, 0.8])
-    # a patron without a security role leads no bloc: belonging to its grouping clashes with nothing
+    # an economic union led by one patron clashes with a grouping set against that patron, security role or not
     against = np.array([[0.0, 0.0, -1.0], [0.0, 0.0, 1.0]])
-    assert close(dc.bloc_conflict(np.array([False, True]), np.array([0.0, 0.0]), against), [0.0, 0.0])
-    assert close(dc.bloc_conflict(np.array([False, True]), np.array([0.0, 0.5]), against), [1.0, 0.0])
+    assert close(dc.bloc_conflict(np.array([False, True]), against), [1.0, 0.0])
+    shared = np.array([[0.0, 0.0, -1.0], [0.0, 0.5, 0.5]])  # a forum two patrons share: led by neither
+    assert close(dc.bloc_conflict(np.array([False, True]), shared), [0.0, 0.0])
 
 
 def test_a_deal_that_neither_opens_nor_closes_leaves_the_routes_alone():

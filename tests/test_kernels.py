@@ -37,9 +37,9 @@ def _rival_pressure(presence, hostility):
     return out
 
 
-def _bloc_conflict(member, org_security, org_weights):
+def _bloc_conflict(member, org_weights):
     O, P = org_weights.shape
-    led = ((org_security[:, None] > 0) & (org_weights > 0.5)).astype(float)
+    led = (org_weights > 0.5).astype(float)
     against = np.maximum(-org_weights, 0.0)
     out = np.zeros(member.shape[:-1] + (O,))
     for o in range(O):
@@ -95,7 +95,7 @@ def test_kernels_match_the_numpy_loops(lead):
     _same(dc.bloc_hostility(member, security, weights, hostility[..., None, :, :]),
           dc.bloc_hostility(member, security, weights, np.broadcast_to(hostility[..., None, :, :],
                                                                        lead + (S, P, P))))
-    _same(dc.bloc_conflict(member, security, weights), _bloc_conflict(member, security, weights))
+    _same(dc.bloc_conflict(member, weights), _bloc_conflict(member, weights))
     _same(pl.patron_weights(member, weights), _patron_weights(member, weights))
     _same(pl.clients(member, weights, base_open), _clients(member, weights, base_open))
 
@@ -213,7 +213,7 @@ def test_membership_step_kernel_matches_the_rule_functions(M):
     g = np.random.default_rng(20 + M)
     S, P, O = 5, 3, 6
     weights = g.choice([-0.5, 0.0, 0.3, 0.5, 0.8, 1.0], size=(O, P))
-    bias, security = g.normal(size=O), g.choice([0.0, 1.0], size=O)
+    bias = g.normal(size=O)
     active = g.random(O) > 0.2
     alignment, taste = g.random((M, S, P)), g.normal(size=(M, S, O))
     member, months = g.random((M, S, O)) > 0.5, g.integers(0, 30, size=(M, S, O))
@@ -221,7 +221,7 @@ def test_membership_step_kernel_matches_the_rule_functions(M):
     par = {n: g.random(M) for n in ("neutrality_weight", "conflict_weight", "join", "leave")}
     par["join"] = par["join"] + 0.5  # a gap between the thresholds, as in the scenarios
     dwell = g.integers(0, 25, size=M).astype(float)
-    got = dc.membership_step(np.arange(S), alignment, member, months, taste, weights, bias, security, active,
+    got = dc.membership_step(np.arange(S), alignment, member, months, taste, weights, bias, active,
                              neutrality, par["neutrality_weight"], par["conflict_weight"], par["join"], par["leave"],
                              dwell)
 
@@ -229,13 +229,13 @@ def test_membership_step_kernel_matches_the_rule_functions(M):
         return x[:, None, None]
 
     util = dc.membership_utility(alignment, weights, bias, neutrality, pr(par["neutrality_weight"])) \
-        - pr(par["conflict_weight"]) * dc.bloc_conflict(member, security, weights) + taste
+        - pr(par["conflict_weight"]) * dc.bloc_conflict(member, weights) + taste
     expect = dc.membership_next(member, months, util, active, pr(par["join"]), pr(par["leave"]), pr(dwell))
     for a, b in zip(got, expect):
         _same(a, b)
     if M > 1:
         assert expect[2].any() and expect[3].any()  # some join, some leave
-    one = dc.membership_step(np.array([2]), alignment, member, months, taste, weights, bias, security, active,
+    one = dc.membership_step(np.array([2]), alignment, member, months, taste, weights, bias, active,
                              neutrality, par["neutrality_weight"], par["conflict_weight"], par["join"], par["leave"],
                              dwell)
     for a, b in zip(one, expect):

@@ -284,7 +284,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "choices are; a power's estimate that a state accepts is logistic((utility - threshold) / scale).",
        "assumption: random-utility (logit) choice", "decisions"),
     _P("bloc_conflict", 0.5, 0.0, 2.0, "utility units per unit of weight",
-       "Cost of belonging both to a security bloc and to a grouping set against the bloc's patron.",
+       "Cost of belonging both to an organisation led by one patron and to a grouping set against that patron.",
        "seed 000 §Forming Alliances: Uzbekistan left the CST before joining GUUAM, and GUUAM before the CSTO",
        "decisions"),
     _P("min_dwell", 12, 0, 36, "months",

@@ -506,7 +506,7 @@ def membership_utilities(world: World, params, idx=slice(None)) -> np.ndarray:
     one = isinstance(idx, (int, np.integer))
     k = 1 if one else 2
     neutrality = st.neutrality[idx] if one else st.neutrality
-    conflict = dc.bloc_conflict(r.member[..., idx, :], sch.org_security, sch.org_weights)
+    conflict = dc.bloc_conflict(r.member[..., idx, :], sch.org_weights)
     return dc.membership_utility(r.alignment[..., idx, :], sch.org_weights, sch.org_bias, np.asarray(neutrality),
                                  per_run(params["neutrality_weight"], k)) \
         - per_run(params["bloc_conflict"], k) * conflict
@@ -526,7 +526,7 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
     states = np.arange(S)[idx].reshape(-1)
     member, months, joined, left = dc.membership_step(
         states, _rows(r.alignment, S, P), np.reshape(r.member, (-1, S, O)), np.reshape(r.member_months, (-1, S, O)),
-        _rows(r.member_taste, S, O), sch.org_weights, sch.org_bias, sch.org_security, sch.org_active, st.neutrality,
+        _rows(r.member_taste, S, O), sch.org_weights, sch.org_bias, sch.org_active, st.neutrality,
         params["neutrality_weight"], params["bloc_conflict"], params["join_threshold"], params["leave_threshold"],
         params["min_dwell"])
     shape = (O,) if one else lead + (len(states), O)

@@ -94,7 +94,7 @@ def slot_next(status, months, utility, window, grant, revoke, dwell):
     return new, np.where(changed, 0, months + 1), opened, closed, refused
 
 
-def membership_step(states, alignment, member, months, taste, org_weights, org_bias, org_security, org_active,
+def membership_step(states, alignment, member, months, taste, org_weights, org_bias, org_active,
                     neutrality, neutrality_weight, conflict_weight, join_threshold, leave_threshold, dwell):
     """The chosen states' memberships one month on (M, len(states), O) each: the appeal of each organisation
     (``membership_utility`` - conflict_weight x ``bloc_conflict`` + the state's own taste), then
@@ -107,7 +107,7 @@ def membership_step(states, alignment, member, months, taste, org_weights, org_b
 
     w = np.array([np.reshape(v, -1) for v in np.broadcast_arrays(
         neutrality_weight, conflict_weight, join_threshold, leave_threshold, dwell)], dtype=np.float64)
-    clash = _clash(np.asarray(org_security, dtype=np.float64), np.asarray(org_weights, dtype=np.float64))
+    clash = _clash(np.asarray(org_weights, dtype=np.float64))
     return kernels.membership_step(
         np.ascontiguousarray(states, dtype=np.int64), np.ascontiguousarray(alignment, dtype=np.float64),
         np.ascontiguousarray(member, dtype=np.bool_), np.ascontiguousarray(months),
@@ -131,16 +131,18 @@ def slot_step(ks, is_deal, window, status, months, utility, deal_accept, base_gr
                              PENDING, OPEN, REFUSED, CLOSED)
 
 
-def bloc_conflict(member, org_security, org_weights):
+def bloc_conflict(member, org_weights):
     """For each organisation (..., O), how much joining or staying in it clashes with the state's other
     memberships: the sum, over pairs of its organisations, of the weight one sets against the patron who
-    leads the other as a security bloc (a single patron: weight above 0.5, and a security role). A member of Russia's security bloc
-    pays for joining a grouping set against Russia (GUUAM), and a member of that grouping for joining the bloc.
+    leads the other alone (weight above 0.5), whether the other is a security bloc or an economic union. A
+    member of Russia's bloc or of its customs union pays for joining a grouping set against Russia (GUUAM,
+    founded as a counterweight to the Russian-led bodies of the CIS), and a member of that grouping for
+    joining them; a forum two patrons share (the SCO, 0.5 each) is led by neither.
     """
     from sim.core.rules import kernels
 
     O = org_weights.shape[0]
-    clash = _clash(np.asarray(org_security, dtype=np.float64), np.asarray(org_weights, dtype=np.float64))
+    clash = _clash(np.asarray(org_weights, dtype=np.float64))
     m = np.ascontiguousarray(np.asarray(member, dtype=bool)).reshape(-1, O)
     return kernels.bloc_conflict(m, clash).reshape(member.shape[:-1] + (O,))
 
@@ -148,14 +150,15 @@ def bloc_conflict(member, org_security, org_weights):
 _CLASH: dict = {}
 
 
-def _clash(org_security, org_weights) -> np.ndarray:
+def _clash(org_weights) -> np.ndarray:
     """clash[o, other] = sum over powers q, in order, of against[o, q] x led[other, q] + led[o, q] x
-    against[other, q]: the weight one organisation sets against the patron who leads the other as a security
-    bloc, both ways (kept per set of organisations, which changes only with the scenario's events)."""
-    key = (org_security.tobytes(), org_weights.tobytes(), org_weights.shape)
+    against[other, q]: the weight one organisation sets against the patron who leads the other alone
+    (weight above 0.5), both ways (kept per set of organisations, which changes only with the scenario's
+    events)."""
+    key = (org_weights.tobytes(), org_weights.shape)
     if key not in _CLASH:
         O, P = org_weights.shape
-        led = ((org_security[:, None] > 0) & (org_weights > 0.5)).astype(float)  # (O, P)
+        led = (org_weights > 0.5).astype(float)  # (O, P)
         against = np.maximum(-org_weights, 0.0)  # (O, P)
         clash = np.zeros((O, O))
         for o in range(O):
