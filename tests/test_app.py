@@ -156,7 +156,8 @@ def test_blame_is_credited_to_the_events_that_filled_it():
     assert "the Andijan unrest (2005-05)" in reason
     assert "revolution" in reason.split("the Andijan unrest")[0] + reason.split("(2005-05)")[-1]
     sentence = m.why_sentence("UZB", "USA")
-    assert "-0.0" in sentence and "for the Andijan unrest (2005-05)" in sentence and "Tulip revolution" in sentence
+    # the month's largest drivers, each split among the events that filled it (blame or the regime threat)
+    assert "-0.0" in sentence and "the Andijan unrest (2005-05)" in sentence and "Tulip revolution" in sentence
 
 
 def test_replaying_reproduces_the_run_with_its_whatifs():

@@ -102,7 +102,7 @@ def test_report_names_the_uprising_as_the_blame_behind_the_fall(tmp_path):
 def test_the_real_replay_report_names_events_behind_moves(replay_out):
     report = (replay_out / "report.md").read_text()
     month_by_month = report.split("## Month by month", 1)[1]
-    named = re.findall(r"from [^,]*?(?:blame for|after) the [^,]*? \((\d{4}-\d{2})\)", month_by_month)
+    named = re.findall(r"from [^,]*?(?:blame for|,? after) the [^,]*? \((\d{4}-\d{2})\)", month_by_month)
     assert len(named) >= 5  # moves are explained by dated events of the replay
 
 
