@@ -142,6 +142,37 @@ def test_oil_a_cheap_oil_price_weakens_russias_return(tmp_path, replay):
                                                                              "2008-12").mean()
 
 
+def test_growth_a_china_that_stops_growing_gains_less_weight(tmp_path, replay):
+    """China's weight comes from its growth (its trade mass and its means), not from events: halve China's
+    economy from 2001 on and its alignment gain by 2008 shrinks in most seeds."""
+    slow = what_if(tmp_path, "slow_china", """events:
+  - {id: slow_china, title: China stops growing, date: "2001-01", type: price_shock, series: china_gdp, factor: 0.5,
+     source: what-if}
+  - {id: slow_china_trade, title: China trades less, date: "2001-01", type: price_shock, series: gdp_chn, factor: 0.5,
+     source: what-if}
+""")
+
+    def gain(out):
+        return np.mean([mean_alignment(out, s, "CHN", "2008-01", "2008-12") - mean_alignment(out, s, "CHN", "1999-01",
+                                                                                           "1999-12")
+                        for s in ("KAZ", "UZB", "TKM", "TJK", "KGZ")], axis=0)
+
+    assert gain(replay).mean() > 0.03  # China's weight grows in the replay (checkpoint china_weight_grows_by_2008)
+    diff = gain(slow) - gain(replay)
+    assert diff.mean() < -0.01 and (diff < 0).mean() >= 0.8
+
+
+def test_access_a_garrison_in_kazakhstan_is_not_asked_for(tmp_path, replay):
+    """A site's footprint: the US asks far Kazakhstan for access (footprint 0.2) in the war's first months;
+    made a full garrison, the same site is not worth asking for."""
+    garrison = what_if(tmp_path, "kaz_garrison", """states:
+  KAZ:
+    base_sites: {USA: {name: a US garrison in Kazakhstan, footprint: 1.0}}
+""")
+    assert slot_open_share(replay, "KAZ", "USA", "base", "2002-01", "2002-12").mean() >= 0.8
+    assert slot_open_share(garrison, "KAZ", "USA", "base", "2002-01", "2002-12").mean() <= 0.2
+
+
 def test_no_outcome_is_absurd(replay, tmp_path):
     big = what_if(tmp_path, "big_shocks", """events:
   - {id: tulip_revolution, title: A bigger Tulip revolution, date: "2005-03", type: color_revolution, place: KGZ,
