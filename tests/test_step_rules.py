@@ -191,6 +191,10 @@ def test_attention_target_exact_and_floored():
     assert pw.attention_target(0.3, 0.5, 0.4, pw.COOPERATE, 0.1) == pytest.approx(0.4)
     assert pw.attention_target(0.3, 0.0, 0.4, pw.COUNTERBALANCE, 0.0) == pytest.approx(0.5)
     assert pw.attention_target(0.1, 0.0, 0.4, pw.COOPERATE, 0.5) == 0.0
+    # a war next door holds attention (war_attention x operations); a war elsewhere draws it away
+    assert pw.attention_target(0.2, 0.0, 0.4, pw.COOPERATE, 0.4, 1.0, 0.3) == pytest.approx(0.1)
+    assert pw.attention_target(0.2, 0.0, 0.4, pw.COOPERATE, 0.4, 0.0, 0.3) == 0.0
+    assert pw.attention_target(0.2, 0.5, 0.4, pw.COOPERATE, 0.0, 0.5, 0.3) == pytest.approx(0.2 + 0.2 + 0.15)
     assert pw.ATTENTION_BONUS.tolist() == [0.1, 0.0, 0.2] and pw.EFFORT.tolist() == [1.0, 0.6, 1.4]
 
 
@@ -340,11 +344,12 @@ def test_power_phase_attention_and_encroachment_exact():
     w = tiny_world()
     p = params(stance_tolerance=0.3, assertiveness=0.0, presence_weight=0.5, cooperation_weight=1.0,
                threat_attention_gain=0.4, attention_rate=0.5, own_threat_decay=0.9, encroachment_decay=0.8,
-               war_encroachment=0.5, promotion_encroachment=2.0, client_loss=0.3, stance_dwell=6)
+               war_encroachment=0.5, promotion_encroachment=2.0, client_loss=0.3, stance_dwell=6, war_attention=0.25)
     out = step.power_phase(w, p)
     felt = np.array([0.65, 0.05, 0.0])
-    target = np.maximum(0.0, w.schedule.base_attention + 0.4 * felt + pw.ATTENTION_BONUS[w.runs.stance]
-                        - w.schedule.distraction)
+    assert w.schedule.operations.any()  # the hand-made world has a power at war next door
+    target = np.maximum(0.0, w.schedule.base_attention + 0.4 * felt + 0.25 * w.schedule.operations
+                        + pw.ATTENTION_BONUS[w.runs.stance] - w.schedule.distraction)
     assert close(out["attention"], w.runs.attention + 0.5 * (target - w.runs.attention))
     assert out["own_threat"].tolist() == pytest.approx([0.36, 0.0, 0.0])
     expect = 0.8 * w.runs.encroachment + step.promotion_encroachment(w, p) + step.war_encroachment(w, p)
@@ -366,14 +371,14 @@ def test_power_phase_feels_the_loss_of_a_client():
 def test_settle_power_starts_at_the_steady_encroachment():
     w = tiny_world()
     p = params(stance_tolerance=0.3, assertiveness=0.0, presence_weight=0.5, cooperation_weight=1.0,
-               threat_attention_gain=0.4, encroachment_decay=0.75, promotion_encroachment=2.0)
+               threat_attention_gain=0.4, encroachment_decay=0.75, promotion_encroachment=2.0, war_attention=0.25)
     out = step.settle_power(w, p)
     steady = step.promotion_encroachment(w, p) / 0.25
     assert close(out["encroachment"], w.runs.encroachment + steady)
     assert out["stance"].tolist() == [1, 0, 2]
     felt = np.array([0.65, 0.05, 0.0])
-    att = np.maximum(0.0, w.schedule.base_attention + 0.4 * felt + pw.ATTENTION_BONUS[[1, 0, 2]]
-                     - w.schedule.distraction)
+    att = np.maximum(0.0, w.schedule.base_attention + 0.4 * felt + 0.25 * w.schedule.operations
+                     + pw.ATTENTION_BONUS[[1, 0, 2]] - w.schedule.distraction)
     assert close(out["attention"], att)
     assert step.settle_power(w, p, 0)["attention"] == pytest.approx(att[0])
     assert out["clients"].tolist() == [1.0, 1.0, 1.0]

@@ -103,6 +103,11 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Extra attention a power pays the region per unit of the threat it feels from there.",
        "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000 §Impact of 9/11", "powers"),
+    _P("war_attention", 0.3, 0.0, 1.0, "attention per unit of operations",
+       "Attention a power's own military operations next to the region hold on it: its access, supply routes "
+       "and partners there.",
+       "assumption (fixed: calibration/free_parameters.yaml): the US kept Central Asia in view while Iraq drew "
+       "attention away (seed 000 §Russia Reasserts: US criticism after Andijan, the Manas talks)", "powers"),
     _P("own_threat_decay", 0.98, 0.9, 0.999, "1/month",
        "Monthly persistence of a power's own sense of threat after an attack on its homeland.",
        "assumption", "powers"),

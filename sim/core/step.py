@@ -109,7 +109,7 @@ def power_phase(world: World, params, idx=slice(None)) -> dict:
     stance, months = pw.stance_next(r.stance[..., idx], r.stance_months[..., idx], sit["proposal"],
                                     par("stance_dwell"))
     target = pw.attention_target(sch.base_attention[idx], sit["felt"], par("threat_attention_gain"),
-                                 r.stance[..., idx], sch.distraction[idx])
+                                 r.stance[..., idx], sch.distraction[idx], sch.operations[idx], par("war_attention"))
     attention = r.attention[..., idx] + par("attention_rate") * (target - r.attention[..., idx])
     clients_now = power_clients(world)[..., idx]
     return {
@@ -159,7 +159,8 @@ def settle_power(world: World, params, idx=slice(None)) -> dict:
     sit = stance_situation(world, params, idx)
     attention = pw.attention_target(sch.base_attention[idx], sit["felt"],
                                     per_run(params["threat_attention_gain"], 0 if one else 1), sit["proposal"],
-                                    sch.distraction[idx])
+                                    sch.distraction[idx], sch.operations[idx],
+                                    per_run(params["war_attention"], 0 if one else 1))
     k = 0 if one else 1
     steady = promotion_encroachment(world, params, idx) / (1.0 - per_run(params["encroachment_decay"], k))
     return {"stance": sit["proposal"], "attention": attention,

@@ -21,10 +21,13 @@ def capacity(base, log_ratio_sum):
     return base * np.exp(log_ratio_sum)
 
 
-def attention_target(base_attention, felt_threat, gain, stance, distraction):
-    """Attention a power aims to pay: its base, plus gain x the threat it feels from the region, plus a
-    stance bonus, minus what a war elsewhere absorbs; never below zero."""
-    return np.maximum(0.0, base_attention + gain * felt_threat + ATTENTION_BONUS[stance] - distraction)
+def attention_target(base_attention, felt_threat, gain, stance, distraction, operations=0.0, war_attention=0.0):
+    """Attention a power aims to pay: its base, plus gain x the threat it feels from the region, plus
+    war_attention x its own military operations next to the region (a war in Afghanistan keeps its access,
+    supply routes and partners in Central Asia in view), plus a stance bonus, minus what a war elsewhere
+    absorbs; never below zero."""
+    return np.maximum(0.0, base_attention + gain * felt_threat + war_attention * operations + ATTENTION_BONUS[stance]
+                      - distraction)
 
 
 def stance_proposal(rival_presence, shared_threat, encroachment, cooperation_weight, tolerance):
