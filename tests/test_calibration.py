@@ -97,7 +97,8 @@ def test_point_calibration_keeps_or_improves_and_its_objective_is_reproducible(t
     assert proc.returncode == 0, proc.stderr
     rec = yaml.safe_load(out.read_text())
     assert rec["until"] == 2004 and rec["candidates_scored"] == 13 and "--until 2004" in rec["command"]
-    assert rec["objective"]["best"] <= rec["objective"]["start"]
+    assert rec["objective"]["best_minimised"] <= rec["objective"]["start_minimised"]  # with the prior weight
+    assert rec["prior_weight"] == 0.02
     free = load_free_parameters()
     assert list(rec["parameters"]) == free.names
     for p in free.free:
