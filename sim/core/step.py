@@ -371,21 +371,56 @@ def export_route_share(world: World) -> np.ndarray:
 
 
 def _trade_month(world: World, params) -> dict:
-    from sim.core.rules import trade as tr
-
     st, r = world.setup, world.runs
-    P = st.P
     if st.trade is None:
         tie = np.broadcast_to(st.fixed_tie, r.economy.shape).copy()
         return {"tie": tie, "trade": tie.copy(), "route": r.route.copy()}
     t = min(world.step, st.months - 1)
-    names = ("trade_mass_elasticity", "trade_growth_elasticity", "trade_distance_decay", "trade_legacy",
-             "trade_border", "oil_value_elasticity", "transit_share")
-    x = tr.month_shares(st.trade_mass[t], st.trade_price[t], r.route, st.trade, {n: params[n] for n in names})
-    active = st.trade.active[:P] > 0
-    tie = np.where(active, x["tie"][..., :P], st.fixed_tie)
-    share = np.where(active, x["trade"][..., :P], st.fixed_tie)
-    return {"tie": tie, "trade": share, "route": tr.route_next(r.route, r.route_signed, params["route_rate"])}
+    return trade_month_numbers(st.trade_mass[t], st.trade_price[t], r.route, r.route_signed, st.trade,
+                               st.fixed_tie, params)
+
+
+_TRADE_NAMES = ("trade_mass_elasticity", "trade_growth_elasticity", "trade_distance_decay", "trade_legacy",
+                "trade_border", "oil_value_elasticity", "transit_share")
+
+
+def trade_month_numpy(mass, price_ratio, route, route_signed, data, fixed_tie, params) -> dict:
+    """The month's ties, trade shares (..., S, P) and next routes (..., S, J) by the numpy statement of the
+    trade rules (sim.core.rules.trade.month_shares, route_next); a power without a mass series (``data.active``
+    0) keeps the file's fixed tie. ``trade_month_numbers`` computes the same bits in compiled loops."""
+    from sim.core.rules import trade as tr
+
+    P = fixed_tie.shape[-1]
+    x = tr.month_shares(mass, price_ratio, route, data, {n: params[n] for n in _TRADE_NAMES})
+    active = data.active[:P] > 0
+    tie = np.where(active, x["tie"][..., :P], fixed_tie)
+    share = np.where(active, x["trade"][..., :P], fixed_tie)
+    return {"tie": tie, "trade": share, "route": tr.route_next(route, route_signed, params["route_rate"])}
+
+
+def trade_month_numbers(mass, price_ratio, route, route_signed, data, fixed_tie, params) -> dict:
+    """What ``trade_month_numpy`` gives, to the bit: numpy takes the exponentials and logarithms (the gravity
+    weights' exp, the oil value's power) and one compiled loop the rest (sim.core.rules.kernels_month:
+    gravity_exponent, trade_month)."""
+    from sim.core.rules import kernels_month as km
+
+    P = fixed_tie.shape[-1]
+    S, J = route.shape[-2:]
+    lead = route.shape[:-2]
+    ref = np.log(np.asarray(data.mass_reference, dtype=np.float64))
+    growth = np.log(np.asarray(mass, dtype=np.float64)) - ref
+    exponent = km.gravity_exponent(ref, growth, _rows(data.distance_km, S, J)[0], _rows(data.legacy, S, J)[0],
+                                   _rows(data.border, S, J)[0], _param_rows(params, _TRADE_NAMES[:5]))
+    ve = np.reshape(params["oil_value_elasticity"], -1)[:, None]
+    q = np.exp(ve * np.log(np.reshape(np.asarray(price_ratio, dtype=np.float64), -1)[:, None]))[:, 0]
+    tie, share, route_next = km.trade_month(
+        np.exp(exponent), np.ascontiguousarray(data.active, dtype=np.float64), _rows(route, S, J),
+        _rows(route_signed, S, J), np.ascontiguousarray(data.transit, dtype=np.float64),
+        np.ascontiguousarray(data.hydrocarbon_share, dtype=np.float64),
+        np.ascontiguousarray(data.commodity_share, dtype=np.float64), np.ascontiguousarray(q),
+        np.ascontiguousarray(fixed_tie, dtype=np.float64), _param_rows(params, ("transit_share", "route_rate")))
+    return {"tie": tie.reshape(lead + (S, P)), "trade": share.reshape(lead + (S, P)),
+            "route": route_next.reshape(lead + (S, J))}
 
 
 def environment_phase(world: World, params) -> dict:

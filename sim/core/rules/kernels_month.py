@@ -1,0 +1,164 @@
+"""Compiled loops (numba) for the month's noise draw, its trade shares, the powers' phase and the check that
+every number is finite: the parts of the month step that were numpy statements on tiny arrays.
+
+As in sim.core.rules.kernels, each kernel does the same floating-point operations in the same order as the
+numpy statement of the rule it serves (sim.core.rng.normal, sim.core.rules.trade.month_shares,
+sim.core.rules.powers), so every result is the same to the last bit; tests/test_kernels_month.py compares
+them on random inputs. Arrays come with a leading run axis (length 1 for a single run, or for a parameter
+every run shares). No kernel calls exp, log, log1p or cos: numpy's vectorised versions may differ from the
+C library's in the last bit, so those stay in numpy, between two kernels. Square roots, sums, products and
+quotients are correctly rounded in both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.rng import _GOLDEN, _K_AGENT, _K_MONTH, _K_STREAM
+from sim.core.rules.kernels import _jit, _mix
+
+_TWO_PI = 2.0 * np.pi  # as numpy evaluates ``2.0 * np.pi * u``: the constant first
+
+
+@_jit
+def _bits(s, m, a, k):
+    """SplitMix64 of the four keys, as sim.core.rules.kernels.random_bits for one element."""
+    x = _mix(s * _GOLDEN + _GOLDEN)
+    x = _mix(x ^ (m * _K_MONTH + _GOLDEN))
+    x = _mix(x ^ (a * _K_AGENT + _GOLDEN))
+    return _mix(x ^ (k * _K_STREAM + _GOLDEN))
+
+
+@_jit
+def box_muller_angles(seed, agent, month, stream1, stream2):
+    """The two uniform draws of the Box-Muller transform (sim.core.rng.normal), already turned into the
+    arguments numpy's log1p and cos take: -u1 and 2 pi x u2, where u = (bits >> 11) x 2^-53 are the uniforms
+    of streams stream1 and stream2 (seed, agent flat uint64 arrays of one length; month, stream scalars)."""
+    E = seed.shape[0]
+    minus_u1 = np.empty(E)
+    angle = np.empty(E)
+    m = np.uint64(month)
+    k1 = np.uint64(stream1)
+    k2 = np.uint64(stream2)
+    scale = 2.0**-53
+    for i in range(E):
+        b1 = _bits(seed[i], m, agent[i], k1) >> np.uint64(11)
+        b2 = _bits(seed[i], m, agent[i], k2) >> np.uint64(11)
+        minus_u1[i] = -(float(b1) * scale)
+        angle[i] = _TWO_PI * (float(b2) * scale)
+    return minus_u1, angle
+
+
+@_jit
+def box_muller_radius(log_term, cos_term):
+    """z = sqrt(-2 x log1p(-u1)) x cos(2 pi u2), given numpy's log1p(-u1) and cos(2 pi u2)."""
+    E = log_term.shape[0]
+    out = np.empty(E)
+    for i in range(E):
+        out[i] = np.sqrt(-2.0 * log_term[i]) * cos_term[i]
+    return out
+
+
+@_jit
+def gravity_exponent(ref, growth, distance_km, legacy, border, w):
+    """exponent[n, s, j] = a x ref[j] + g x growth[j] - b x (distance_km[s, j] / 1000) + lw x legacy[s, j]
+    + bw x border[s, j], with w (5, 1 or M) = mass_elasticity a, growth_elasticity g, distance_decay b,
+    legacy_weight lw, border_weight bw (sim.core.rules.trade.gravity_weights before its exp)."""
+    M = w.shape[1]
+    S, J = distance_km.shape
+    out = np.empty((M, S, J))
+    for n in range(M):
+        a, g, b, lw, bw = w[0, n], w[1, n], w[2, n], w[3, n], w[4, n]
+        for s in range(S):
+            for j in range(J):
+                out[n, s, j] = (a * ref[j] + g * growth[j] - b * (distance_km[s, j] / 1000.0)
+                                + lw * legacy[s, j] + bw * border[s, j])
+    return out
+
+
+@_jit
+def trade_month(weights, active, route, route_signed, transit, hydro, commodity, q, fixed_tie, w):
+    """The month's trade shares, ties and routes (sim.core.rules.trade.month_shares, then the step's
+    choice of the file's fixed tie for a power without a mass series, then route_next), given the gravity
+    weights exp(exponent) and q = price_ratio ^ oil_value_elasticity (both computed by numpy):
+
+      gravity = normalise(weights x active);  energy = normalise(max(route, 0))
+      passed[j] = energy[j] x (transit_share x transit[j]);  kept = energy - passed
+      buyers = kept, with the rest of the world (the last partner) + (passed[0] + passed[1] + ...)
+      oil = h x q;  total = oil + c + (1 - h - c);  x_h = oil / total;  x_c = c / total
+      ordinary = (1 - x_h - x_c) x gravity;  energy_part = x_h x buyers
+      trade = ordinary + energy_part, the rest of the world + (0 if any buyer share else x_h) + x_c
+      tie = (1 - x_h) x trade + x_h x energy
+      tie_p, share_p = tie, trade of power p if active[p] > 0, else fixed_tie;  route_next = route + rate x
+      (route_signed - route)
+
+    normalise(x) divides each row by its sum (x[0] + x[1] + ... in order) when the sum is positive, else
+    gives 0. weights, route, route_signed (M, S, J) (weights may be (1, S, J) for all runs); q (1 or M,);
+    w (2, 1 or M) = transit_share, route_rate. Returns tie, share (M, S, P) and route (M, S, J)."""
+    M, S, J = route.shape
+    P = fixed_tie.shape[1]
+    Mg, Mq, Mw = weights.shape[0], q.shape[0], w.shape[1]
+    tie = np.empty((M, S, P))
+    share = np.empty((M, S, P))
+    route_next = np.empty((M, S, J))
+    grav = np.empty(J)
+    energy = np.empty(J)
+    buyers = np.empty(J)
+    for n in range(M):
+        ng = n if Mg > 1 else 0
+        qn = q[n if Mq > 1 else 0]
+        ts = w[0, n if Mw > 1 else 0]
+        rate = w[1, n if Mw > 1 else 0]
+        for s in range(S):
+            total = 0.0
+            for j in range(J):
+                grav[j] = weights[ng, s, j] * active[j]
+                total = grav[j] if j == 0 else total + grav[j]
+            for j in range(J):
+                grav[j] = grav[j] / (total if total > 0.0 else 1.0) if total > 0.0 else 0.0
+            rtotal = 0.0
+            for j in range(J):
+                x = route[n, s, j]
+                energy[j] = 0.0 if x < 0.0 else x  # noqa: FURB136 - as np.maximum(x, 0.0): NaN and -0.0 kept
+                rtotal = energy[j] if j == 0 else rtotal + energy[j]
+            for j in range(J):
+                energy[j] = energy[j] / (rtotal if rtotal > 0.0 else 1.0) if rtotal > 0.0 else 0.0
+            onward = 0.0
+            for j in range(J):
+                passed = energy[j] * (ts * transit[j])
+                buyers[j] = energy[j] - passed
+                onward = passed if j == 0 else onward + passed
+            buyers[J - 1] = buyers[J - 1] + onward
+            btotal = buyers[0]
+            for j in range(1, J):
+                btotal = btotal + buyers[j]
+            oil = hydro[s] * qn
+            denominator = oil + commodity[s] + (1.0 - hydro[s] - commodity[s])
+            x_h = oil / denominator
+            x_c = commodity[s] / denominator
+            unrouted = (0.0 if btotal > 0.0 else x_h) + x_c
+            for j in range(J):
+                ordinary = (1.0 - x_h - x_c) * grav[j]
+                trade = ordinary + x_h * buyers[j]
+                if j == J - 1:
+                    trade = trade + unrouted
+                if j < P:
+                    if active[j] > 0.0:
+                        tie[n, s, j] = (1.0 - x_h) * trade + x_h * energy[j]
+                        share[n, s, j] = trade
+                    else:
+                        tie[n, s, j] = fixed_tie[s, j]
+                        share[n, s, j] = fixed_tie[s, j]
+                x = route[n, s, j]
+                route_next[n, s, j] = x + rate * (route_signed[n, s, j] - x)
+    return tie, share, route_next
+
+
+@_jit
+def all_finite(x):
+    """True when every element of the flat float array x is finite (np.isfinite(x).all())."""
+    for i in range(x.shape[0]):
+        v = x[i]
+        if v - v != 0.0:  # NaN and infinities give NaN
+            return False
+    return True

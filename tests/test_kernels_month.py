@@ -1,0 +1,109 @@
+"""The compiled loops of sim/core/rules/kernels_month.py give the same bits as the numpy statements of the
+rules they serve (the Box-Muller noise, the month's trade shares and routes, the powers' phase, the finite
+check), for one run and for batches, on random inputs with their edge cases."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from sim.core import rng
+from sim.core import step as stp
+from sim.core.rules import kernels_month as km
+
+
+def _same(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize(("seed", "agent"), [
+    (12345, 4), (7, np.arange(3)), (0, np.arange(15).reshape(5, 3)),
+    (np.arange(40, dtype=np.int64).reshape(40, 1, 1) * 2654435761, np.arange(15).reshape(5, 3)),
+    (np.array([2**63 - 1, 0, 99]), np.array([1, 2, 3]))])
+@pytest.mark.parametrize("month", [0, 13, 119])
+def test_normal_kernels_match_the_box_muller_statement(seed, agent, month):
+    _same(rng.normal(seed, month, agent, rng.STREAM_ALIGNMENT_NOISE),
+          rng.normal_numpy(seed, month, agent, rng.STREAM_ALIGNMENT_NOISE))
+
+
+def test_normal_of_many_draws_matches_and_is_normal():
+    seed = np.arange(100_000, dtype=np.int64)
+    z = rng.normal(seed, 5, 3, 2)
+    _same(z, rng.normal_numpy(seed, 5, 3, 2))
+    assert abs(z.mean()) < 0.02 and abs(z.std() - 1.0) < 0.02
+    # another month, agent or stream draws other numbers
+    assert not np.array_equal(z, rng.normal(seed, 6, 3, 2))
+    assert not np.array_equal(z, rng.normal(seed, 5, 4, 2))
+    assert not np.array_equal(z, rng.normal(seed, 5, 3, 1))
+
+
+def test_normal_with_array_months_keeps_the_statement():
+    seed, months = 3, np.arange(12)
+    _same(rng.normal(seed, months, 2, 1), rng.normal_numpy(seed, months, 2, 1))
+
+
+def _trade_inputs(g, lead, S=5, P=3):
+    J = P + 1
+    data = SimpleNamespace(
+        mass_reference=g.random(J) * 10 + 0.5, distance_km=g.random((S, J)) * 6000,
+        legacy=g.choice([0.0, 0.5, 1.0], size=(S, J)), border=g.choice([0.0, 1.0], size=(S, J)),
+        active=np.array([1.0] * (P - 1) + [0.0, 1.0]), transit=np.array([1.0] + [0.0] * P),
+        hydrocarbon_share=g.random(S) * 0.6, commodity_share=g.random(S) * 0.3)
+    route = g.random(lead + (S, J)) * g.choice([0.0, 1.0], size=lead + (S, J))
+    route[..., 0, :] = 0.0  # a state with no routes: its hydrocarbons go to the rest of the world
+    if route.ndim > 2:
+        route[0, 1, 2] = -0.0  # as np.maximum keeps it
+        route[-1, 2, 1] = -0.25  # a negative capacity counts as none
+    signed = g.random(lead + (S, J))
+    fixed = g.random((S, P))
+    M = lead[0] if lead else None
+
+    def par(lo, hi):
+        return np.asarray(lo + (hi - lo) * g.random()) if M is None else lo + (hi - lo) * g.random(M)
+
+    params = {"trade_mass_elasticity": par(0.5, 1.5), "trade_growth_elasticity": par(0.5, 2.0),
+              "trade_distance_decay": par(0.1, 1.0), "trade_legacy": par(0.0, 2.0), "trade_border": par(0.0, 1.0),
+              "oil_value_elasticity": par(0.2, 1.2), "transit_share": par(0.0, 1.0), "route_rate": par(0.01, 0.2)}
+    price = par(0.3, 3.0)
+    mass = data.mass_reference * (0.5 + g.random(J) * 2)
+    return mass, price, route, signed, data, fixed, params
+
+
+@pytest.mark.parametrize("lead", [(), (1,), (8,)])
+def test_trade_month_kernels_match_the_trade_rules(lead):
+    g = np.random.default_rng(21 + len(lead) + sum(lead))
+    args = _trade_inputs(g, lead)
+    got = stp.trade_month_numbers(*args)
+    expect = stp.trade_month_numpy(*args)
+    assert set(got) == set(expect)
+    for name in expect:
+        _same(got[name], expect[name])
+    # the power without a mass series keeps the file's tie; the others are the trade rule's
+    assert (got["tie"][..., 2] == args[5][:, 2]).all() and not (got["tie"][..., 0] == args[5][:, 0]).any()
+
+
+def test_trade_month_kernels_with_one_price_and_shared_parameters():
+    """A batch whose parameters are shared (0-d) and whose oil price is one number, as the fit calls it."""
+    g = np.random.default_rng(5)
+    mass, _, route, signed, data, fixed, _ = _trade_inputs(g, (6,))
+    _, price, _, _, _, _, params = _trade_inputs(g, ())
+    for mixed in (params, {**params, "route_rate": np.full(6, 0.05), "transit_share": np.linspace(0, 1, 6)}):
+        got = stp.trade_month_numbers(mass, price, route, signed, data, fixed, mixed)
+        expect = stp.trade_month_numpy(mass, price, route, signed, data, fixed, mixed)
+        for name in expect:
+            _same(got[name], expect[name])
+
+
+def test_all_finite_is_numpys_isfinite_all():
+    x = np.random.default_rng(0).normal(size=50)
+    assert km.all_finite(x)
+    for bad in (np.nan, np.inf, -np.inf):
+        y = x.copy()
+        y[17] = bad
+        assert not km.all_finite(y)
+    assert km.all_finite(np.array([0.0, -0.0, 1e308, -1e308, 5e-324]))
+    assert km.all_finite(np.zeros(0))
