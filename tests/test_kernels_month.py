@@ -107,3 +107,57 @@ def test_all_finite_is_numpys_isfinite_all():
         assert not km.all_finite(y)
     assert km.all_finite(np.array([0.0, -0.0, 1e308, -1e308, 5e-324]))
     assert km.all_finite(np.zeros(0))
+
+
+def _randomised_batch(n=12, months=30, seed=3):
+    """A batch of the replay some months in, with random parameters, then its powers' and states' stocks,
+    stances and months in stance scrambled (signed zeros and ties of the stance rule included)."""
+    from conftest import REPLAY
+
+    from sim.core.parameters import make_params
+    from sim.engine import BatchEngine
+    from sim.scenario.loader import load_scenario
+
+    sc = load_scenario(REPLAY)
+    base = make_params(dict(sc.spec.parameters))
+    g = np.random.default_rng(seed)
+    rows = [make_params({**base, **{k: base[k] * (0.75 + 0.5 * g.random()) for k in stp._POWER_NAMES + _TRADE}})
+            for _ in range(n)]
+    engine = BatchEngine(sc, rows, list(range(n)))
+    for _ in range(months):
+        engine.step()
+    r = engine.world.runs
+    r.stance[...] = g.integers(0, 3, size=r.stance.shape)
+    r.stance_months[...] = g.integers(0, 30, size=r.stance.shape)
+    r.encroachment[...] = g.random(r.encroachment.shape) * g.choice([0.0, 1.0, 5.0], size=r.encroachment.shape)
+    r.own_threat[...] = g.random(r.own_threat.shape) * 3
+    r.clients[...] = g.integers(0, 4, size=r.clients.shape)
+    r.attention[0, 0] = -0.0
+    return engine.world, engine.params
+
+
+_TRADE = ("trade_distance_decay", "transit_share", "route_rate", "oil_value_elasticity")
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_power_month_kernel_matches_the_numpy_power_phase(seed):
+    world, params = _randomised_batch(seed=seed)
+    got = stp.power_phase(world, params)
+    expect = stp.power_phase_numpy(world, params)
+    assert got.keys() == expect.keys()
+    for name in expect:
+        _same(got[name], expect[name])
+    for p in range(world.setup.P):  # one power's own call is the numpy statement
+        for name, value in stp.power_phase(world, params, p).items():
+            _same(got[name][..., p], value)
+    assert len(np.unique(got["stance"])) == 3 and (got["stance_months"] == 0).any()
+
+
+def test_trade_month_kernels_match_in_a_running_batch():
+    world, params = _randomised_batch(months=50)
+    st, r = world.setup, world.runs
+    t = world.step
+    args = (st.trade_mass[t], st.trade_price[t], r.route, r.route_signed, st.trade, st.fixed_tie, params)
+    got, expect = stp.trade_month_numbers(*args), stp.trade_month_numpy(*args)
+    for name in expect:
+        _same(got[name], expect[name])

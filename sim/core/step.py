@@ -95,7 +95,49 @@ def stance_situation(world: World, params, idx=slice(None)) -> dict:
 
 
 def power_phase(world: World, params, idx=slice(None)) -> dict:
-    """Powers decide: attention to the region and stance toward rivals (see sim.core.rules.powers)."""
+    """Powers decide: attention to the region and stance toward rivals (see sim.core.rules.powers). For all
+    powers at once, one compiled loop (``power_phase_kernel``) gives the bits of ``power_phase_numpy``."""
+    if isinstance(idx, slice) and idx == slice(None):
+        return power_phase_kernel(world, params)
+    return power_phase_numpy(world, params, idx)
+
+
+_POWER_NAMES = ("presence_weight", "cooperation_weight", "stance_dwell", "threat_attention_gain", "attention_rate",
+                "own_threat_decay", "encroachment_decay", "promotion_encroachment", "war_encroachment",
+                "client_loss")
+
+
+def power_phase_kernel(world: World, params) -> dict:
+    """``power_phase_numpy`` for all powers, to the bit: numpy takes the tolerance's exp and log,
+    sim.core.rules.policy.clients this month's clients, and sim.core.rules.kernels_month.power_month the rest."""
+    from sim.core.rules import kernels_month as km
+
+    st, sch, r = world.setup, world.schedule, world.runs
+    S, P = r.alignment.shape[-2:]
+    lead = r.attention.shape[:-1]
+    t = min(world.step, st.months - 1)
+    tolerance = pw.tolerance(per_run(params["stance_tolerance"], 1), st.capacity_ratio[t],
+                             per_run(params["assertiveness"], 1))
+    clients_now = power_clients(world)
+
+    def vec(x, dtype=np.float64):
+        return np.ascontiguousarray(x, dtype=dtype)
+
+    attention, stance, months, own, enc = km.power_month(
+        _rows(bases_present(world), S, P), vec(st.rivals), vec(sch.operations), vec(sch.distraction),
+        vec(sch.conditionality), vec(sch.base_attention), vec(st.power_exposure), pw.ATTENTION_BONUS,
+        _rows(r.own_threat, P), _rows(r.encroachment, P), _rows(r.attention, P), _rows(r.clients, P),
+        _rows(clients_now, P), _rows(r.stance, P, dtype=np.int64), _rows(r.stance_months, P, dtype=np.int64),
+        _rows(r.afghan_threat), _rows(tolerance, P), _param_rows(params, _POWER_NAMES))
+    shape = lead + (P,)
+    return {"attention": attention.reshape(shape), "stance": stance.reshape(shape),
+            "stance_months": months.reshape(shape), "own_threat": own.reshape(shape),
+            "encroachment": enc.reshape(shape), "clients": clients_now}
+
+
+def power_phase_numpy(world: World, params, idx=slice(None)) -> dict:
+    """The powers' phase as numpy statements of the rules (sim.core.rules.powers, threats), for one power or
+    all of them."""
     sch, r = world.schedule, world.runs
     one = isinstance(idx, (int, np.integer))
     k = 0 if one else 1

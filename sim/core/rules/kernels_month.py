@@ -162,3 +162,83 @@ def all_finite(x):
         if v - v != 0.0:  # NaN and infinities give NaN
             return False
     return True
+
+
+@_jit
+def power_month(present, rivals, operations, distraction, conditionality, base_attention, exposure, bonus,
+                own_threat, encroachment, attention, clients_before, clients_now, stance, stance_months, afghan,
+                tolerance, w):
+    """Every power's month (sim.core.step.power_phase for all powers, in its order of operations), given
+    the tolerance (numpy's exp and log) and this month's clients (sim.core.rules.policy.clients):
+
+      bases[p] = present[0, p] + present[1, p] + ...;  rival_bases, rival_ops, promotion, wars = the sums over
+      p's rivals (0 x x[0] + rivals[p, 0] x x[0] + ...) of bases, operations, conditionality x attention and
+      distraction;  felt = own_threat + exposure x afghan
+      proposal = integrate if rival_bases + rival_ops < 0.5, else cooperate if cooperation_weight x felt x
+      min(1, rival_ops) + tolerance >= encroachment + presence_weight x rival_bases, else counterbalance
+      stance changes to the proposal when it differs and months >= dwell (months restart at 0, else count on)
+      attention += attention_rate x (max(0, base_attention + gain x felt + bonus[old stance] - distraction)
+      - attention);  own_threat x own_threat_decay
+      encroachment x encroachment_decay + promotion_encroachment x promotion x (1 - conditionality)
+      + war_encroachment x wars x (1 - conditionality) + client_loss x max(0, clients_before - clients_now)
+
+    present (M, S, P); own_threat, encroachment, attention, clients_*, stance, stance_months (M, P); afghan (M,);
+    tolerance (1 or M, P); w (10, 1 or M) = presence_weight, cooperation_weight, stance_dwell,
+    threat_attention_gain, attention_rate, own_threat_decay, encroachment_decay, promotion_encroachment,
+    war_encroachment, client_loss. Returns attention, stance, stance_months, own_threat, encroachment (M, P)."""
+    M, S, P = present.shape
+    Mt, Mw = tolerance.shape[0], w.shape[1]
+    new_attention = np.empty((M, P))
+    new_stance = np.empty((M, P), dtype=np.int64)
+    new_months = np.empty((M, P), dtype=np.int64)
+    new_threat = np.empty((M, P))
+    new_encroachment = np.empty((M, P))
+    bases = np.empty(P)
+    rival_ops = np.empty(P)
+    wars = np.empty(P)
+    for p in range(P):
+        ops = 0.0 * operations[0]
+        war = 0.0 * distraction[0]
+        for q in range(P):
+            ops = ops + rivals[p, q] * operations[q]
+            war = war + rivals[p, q] * distraction[q]
+        rival_ops[p] = ops
+        wars[p] = war
+    for n in range(M):
+        nt = n if Mt > 1 else 0
+        nw = n if Mw > 1 else 0
+        for p in range(P):
+            total = present[n, 0, p]
+            for s in range(1, S):
+                total = total + present[n, s, p]
+            bases[p] = total
+        for p in range(P):
+            rival_bases = 0.0 * bases[0]
+            promotion = 0.0 * (conditionality[0] * attention[n, 0])
+            for q in range(P):
+                rival_bases = rival_bases + rivals[p, q] * bases[q]
+                promotion = promotion + rivals[p, q] * (conditionality[q] * attention[n, q])
+            felt = own_threat[n, p] + exposure[p] * afghan[n]
+            x = rival_ops[p]
+            fighting = 1.0 if 1.0 <= x else x  # noqa: FURB136 - as np.minimum(1.0, x), NaN kept
+            cooperate = w[1, nw] * (felt * fighting) + tolerance[nt, p] >= encroachment[n, p] + w[0, nw] * rival_bases
+            if rival_bases + x < 0.5:
+                proposal = 0
+            elif cooperate:
+                proposal = 1
+            else:
+                proposal = 2
+            old = stance[n, p]
+            change = proposal != old and stance_months[n, p] >= w[2, nw]
+            new_stance[n, p] = proposal if change else old
+            new_months[n, p] = 0 if change else stance_months[n, p] + 1
+            target = base_attention[p] + w[3, nw] * felt + bonus[old] - distraction[p]
+            target = 0.0 if target <= 0.0 else target  # noqa: FURB136 - as np.maximum(0.0, x): NaN kept, 0.0 on a tie
+            new_attention[n, p] = attention[n, p] + w[4, nw] * (target - attention[n, p])
+            new_threat[n, p] = own_threat[n, p] * w[5, nw]
+            lost = clients_before[n, p] - clients_now[n, p]
+            lost = 0.0 if lost <= 0.0 else lost  # noqa: FURB136 - as np.maximum(0.0, x)
+            new_encroachment[n, p] = (encroachment[n, p] * w[6, nw]
+                                      + w[7, nw] * promotion * (1.0 - conditionality[p])
+                                      + w[8, nw] * wars[p] * (1.0 - conditionality[p]) + w[9, nw] * lost)
+    return new_attention, new_stance, new_months, new_threat, new_encroachment
