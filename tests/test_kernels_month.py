@@ -161,3 +161,35 @@ def test_trade_month_kernels_match_in_a_running_batch():
     got, expect = stp.trade_month_numbers(*args), stp.trade_month_numpy(*args)
     for name in expect:
         _same(got[name], expect[name])
+
+
+@pytest.mark.parametrize("lead", [(), (9,)])
+def test_deal_routes_kernel_adds_deal_after_deal_as_the_numpy_loop(lead):
+    """Deals signed and ended change the capacity signed in place, in the order of the slots (two deals of
+    one state and power included), the same bits as commit_decisions' numpy loop (taken for flags that are
+    not booleans)."""
+    from sim.core.world import Slot
+
+    g = np.random.default_rng(8 + len(lead))
+    S, P, O, K = 5, 3, 4, 9
+    slots = [Slot("deal" if k % 3 else "base", int(g.integers(S)), int(g.integers(P)), -1, 6, f"s{k}",
+                  float(g.normal()), source="rule", askable=True) for k in range(K)]
+    slots[7] = Slot("deal", slots[2].state, slots[2].power, -1, 6, "again", -0.3, source="rule", askable=True)
+    ks = [0, 2, 4, 5, 7, 8]
+
+    def world():
+        runs = SimpleNamespace(member=np.zeros(lead + (S, O), bool), member_months=np.zeros(lead + (S, O), np.int64),
+                               slot_status=np.zeros(lead + (K,), np.int64), slot_months=np.zeros(lead + (K,), np.int64),
+                               route_signed=np.random.default_rng(1).random(lead + (S, P + 1)))
+        return SimpleNamespace(setup=SimpleNamespace(slots=slots), runs=runs)
+
+    opened = g.random(lead + (len(ks),)) > 0.5
+    closed = ~opened & (g.random(lead + (len(ks),)) > 0.5)
+    dec = {"member": np.ones(lead + (S, O), bool), "member_months": np.ones(lead + (S, O), np.int64), "slots": ks,
+           "slot_status": np.ones(lead + (len(ks),), np.int64), "slot_months": np.ones(lead + (len(ks),), np.int64),
+           "opened": opened, "closed": closed}
+    a, b = world(), world()
+    stp.commit_decisions(a, dec)
+    stp.commit_decisions(b, {**dec, "opened": opened.astype(np.uint8), "closed": closed.astype(np.uint8)})
+    _same(a.runs.route_signed, b.runs.route_signed)
+    assert not np.array_equal(a.runs.route_signed, world().runs.route_signed)

@@ -687,6 +687,21 @@ def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
         r.slot_status[..., ks] = dec["slot_status"]
         r.slot_months[..., ks] = dec["slot_months"]
         # deals signed add their value to the tie target; deals ended take it away
+        deals = [(j, st.slots[k]) for j, k in enumerate(ks) if st.slots[k].kind == "deal"]
+        if not deals:
+            return
+        rs = r.route_signed
+        opened, closed = np.asarray(dec["opened"]), np.asarray(dec["closed"])
+        if rs.dtype == np.float64 and rs.flags.c_contiguous and opened.dtype == closed.dtype == np.bool_:
+            n = len(ks)  # in place (a reshaped view), deal after deal, as the loop below
+            from sim.core.rules import kernels_month as km
+
+            km.add_deal_routes(rs.reshape((-1,) + rs.shape[-2:]), _rows(opened, n, dtype=np.bool_), _rows(closed, n, dtype=np.bool_),
+                               np.array([j for j, _ in deals], dtype=np.int64),
+                               np.array([sl.state for _, sl in deals], dtype=np.int64),
+                               np.array([sl.power for _, sl in deals], dtype=np.int64),
+                               np.array([sl.value for _, sl in deals], dtype=np.float64))
+            return
         for j, k in enumerate(ks):
             sl = st.slots[k]
             if sl.kind != "deal":

@@ -242,3 +242,21 @@ def power_month(present, rivals, operations, distraction, conditionality, base_a
                                       + w[7, nw] * promotion * (1.0 - conditionality[p])
                                       + w[8, nw] * wars[p] * (1.0 - conditionality[p]) + w[9, nw] * lost)
     return new_attention, new_stance, new_months, new_threat, new_encroachment
+
+
+@_jit
+def add_deal_routes(route_signed, opened, closed, js, states, powers, values):
+    """The routes' capacity signed, changed in place by the month's deals, one deal after the other
+    (sim.core.step.commit_decisions): for deal j = js[i] of state states[i] toward power powers[i],
+
+      route_signed[n, s, p] = route_signed[n, s, p] + values[i] x (opened[n, j] - closed[n, j])
+
+    with the flags as 1.0 or 0.0. route_signed (M, S, J); opened, closed (M, number of slots decided)."""
+    M = route_signed.shape[0]
+    for n in range(M):
+        for i in range(js.shape[0]):
+            j = js[i]
+            o = 1.0 if opened[n, j] else 0.0
+            c = 1.0 if closed[n, j] else 0.0
+            s, p = states[i], powers[i]
+            route_signed[n, s, p] = route_signed[n, s, p] + values[i] * (o - c)
