@@ -379,15 +379,42 @@ def decision_row(world: World, dec: dict, s: int) -> dict:
 def _memo(world: World, name: str, params, inputs: tuple, compute):
     """The value ``compute()`` gave last time for these very inputs (compared exactly) and parameters, else a
     fresh one: what every state reads from the same month (the trade shares, the blocs' vetoes) is computed
-    once, not once per agent or per call. Inputs count as the same when their bits are (so -0.0 is not 0.0). The value is shared: callers must not change it in place."""
+    once, not once per agent or per call. Inputs count as the same when their bits are (so -0.0 is not 0.0). The value is shared: callers must not change it in place.
+
+    Within a phase that only reads the world (``read_only``), a value computed or checked in that phase is
+    reused without comparing its inputs again: nothing can have changed them."""
     cache = world.extra.setdefault("_memo", {})
     hit = cache.get(name)
+    phase = world.extra.get("_read_only")
+    if (phase is not None and hit is not None and hit[4] is phase and hit[0] is params
+            and hit[1] is world.setup):
+        return hit[3]
     key = tuple((a.shape, a.dtype.str, a.tobytes()) for a in map(np.asarray, inputs))  # the inputs' bits
     if hit is not None and hit[0] is params and hit[1] is world.setup and hit[2] == key:
+        if phase is not None:
+            cache[name] = hit[:4] + (phase,)
         return hit[3]
     value = compute()
-    cache[name] = (params, world.setup, key, value)
+    cache[name] = (params, world.setup, key, value, phase)
     return value
+
+
+class read_only:
+    """``with read_only(world):`` marks a phase in which nothing writes to the world (the month's phases that
+    compute month t+1 from month t, before ``commit``): the memoised values of ``_memo`` are then checked once
+    per phase instead of once per call."""
+
+    def __init__(self, world: World):
+        self.world = world
+
+    def __enter__(self):
+        self.outer = self.world.extra.get("_read_only")
+        self.world.extra["_read_only"] = object()  # a new phase: earlier values are checked again
+        return self.world
+
+    def __exit__(self, *exc):
+        self.world.extra["_read_only"] = self.outer
+        return False
 
 
 def trade_month(world: World, params) -> dict:
@@ -718,13 +745,15 @@ def advance_month(world: World, params, controllers, recorder=None) -> None:
     from sim.core.world_checks import check_finite
 
     applied = events_phase(world, params)
-    power_new = power_phase(world, params)
-    policy = policy_phase(world, params, controllers)
-    state_new = state_phase(world, params)
-    env_new = environment_phase(world, params)
+    with read_only(world):  # every phase reads month t
+        power_new = power_phase(world, params)
+        policy = policy_phase(world, params, controllers)
+        state_new = state_phase(world, params)
+        env_new = environment_phase(world, params)
     commit(world, power_new, state_new, env_new)
     commit_policy(world, params, policy)
-    dec = decision_phase(world, params)
+    with read_only(world):
+        dec = decision_phase(world, params)
     commit_decisions(world, dec)
     check_finite(world)
     if recorder is not None:
