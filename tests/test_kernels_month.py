@@ -99,14 +99,57 @@ def test_trade_month_kernels_with_one_price_and_shared_parameters():
 
 
 def test_all_finite_is_numpys_isfinite_all():
+    def finite(x):
+        return km.all_finite(np.ascontiguousarray(x, dtype=np.float64).view(np.uint64))
+
     x = np.random.default_rng(0).normal(size=50)
-    assert km.all_finite(x)
-    for bad in (np.nan, np.inf, -np.inf):
-        y = x.copy()
-        y[17] = bad
-        assert not km.all_finite(y)
-    assert km.all_finite(np.array([0.0, -0.0, 1e308, -1e308, 5e-324]))
-    assert km.all_finite(np.zeros(0))
+    assert finite(x)
+    for bad in (np.nan, -np.nan, np.inf, -np.inf, np.frombuffer(np.uint64(0x7FF0000000000001).tobytes())[0]):
+        for at in (0, 17, 49):
+            y = x.copy()
+            y[at] = bad
+            assert not finite(y) and not np.isfinite(y).all()
+    edge = np.array([0.0, -0.0, 1e308, -1e308, 5e-324, -5e-324, np.finfo(float).max, -np.finfo(float).max])
+    assert finite(edge) and np.isfinite(edge).all()
+    assert finite(np.zeros(0))
+
+
+def test_route_shares_kernel_matches_the_trade_rule():
+    from sim.core.rules.trade import route_shares
+
+    g = np.random.default_rng(4)
+    route = g.random((7, 5, 4)) * g.choice([0.0, 1.0], size=(7, 5, 4))
+    route[0, 0] = 0.0
+    route[1, 2, 1], route[2, 3, 0], route[3, 1] = -0.0, -0.5, -1.0
+    _same(km.route_shares(route, 3), route_shares(route)[..., :3])
+
+
+@pytest.mark.parametrize("M", [1, 6])
+def test_state_stocks_kernel_matches_the_threat_and_offer_rules(M):
+    from sim.core.rules import economy as ec
+    from sim.core.rules import threats as th
+    from sim.core.rules.powers import EFFORT
+
+    g = np.random.default_rng(M)
+    S, P = 5, 3
+    local, regime, openness = g.random((M, S)), g.random((M, S)), g.random((M, S))
+    blame, offers, aid = g.random((M, S, P)), g.random((M, S, P)), g.random((M, S, P))
+    attention, stance = g.random((M, P)), g.integers(0, 3, size=(M, P))
+    capacity, reach, cond = g.random(P) * 2, g.random(P), g.random(P)
+    w = g.random((6, M))
+    got = km.state_stocks(local, regime, openness, blame, offers, attention, stance, aid, EFFORT, capacity, reach,
+                          cond, w)
+
+    def par(i, trailing):
+        return w[i].reshape((M,) + (1,) * trailing)
+
+    att = attention[:, None, :]
+    expect = (th.decay(local, par(0, 1)),
+              th.decay(regime, par(1, 1)) + th.democracy_pressure(cond, att, openness, par(2, 1)),
+              th.decay(blame, par(3, 2)),
+              ec.offers_next(offers, par(4, 2), par(5, 2), EFFORT[stance][:, None, :], capacity, att, reach, aid))
+    for a, b in zip(got, expect):
+        _same(a, b)
 
 
 def _randomised_batch(n=12, months=30, seed=3):

@@ -332,8 +332,22 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
     z = rng.normal(seed, st.start + world.step, agents, rng.STREAM_ALIGNMENT_NOISE)
     alignment, drivers = al.alignment_step(r.alignment[..., idx, :], r.affinity[..., idx, :], terms,
                                            par("alignment_rate"), par("noise_sd") * z)
-    effort = pw.EFFORT[r.stance]
     trade = trade_month(world, params)
+    if isinstance(idx, slice) and idx == slice(None):  # all states: their stocks in one compiled loop, the same bits
+        from sim.core.rules import kernels_month as km
+
+        S, P = r.alignment.shape[-2:]
+        local, regime, blame, offers = km.state_stocks(
+            _rows(r.local_threat, S), _rows(r.regime_threat, S), _rows(r.openness, S), _rows(r.blame, S, P),
+            _rows(r.offers, S, P), _rows(r.attention, P), _rows(r.stance, P, dtype=np.int64),
+            _rows(r.aid_share, S, P), pw.EFFORT, _rows(st.capacity[min(world.step, st.months - 1)], P)[0],
+            _rows(sch.reach, P)[0], _rows(sch.conditionality, P)[0], _param_rows(params, _STOCK_NAMES))
+        lead = r.alignment.shape[:-2]
+        return {"alignment": alignment, "drivers": drivers, "local_threat": local.reshape(lead + (S,)),
+                "regime_threat": regime.reshape(lead + (S,)), "blame": blame.reshape(lead + (S, P)),
+                "economy": trade["tie"], "trade_share": trade["trade"], "route": trade["route"],
+                "offers": offers.reshape(lead + (S, P))}
+    effort = pw.EFFORT[r.stance]
     pwr = (lambda v: v) if one else (lambda v: v[..., None, :])
     return {
         "alignment": alignment,
@@ -349,6 +363,9 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
         "offers": ec.offers_next(r.offers[..., idx, :], par("offers_decay"), par("effort_rate"), pwr(effort),
                                  st.capacity[min(world.step, st.months - 1)], pwr(r.attention), sch.reach, r.aid_share[..., idx, :]),
     }
+
+
+_STOCK_NAMES = ("security_decay", "regime_decay", "democracy_pressure", "blame_decay", "offers_decay", "effort_rate")
 
 
 def power_row(world: World, new: dict, p: int) -> dict:
@@ -430,13 +447,18 @@ def trade_month(world: World, params) -> dict:
 
 def export_route_share(world: World) -> np.ndarray:
     """The share of each state's export routes in service that runs toward each power (..., S, P), computed
-    once for the routes of the month (each power's controller reads it); 0 without trade data."""
-    from sim.core.rules.trade import route_shares
-
+    once for the routes of the month (each power's controller reads it); 0 without trade data. One compiled
+    loop (kernels_month.route_shares) gives the bits of sim.core.rules.trade.route_shares."""
     st, r = world.setup, world.runs
     if st.trade is None:
         return np.zeros(r.route.shape[:-1] + (st.P,))
-    return _memo(world, "export_route_share", None, (r.route,), lambda: route_shares(r.route)[..., :st.P])
+    def shares():
+        from sim.core.rules import kernels_month as km
+
+        S, J = r.route.shape[-2:]
+        return km.route_shares(_rows(r.route, S, J), st.P).reshape(r.route.shape[:-1] + (st.P,))
+
+    return _memo(world, "export_route_share", None, (r.route,), shares)
 
 
 def _trade_month(world: World, params) -> dict:

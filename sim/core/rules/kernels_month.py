@@ -154,14 +154,73 @@ def trade_month(weights, active, route, route_signed, transit, hydro, commodity,
     return tie, share, route_next
 
 
+_EXPONENT = np.uint64(0x7FF0000000000000)  # the exponent bits of a float64: all set for NaN and the infinities
+
+
 @_jit
-def all_finite(x):
-    """True when every element of the flat float array x is finite (np.isfinite(x).all())."""
-    for i in range(x.shape[0]):
-        v = x[i]
-        if v - v != 0.0:  # NaN and infinities give NaN
-            return False
-    return True
+def all_finite(bits):
+    """True when every float64 of x is finite (np.isfinite(x).all()), given its bits x.view(np.uint64): a
+    float is NaN or infinite exactly when all its exponent bits are set. (Integer operations, no early exit,
+    so the loop runs in vector registers.)"""
+    top = np.uint64(0)
+    for i in range(bits.shape[0]):
+        e = bits[i] & _EXPONENT
+        top = e if e > top else top
+    return top != _EXPONENT
+
+
+@_jit
+def route_shares(route, P):
+    """The energy-export shares toward the powers (M, S, P) (sim.core.rules.trade.route_shares: each route's
+    max(route, 0) over the row's sum, in order, when that is positive, else 0), route (M, S, J)."""
+    M, S, J = route.shape
+    out = np.empty((M, S, P))
+    for n in range(M):
+        for s in range(S):
+            total = 0.0
+            for j in range(J):
+                x = route[n, s, j]
+                x = 0.0 if x < 0.0 else x  # noqa: FURB136 - as np.maximum(x, 0.0)
+                total = x if j == 0 else total + x
+            for p in range(P):
+                x = route[n, s, p]
+                x = 0.0 if x < 0.0 else x  # noqa: FURB136
+                out[n, s, p] = x / (total if total > 0.0 else 1.0) if total > 0.0 else 0.0
+    return out
+
+
+@_jit
+def state_stocks(local_threat, regime_threat, openness, blame, offers, attention, stance, aid_share, effort,
+                 capacity, reach, conditionality, w):
+    """The states' stocks one month on (sim.core.step.state_phase; sim.core.rules.threats, economy):
+
+      local_threat x security_decay;  blame x blame_decay
+      regime_threat x regime_decay + democracy_pressure x (conditionality[0] x attention[0] + ...) x (1 - openness)
+      offers x offers_decay + effort_rate x effort[stance[p]] x capacity[p] x attention[p] x reach[p] x aid_share
+
+    local_threat, regime_threat, openness (M, S); blame, offers, aid_share (M, S, P); attention, stance (M, P);
+    w (6, 1 or M) = security_decay, regime_decay, democracy_pressure, blame_decay, offers_decay, effort_rate."""
+    M, S, P = offers.shape
+    Mw = w.shape[1]
+    new_local = np.empty((M, S))
+    new_regime = np.empty((M, S))
+    new_blame = np.empty((M, S, P))
+    new_offers = np.empty((M, S, P))
+    inflow = np.empty(P)
+    for n in range(M):
+        nw = n if Mw > 1 else 0
+        pressure = conditionality[0] * attention[n, 0]
+        for p in range(1, P):
+            pressure = pressure + conditionality[p] * attention[n, p]
+        for p in range(P):
+            inflow[p] = w[5, nw] * effort[stance[n, p]] * capacity[p] * attention[n, p] * reach[p]
+        for s in range(S):
+            new_local[n, s] = local_threat[n, s] * w[0, nw]
+            new_regime[n, s] = regime_threat[n, s] * w[1, nw] + w[2, nw] * pressure * (1.0 - openness[n, s])
+            for p in range(P):
+                new_blame[n, s, p] = blame[n, s, p] * w[3, nw]
+                new_offers[n, s, p] = offers[n, s, p] * w[4, nw] + inflow[p] * aid_share[n, s, p]
+    return new_local, new_regime, new_blame, new_offers
 
 
 @_jit
