@@ -165,7 +165,7 @@ def all_finite(bits):
     top = np.uint64(0)
     for i in range(bits.shape[0]):
         e = bits[i] & _EXPONENT
-        top = e if e > top else top
+        top = max(top, e)
     return top != _EXPONENT
 
 
