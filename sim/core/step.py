@@ -699,7 +699,8 @@ def commit_policy(world: World, params, policy: dict) -> None:
     month = st.start + world.step
     scale = per_run(params["choice_scale"], 0)
     for k, ask in policy["asks"].items():
-        if not np.any(ask):  # nothing asked in any run: nothing to store (the draw would be unused)
+        # nothing asked in any run: nothing to store (the draw would be unused)
+        if not (ask.any() if isinstance(ask, np.ndarray) else np.any(ask)):
             continue
         taste = scale * rng.logistic_noise(r.seed, month, k, rng.STREAM_SLOT_TASTE)
         r.slot_status[..., k] = np.where(ask, PENDING, r.slot_status[..., k])
