@@ -385,12 +385,29 @@ def decision_row(world: World, dec: dict, s: int) -> dict:
     gives (a state's decisions read its own memberships and slots only)."""
     lead = (slice(None),) * world.batch_ndim
     out = {name: dec[name][lead + (s,)] for name in ("member", "member_months", "joined", "left")}
-    js = np.flatnonzero(_slot_table(world)["state"][dec["slots"]] == s) if dec["slots"] else []
-    out["slots"] = [dec["slots"][j] for j in js]
-    if len(js):
+    ks, js = _state_slots(world, dec["slots"], s)
+    out["slots"] = ks
+    if ks:
         for name in ("slot_status", "slot_months", "opened", "closed", "refused", "asked"):
             out[name] = dec[name][..., js]
     return out
+
+
+def _state_slots(world: World, slots: list[int], s: int) -> tuple[list[int], object]:
+    """Which of the decided slots belong to state s: their indices, and their positions in ``slots`` (a
+    slice when they follow one another, an index array else); kept for the setup's slots and this list."""
+    cached = world.extra.get("_state_slots")
+    key = tuple(slots)
+    if cached is None or cached[0] is not world.setup.slots or cached[1] != key:
+        by_state = {}
+        states = _slot_table(world)["state"][list(slots)] if slots else np.zeros(0, dtype=np.int64)
+        for state in range(world.setup.S):
+            js = np.flatnonzero(states == state)
+            contiguous = len(js) and js[-1] - js[0] + 1 == len(js)
+            by_state[state] = ([slots[j] for j in js], slice(int(js[0]), int(js[-1]) + 1) if contiguous else js)
+        cached = (world.setup.slots, key, by_state)
+        world.extra["_state_slots"] = cached
+    return cached[2][s]
 
 
 def _memo(world: World, name: str, params, inputs: tuple, compute):
