@@ -18,6 +18,8 @@ def decision_rows(world: World, dec: dict, state_idx=None, run: int | None = Non
     for i, s in enumerate(states):
         jrow = joined if state_idx is not None else joined[s]
         lrow = left if state_idx is not None else left[s]
+        if not (np.any(jrow) or np.any(lrow)):
+            continue
         for o, org in enumerate(st.orgs):
             if jrow[o]:
                 rows.append(dict(state=st.states[s], counterpart=org, decision="joined",
@@ -26,6 +28,9 @@ def decision_rows(world: World, dec: dict, state_idx=None, run: int | None = Non
                 why = "the organisation ended" if not sch.org_active[o] else "its appeal fell below the threshold"
                 rows.append(dict(state=st.states[s], counterpart=org, decision="left",
                                  detail=f"left {ORG_NAMES.get(org, org)} ({why})"))
+    flags = [np.asarray(pick(dec[f])) for f in ("asked", "opened", "closed") if f in dec]
+    if dec["slots"] and all(f.ndim == 1 for f in flags) and not any(f.any() for f in flags):
+        return rows  # no slot asked, opened or closed this month
     for j, k in enumerate(dec["slots"]):
         sl = st.slots[k]
         code, power = st.states[sl.state], st.powers[sl.power]

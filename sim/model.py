@@ -154,11 +154,12 @@ class GreatGameModel(mesa.Model):
             self.applied_events.append({"date": date, "event": ev})
         self._shared = {}  # all agents read month t: what they compute alike is computed once
         try:
-            self.powers.do("step")
-            self.states.do("step")
+            with rules.read_only(w):
+                self.powers.do("step")
+                self.states.do("step")
+                env = rules.environment_phase(w, self.params)
         finally:
             self._shared = None
-        env = rules.environment_phase(w, self.params)
         self.powers.do("advance")
         self.states.do("advance")
         rules.commit(w, {}, {}, env)

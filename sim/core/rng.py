@@ -53,15 +53,36 @@ def uniform(seed, month, agent, stream) -> np.ndarray:
     return (random_bits(seed, month, agent, stream) >> np.uint64(11)).astype(np.float64) * (2.0**-53)
 
 
-def normal(seed, month, agent, stream) -> np.ndarray:
-    """Standard normal numbers by the Box-Muller transform of two uniform draws.
+def normal_numpy(seed, month, agent, stream) -> np.ndarray:
+    """Standard normal numbers by the Box-Muller transform of two uniform draws u1 and u2:
 
-    The two uniforms use streams 2*stream and 2*stream+1 so they never collide with uniform() draws
-    of another named stream.
+        z = sqrt(-2 x log1p(-u1)) x cos(2 pi x u2)
+
+    The two uniforms use streams 1000 + 2 x stream and 1001 + 2 x stream so they never collide with
+    uniform() draws of another named stream. (The statement of the rule; ``normal`` computes the same bits.)
     """
     u1 = uniform(seed, month, agent, 1000 + 2 * np.asarray(stream))
     u2 = uniform(seed, month, agent, 1001 + 2 * np.asarray(stream))
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def normal(seed, month, agent, stream) -> np.ndarray:
+    """Standard normal numbers, the Box-Muller transform of ``normal_numpy`` to the bit. For one month and
+    one stream (every caller's case), the two uniforms and the arithmetic around numpy's log1p and cos run
+    in compiled loops (sim.core.rules.kernels_month: box_muller_angles, box_muller_radius); other keys take
+    ``normal_numpy``."""
+    if np.ndim(month) or np.ndim(stream):
+        return normal_numpy(seed, month, agent, stream)
+    from sim.core.rules import kernels_month as km
+
+    with np.errstate(over="ignore"):
+        s = np.asarray(seed, dtype=np.uint64)
+        a = np.asarray(agent, dtype=np.int64).astype(np.uint64)
+    shape = np.broadcast_shapes(s.shape, a.shape)
+    s_flat, a_flat = (np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1) for v in (s, a))
+    stream = int(stream)
+    minus_u1, angle = km.box_muller_angles(s_flat, a_flat, int(month), 1000 + 2 * stream, 1001 + 2 * stream)
+    return km.box_muller_radius(np.log1p(minus_u1), np.cos(angle)).reshape(shape)
 
 
 def logistic_noise(seed, month, agent, stream) -> np.ndarray:

@@ -97,7 +97,49 @@ def stance_situation(world: World, params, idx=slice(None)) -> dict:
 
 
 def power_phase(world: World, params, idx=slice(None)) -> dict:
-    """Powers decide: attention to the region and stance toward rivals (see sim.core.rules.powers)."""
+    """Powers decide: attention to the region and stance toward rivals (see sim.core.rules.powers). For all
+    powers at once, one compiled loop (``power_phase_kernel``) gives the bits of ``power_phase_numpy``."""
+    if isinstance(idx, slice) and idx == slice(None):
+        return power_phase_kernel(world, params)
+    return power_phase_numpy(world, params, idx)
+
+
+_POWER_NAMES = ("presence_weight", "cooperation_weight", "stance_dwell", "threat_attention_gain", "attention_rate",
+                "own_threat_decay", "encroachment_decay", "promotion_encroachment", "war_encroachment",
+                "client_loss")
+
+
+def power_phase_kernel(world: World, params) -> dict:
+    """``power_phase_numpy`` for all powers, to the bit: numpy takes the tolerance's exp and log,
+    sim.core.rules.policy.clients this month's clients, and sim.core.rules.kernels_month.power_month the rest."""
+    from sim.core.rules import kernels_month as km
+
+    st, sch, r = world.setup, world.schedule, world.runs
+    S, P = r.alignment.shape[-2:]
+    lead = r.attention.shape[:-1]
+    t = min(world.step, st.months - 1)
+    tolerance = pw.tolerance(per_run(params["stance_tolerance"], 1), st.capacity_ratio[t],
+                             per_run(params["assertiveness"], 1))
+    clients_now = power_clients(world)
+
+    def vec(x, dtype=np.float64):
+        return np.ascontiguousarray(x, dtype=dtype)
+
+    attention, stance, months, own, enc = km.power_month(
+        _rows(bases_present(world), S, P), vec(st.rivals), vec(sch.operations), vec(sch.distraction),
+        vec(sch.conditionality), vec(sch.base_attention), vec(st.power_exposure), pw.ATTENTION_BONUS,
+        _rows(r.own_threat, P), _rows(r.encroachment, P), _rows(r.attention, P), _rows(r.clients, P),
+        _rows(clients_now, P), _rows(r.stance, P, dtype=np.int64), _rows(r.stance_months, P, dtype=np.int64),
+        _rows(r.afghan_threat), _rows(tolerance, P), _param_rows(params, _POWER_NAMES))
+    shape = lead + (P,)
+    return {"attention": attention.reshape(shape), "stance": stance.reshape(shape),
+            "stance_months": months.reshape(shape), "own_threat": own.reshape(shape),
+            "encroachment": enc.reshape(shape), "clients": clients_now}
+
+
+def power_phase_numpy(world: World, params, idx=slice(None)) -> dict:
+    """The powers' phase as numpy statements of the rules (sim.core.rules.powers, threats), for one power or
+    all of them."""
     sch, r = world.schedule, world.runs
     one = isinstance(idx, (int, np.integer))
     k = 0 if one else 1
@@ -293,8 +335,22 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
     z = rng.normal(seed, st.start + world.step, agents, rng.STREAM_ALIGNMENT_NOISE)
     alignment, drivers = al.alignment_step(r.alignment[..., idx, :], r.affinity[..., idx, :], terms,
                                            par("alignment_rate"), par("noise_sd") * z)
-    effort = pw.EFFORT[r.stance]
     trade = trade_month(world, params)
+    if isinstance(idx, slice) and idx == slice(None):  # all states: their stocks in one compiled loop, the same bits
+        from sim.core.rules import kernels_month as km
+
+        S, P = r.alignment.shape[-2:]
+        local, regime, blame, offers = km.state_stocks(
+            _rows(r.local_threat, S), _rows(r.regime_threat, S), _rows(r.openness, S), _rows(r.blame, S, P),
+            _rows(r.offers, S, P), _rows(r.attention, P), _rows(r.stance, P, dtype=np.int64),
+            _rows(r.aid_share, S, P), pw.EFFORT, _rows(st.capacity[min(world.step, st.months - 1)], P)[0],
+            _rows(sch.reach, P)[0], _rows(sch.conditionality, P)[0], _param_rows(params, _STOCK_NAMES))
+        lead = r.alignment.shape[:-2]
+        return {"alignment": alignment, "drivers": drivers, "local_threat": local.reshape(lead + (S,)),
+                "regime_threat": regime.reshape(lead + (S,)), "blame": blame.reshape(lead + (S, P)),
+                "economy": trade["tie"], "trade_share": trade["trade"], "route": trade["route"],
+                "offers": offers.reshape(lead + (S, P))}
+    effort = pw.EFFORT[r.stance]
     pwr = (lambda v: v) if one else (lambda v: v[..., None, :])
     return {
         "alignment": alignment,
@@ -310,6 +366,9 @@ def state_phase(world: World, params, idx=slice(None)) -> dict:
         "offers": ec.offers_next(r.offers[..., idx, :], par("offers_decay"), par("effort_rate"), pwr(effort),
                                  st.capacity[min(world.step, st.months - 1)], pwr(r.attention), sch.reach, r.aid_share[..., idx, :]),
     }
+
+
+_STOCK_NAMES = ("security_decay", "regime_decay", "democracy_pressure", "blame_decay", "offers_decay", "effort_rate")
 
 
 def power_row(world: World, new: dict, p: int) -> dict:
@@ -329,26 +388,70 @@ def decision_row(world: World, dec: dict, s: int) -> dict:
     gives (a state's decisions read its own memberships and slots only)."""
     lead = (slice(None),) * world.batch_ndim
     out = {name: dec[name][lead + (s,)] for name in ("member", "member_months", "joined", "left")}
-    js = np.flatnonzero(_slot_table(world)["state"][dec["slots"]] == s) if dec["slots"] else []
-    out["slots"] = [dec["slots"][j] for j in js]
-    if len(js):
+    ks, js = _state_slots(world, dec["slots"], s)
+    out["slots"] = ks
+    if ks:
         for name in ("slot_status", "slot_months", "opened", "closed", "refused", "asked"):
             out[name] = dec[name][..., js]
     return out
 
 
+def _state_slots(world: World, slots: list[int], s: int) -> tuple[list[int], object]:
+    """Which of the decided slots belong to state s: their indices, and their positions in ``slots`` (a
+    slice when they follow one another, an index array else); kept for the setup's slots and this list."""
+    cached = world.extra.get("_state_slots")
+    key = tuple(slots)
+    if cached is None or cached[0] is not world.setup.slots or cached[1] != key:
+        by_state = {}
+        states = _slot_table(world)["state"][list(slots)] if slots else np.zeros(0, dtype=np.int64)
+        for state in range(world.setup.S):
+            js = np.flatnonzero(states == state)
+            contiguous = len(js) and js[-1] - js[0] + 1 == len(js)
+            by_state[state] = ([slots[j] for j in js], slice(int(js[0]), int(js[-1]) + 1) if contiguous else js)
+        cached = (world.setup.slots, key, by_state)
+        world.extra["_state_slots"] = cached
+    return cached[2][s]
+
+
 def _memo(world: World, name: str, params, inputs: tuple, compute):
     """The value ``compute()`` gave last time for these very inputs (compared exactly) and parameters, else a
     fresh one: what every state reads from the same month (the trade shares, the blocs' vetoes) is computed
-    once, not once per agent or per call. Inputs count as the same when their bits are (so -0.0 is not 0.0). The value is shared: callers must not change it in place."""
+    once, not once per agent or per call. Inputs count as the same when their bits are (so -0.0 is not 0.0). The value is shared: callers must not change it in place.
+
+    Within a phase that only reads the world (``read_only``), a value computed or checked in that phase is
+    reused without comparing its inputs again: nothing can have changed them."""
     cache = world.extra.setdefault("_memo", {})
     hit = cache.get(name)
+    phase = world.extra.get("_read_only")
+    if (phase is not None and hit is not None and hit[4] is phase and hit[0] is params
+            and hit[1] is world.setup):
+        return hit[3]
     key = tuple((a.shape, a.dtype.str, a.tobytes()) for a in map(np.asarray, inputs))  # the inputs' bits
     if hit is not None and hit[0] is params and hit[1] is world.setup and hit[2] == key:
+        if phase is not None:
+            cache[name] = hit[:4] + (phase,)
         return hit[3]
     value = compute()
-    cache[name] = (params, world.setup, key, value)
+    cache[name] = (params, world.setup, key, value, phase)
     return value
+
+
+class read_only:
+    """``with read_only(world):`` marks a phase in which nothing writes to the world (the month's phases that
+    compute month t+1 from month t, before ``commit``): the memoised values of ``_memo`` are then checked once
+    per phase instead of once per call."""
+
+    def __init__(self, world: World):
+        self.world = world
+
+    def __enter__(self):
+        self.outer = self.world.extra.get("_read_only")
+        self.world.extra["_read_only"] = object()  # a new phase: earlier values are checked again
+        return self.world
+
+    def __exit__(self, *exc):
+        self.world.extra["_read_only"] = self.outer
+        return False
 
 
 def trade_month(world: World, params) -> dict:
@@ -364,31 +467,71 @@ def trade_month(world: World, params) -> dict:
 
 def export_route_share(world: World) -> np.ndarray:
     """The share of each state's export routes in service that runs toward each power (..., S, P), computed
-    once for the routes of the month (each power's controller reads it); 0 without trade data."""
-    from sim.core.rules.trade import route_shares
-
+    once for the routes of the month (each power's controller reads it); 0 without trade data. One compiled
+    loop (kernels_month.route_shares) gives the bits of sim.core.rules.trade.route_shares."""
     st, r = world.setup, world.runs
     if st.trade is None:
         return np.zeros(r.route.shape[:-1] + (st.P,))
-    return _memo(world, "export_route_share", None, (r.route,), lambda: route_shares(r.route)[..., :st.P])
+    def shares():
+        from sim.core.rules import kernels_month as km
+
+        S, J = r.route.shape[-2:]
+        return km.route_shares(_rows(r.route, S, J), st.P).reshape(r.route.shape[:-1] + (st.P,))
+
+    return _memo(world, "export_route_share", None, (r.route,), shares)
 
 
 def _trade_month(world: World, params) -> dict:
-    from sim.core.rules import trade as tr
-
     st, r = world.setup, world.runs
-    P = st.P
     if st.trade is None:
         tie = np.broadcast_to(st.fixed_tie, r.economy.shape).copy()
         return {"tie": tie, "trade": tie.copy(), "route": r.route.copy()}
     t = min(world.step, st.months - 1)
-    names = ("trade_mass_elasticity", "trade_growth_elasticity", "trade_distance_decay", "trade_legacy",
-             "trade_border", "oil_value_elasticity", "transit_share")
-    x = tr.month_shares(st.trade_mass[t], st.trade_price[t], r.route, st.trade, {n: params[n] for n in names})
-    active = st.trade.active[:P] > 0
-    tie = np.where(active, x["tie"][..., :P], st.fixed_tie)
-    share = np.where(active, x["trade"][..., :P], st.fixed_tie)
-    return {"tie": tie, "trade": share, "route": tr.route_next(r.route, r.route_signed, params["route_rate"])}
+    return trade_month_numbers(st.trade_mass[t], st.trade_price[t], r.route, r.route_signed, st.trade,
+                               st.fixed_tie, params)
+
+
+_TRADE_NAMES = ("trade_mass_elasticity", "trade_growth_elasticity", "trade_distance_decay", "trade_legacy",
+                "trade_border", "oil_value_elasticity", "transit_share")
+
+
+def trade_month_numpy(mass, price_ratio, route, route_signed, data, fixed_tie, params) -> dict:
+    """The month's ties, trade shares (..., S, P) and next routes (..., S, J) by the numpy statement of the
+    trade rules (sim.core.rules.trade.month_shares, route_next); a power without a mass series (``data.active``
+    0) keeps the file's fixed tie. ``trade_month_numbers`` computes the same bits in compiled loops."""
+    from sim.core.rules import trade as tr
+
+    P = fixed_tie.shape[-1]
+    x = tr.month_shares(mass, price_ratio, route, data, {n: params[n] for n in _TRADE_NAMES})
+    active = data.active[:P] > 0
+    tie = np.where(active, x["tie"][..., :P], fixed_tie)
+    share = np.where(active, x["trade"][..., :P], fixed_tie)
+    return {"tie": tie, "trade": share, "route": tr.route_next(route, route_signed, params["route_rate"])}
+
+
+def trade_month_numbers(mass, price_ratio, route, route_signed, data, fixed_tie, params) -> dict:
+    """What ``trade_month_numpy`` gives, to the bit: numpy takes the exponentials and logarithms (the gravity
+    weights' exp, the oil value's power) and one compiled loop the rest (sim.core.rules.kernels_month:
+    gravity_exponent, trade_month)."""
+    from sim.core.rules import kernels_month as km
+
+    P = fixed_tie.shape[-1]
+    S, J = route.shape[-2:]
+    lead = route.shape[:-2]
+    ref = np.log(np.asarray(data.mass_reference, dtype=np.float64))
+    growth = np.log(np.asarray(mass, dtype=np.float64)) - ref
+    exponent = km.gravity_exponent(ref, growth, _rows(data.distance_km, S, J)[0], _rows(data.legacy, S, J)[0],
+                                   _rows(data.border, S, J)[0], _param_rows(params, _TRADE_NAMES[:5]))
+    ve = np.reshape(params["oil_value_elasticity"], -1)[:, None]
+    q = np.exp(ve * np.log(np.reshape(np.asarray(price_ratio, dtype=np.float64), -1)[:, None]))[:, 0]
+    tie, share, route_next = km.trade_month(
+        np.exp(exponent), np.ascontiguousarray(data.active, dtype=np.float64), _rows(route, S, J),
+        _rows(route_signed, S, J), np.ascontiguousarray(data.transit, dtype=np.float64),
+        np.ascontiguousarray(data.hydrocarbon_share, dtype=np.float64),
+        np.ascontiguousarray(data.commodity_share, dtype=np.float64), np.ascontiguousarray(q),
+        np.ascontiguousarray(fixed_tie, dtype=np.float64), _param_rows(params, ("transit_share", "route_rate")))
+    return {"tie": tie.reshape(lead + (S, P)), "trade": share.reshape(lead + (S, P)),
+            "route": route_next.reshape(lead + (S, J))}
 
 
 def environment_phase(world: World, params) -> dict:
@@ -582,7 +725,8 @@ def commit_policy(world: World, params, policy: dict) -> None:
     month = st.start + world.step
     scale = per_run(params["choice_scale"], 0)
     for k, ask in policy["asks"].items():
-        if not np.any(ask):  # nothing asked in any run: nothing to store (the draw would be unused)
+        # nothing asked in any run: nothing to store (the draw would be unused)
+        if not (ask.any() if isinstance(ask, np.ndarray) else np.any(ask)):
             continue
         taste = scale * rng.logistic_noise(r.seed, month, k, rng.STREAM_SLOT_TASTE)
         r.slot_status[..., k] = np.where(ask, PENDING, r.slot_status[..., k])
@@ -619,6 +763,21 @@ def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
         r.slot_status[..., ks] = dec["slot_status"]
         r.slot_months[..., ks] = dec["slot_months"]
         # deals signed add their value to the tie target; deals ended take it away
+        deals = [(j, st.slots[k]) for j, k in enumerate(ks) if st.slots[k].kind == "deal"]
+        if not deals:
+            return
+        rs = r.route_signed
+        opened, closed = np.asarray(dec["opened"]), np.asarray(dec["closed"])
+        if rs.dtype == np.float64 and rs.flags.c_contiguous and opened.dtype == closed.dtype == np.bool_:
+            n = len(ks)  # in place (a reshaped view), deal after deal, as the loop below
+            from sim.core.rules import kernels_month as km
+
+            km.add_deal_routes(rs.reshape((-1,) + rs.shape[-2:]), _rows(opened, n, dtype=np.bool_), _rows(closed, n, dtype=np.bool_),
+                               np.array([j for j, _ in deals], dtype=np.int64),
+                               np.array([sl.state for _, sl in deals], dtype=np.int64),
+                               np.array([sl.power for _, sl in deals], dtype=np.int64),
+                               np.array([sl.value for _, sl in deals], dtype=np.float64))
+            return
         for j, k in enumerate(ks):
             sl = st.slots[k]
             if sl.kind != "deal":
@@ -635,13 +794,15 @@ def advance_month(world: World, params, controllers, recorder=None) -> None:
     from sim.core.world_checks import check_finite
 
     applied = events_phase(world, params)
-    power_new = power_phase(world, params)
-    policy = policy_phase(world, params, controllers)
-    state_new = state_phase(world, params)
-    env_new = environment_phase(world, params)
+    with read_only(world):  # every phase reads month t
+        power_new = power_phase(world, params)
+        policy = policy_phase(world, params, controllers)
+        state_new = state_phase(world, params)
+        env_new = environment_phase(world, params)
     commit(world, power_new, state_new, env_new)
     commit_policy(world, params, policy)
-    dec = decision_phase(world, params)
+    with read_only(world):
+        dec = decision_phase(world, params)
     commit_decisions(world, dec)
     check_finite(world)
     if recorder is not None:
