@@ -106,7 +106,7 @@ def power_phase(world: World, params, idx=slice(None)) -> dict:
 
 _POWER_NAMES = ("presence_weight", "cooperation_weight", "stance_dwell", "threat_attention_gain", "attention_rate",
                 "own_threat_decay", "encroachment_decay", "promotion_encroachment", "war_encroachment",
-                "client_loss")
+                "client_loss", "war_attention")
 
 
 def power_phase_kernel(world: World, params) -> dict:

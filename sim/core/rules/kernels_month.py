@@ -236,15 +236,15 @@ def power_month(present, rivals, operations, distraction, conditionality, base_a
       proposal = integrate if rival_bases + rival_ops < 0.5, else cooperate if cooperation_weight x felt x
       min(1, rival_ops) + tolerance >= encroachment + presence_weight x rival_bases, else counterbalance
       stance changes to the proposal when it differs and months >= dwell (months restart at 0, else count on)
-      attention += attention_rate x (max(0, base_attention + gain x felt + bonus[old stance] - distraction)
-      - attention);  own_threat x own_threat_decay
+      attention += attention_rate x (max(0, base_attention + gain x felt + war_attention x operations
+      + bonus[old stance] - distraction) - attention);  own_threat x own_threat_decay
       encroachment x encroachment_decay + promotion_encroachment x promotion x (1 - conditionality)
       + war_encroachment x wars x (1 - conditionality) + client_loss x max(0, clients_before - clients_now)
 
     present (M, S, P); own_threat, encroachment, attention, clients_*, stance, stance_months (M, P); afghan (M,);
-    tolerance (1 or M, P); w (10, 1 or M) = presence_weight, cooperation_weight, stance_dwell,
+    tolerance (1 or M, P); w (11, 1 or M) = presence_weight, cooperation_weight, stance_dwell,
     threat_attention_gain, attention_rate, own_threat_decay, encroachment_decay, promotion_encroachment,
-    war_encroachment, client_loss. Returns attention, stance, stance_months, own_threat, encroachment (M, P)."""
+    war_encroachment, client_loss, war_attention. Returns attention, stance, stance_months, own_threat, encroachment (M, P)."""
     M, S, P = present.shape
     Mt, Mw = tolerance.shape[0], w.shape[1]
     new_attention = np.empty((M, P))
@@ -291,7 +291,7 @@ def power_month(present, rivals, operations, distraction, conditionality, base_a
             change = proposal != old and stance_months[n, p] >= w[2, nw]
             new_stance[n, p] = proposal if change else old
             new_months[n, p] = 0 if change else stance_months[n, p] + 1
-            target = base_attention[p] + w[3, nw] * felt + bonus[old] - distraction[p]
+            target = base_attention[p] + w[3, nw] * felt + w[10, nw] * operations[p] + bonus[old] - distraction[p]
             target = 0.0 if target <= 0.0 else target  # noqa: FURB136 - as np.maximum(0.0, x): NaN kept, 0.0 on a tie
             new_attention[n, p] = attention[n, p] + w[4, nw] * (target - attention[n, p])
             new_threat[n, p] = own_threat[n, p] * w[5, nw]
