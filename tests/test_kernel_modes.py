@@ -203,7 +203,7 @@ def _python_c(code: str, **env) -> subprocess.CompletedProcess:
     import os
 
     full = {k: v for k, v in os.environ.items() if k != kernels.ENV} | env
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=full,
+    return subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=ROOT, env=full,
                           timeout=300)
 
 
@@ -223,7 +223,7 @@ def test_a_wrong_kernel_mode_in_the_environment_is_a_clear_error(tmp_path):
 
     env = {**os.environ, kernels.ENV: "turbo"}
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "run", str(REPLAY), "--out", str(tmp_path / "r")],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+                          check=False, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert done.returncode == 2
     assert done.stderr.strip() == ("error: environment variable GREATGAME_KERNELS='turbo': expected one of auto, "
                                    "python, compiled")

@@ -98,9 +98,29 @@ def run(args) -> int:
         scenario = load_scenario(args.scenario)
         check_run_months(args.runs, scenario.months)
         out = check_destination(Path(args.out) if args.out else Path("results") / scenario.spec.name)
+        # the figures' frames drawn while the runs are simulated (redrawn if the runs' events differ)
+        worker.submit("sim.outputs.figures", "prepare_figures", expected_frame(scenario, args.runs))
         return _run(args, scenario, overrides, fmt, drivers, worker, out)
     finally:
         worker.close()
+
+
+def expected_frame(scenario, runs: int):
+    """What the figures will show that is known before simulating (sim.outputs.figures.frame_data): the
+    title, the months, the states and powers, the number of runs, and the events the lowest run will have:
+    the scenario's dated events, month by month in the order the model applies them (a hazard drawn in it
+    would add to them; the figures are then drawn afresh)."""
+    from sim.codes import STATES
+    from sim.outputs.figures import frame_data
+    from sim.scenario.schema import month_index, month_text
+
+    spec = scenario.spec
+    dates = [month_text(m) for m in range(scenario.start, scenario.end + 1)]
+    order = sorted(range(len(spec.events)), key=lambda i: month_index(spec.events[i].date))  # stable
+    events = {"run": np.zeros(len(order), dtype=np.int64),
+              "date": np.array([month_text(month_index(spec.events[i].date)) for i in order], dtype=object),
+              "id": np.array([spec.events[i].id for i in order], dtype=object)}
+    return frame_data(spec.title, dates, list(STATES), list(scenario.powers), runs, events)
 
 
 def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker, out: Path) -> int:

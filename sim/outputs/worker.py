@@ -65,8 +65,10 @@ class Worker:
         import sim
 
         root = str(Path(sim.__file__).resolve().parent.parent)
+        # answered, the process ends at once (os._exit): tearing down its modules (matplotlib's many
+        # objects) would only keep the caller waiting
         code = (f"import sys; sys.path.insert(0, {root!r}); from sim.outputs.worker import serve; "
-                f"serve({self.preload!r})")
+                f"serve({self.preload!r}); sys.stderr.flush(); import os; os._exit(0)")
         try:
             self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
