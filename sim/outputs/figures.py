@@ -203,19 +203,20 @@ def _save_png(fig, path: Path) -> None:
 
 
 def _pixels(fig) -> np.ndarray:
-    """A copy of the canvas's pixels as RGB (the canvas may be drawn over at once)."""
-    return np.ascontiguousarray(np.asarray(fig.canvas.buffer_rgba())[..., :3])
+    """A copy of the canvas's RGBA pixels (the canvas may be drawn over at once)."""
+    return np.array(fig.canvas.buffer_rgba())
 
 
-def _write_png(rgb: np.ndarray, dpi: float, path: Path) -> None:
-    """RGB pixels to a PNG file at a quick zlib level, with matplotlib's metadata (Pillow compresses without
-    holding Python's lock, so this may run in a thread of its own)."""
+def _write_png(rgba: np.ndarray, dpi: float, path: Path) -> None:
+    """RGBA pixels to an RGB PNG file at a quick zlib level, with matplotlib's metadata (numpy copies and
+    Pillow compresses without holding Python's lock, so this may run in a thread of its own)."""
     import matplotlib
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
 
     info = PngInfo()
     info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
+    rgb = np.ascontiguousarray(rgba[..., :3])
     Image.fromarray(rgb).save(path, format="png", pnginfo=info, dpi=(dpi, dpi), **PNG)
 
 

@@ -65,12 +65,14 @@ class Worker:
         import sim
 
         root = str(Path(sim.__file__).resolve().parent.parent)
-        # answered, the process ends at once (os._exit): tearing down its modules (matplotlib's many
-        # objects) would only keep the caller waiting
-        code = (f"import sys; sys.path.insert(0, {root!r}); from sim.outputs.worker import serve; "
+        # Python without its site step (-S: this process's path, which the site step made, is handed over
+        # instead), and once it has answered it ends at once (os._exit): tearing down its modules
+        # (matplotlib's many objects) would only keep the caller waiting
+        path = [root] + [p for p in sys.path if p != root]
+        code = (f"import sys; sys.path[:] = {path!r}; from sim.outputs.worker import serve; "
                 f"serve({self.preload!r}); sys.stderr.flush(); import os; os._exit(0)")
         try:
-            self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+            self.proc = subprocess.Popen([sys.executable, "-S", "-c", code], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError:
             self.proc = None
