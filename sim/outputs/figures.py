@@ -13,17 +13,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sim.codes import STATE_NAMES
+
+if TYPE_CHECKING:
+    import numpy as np
 
 POWER_COLORS = {"RUS": "#c0392b", "USA": "#2471a3", "CHN": "#d4ac0d", "EU": "#1e8449", "IRN": "#7d3c98",
                 "TUR": "#a04000"}
 DECISION_MARKERS = {"base_opened": "^", "base_closed": "v", "joined": "P", "left": "X", "deal_signed": "D",
                     "deal_ended": "d"}
 QUANTILES = (0.1, 0.5, 0.9)  # the band and the line
-# what a drawing process imports before its first job (matplotlib is imported only where a figure is drawn)
+# what a drawing process imports before its first job (matplotlib is imported only where a figure is drawn;
+# numpy only where it is used, so that run.py run starts its drawing process before importing numpy)
 PRELOAD = ["matplotlib.figure", "matplotlib.backends.backend_agg", "PIL.PngImagePlugin", "sim.outputs.figures"]
 PNG = {"compress_level": 1}  # zlib level: quicker than the default 6, files hardly larger
 
@@ -48,6 +51,8 @@ class FigureData:
 
 def alignment_bands(alignment: np.ndarray) -> np.ndarray:
     """(T, N, S, P) alignments of N runs -> (3, T, S, P) percentiles across runs (linear interpolation)."""
+    import numpy as np
+
     return np.quantile(alignment, QUANTILES, axis=1)
 
 
@@ -88,6 +93,8 @@ def frame_data(title: str, dates: list[str], states: list[str], powers: list[str
 
 def _lowest_run(table, names: tuple[str, ...]) -> list | None:
     """The columns ``names`` of the rows of the lowest run in ``table`` (None for no table or no rows)."""
+    import numpy as np
+
     if table is None:
         return None
     run = np.asarray(table["run"])
@@ -117,6 +124,8 @@ def _year_ticks(ax, x0: float, x1: float) -> None:
 
 
 def _x(dates: list[str]) -> np.ndarray:
+    import numpy as np
+
     return np.array([decimal_year(d) for d in dates])
 
 
@@ -204,6 +213,8 @@ def _save_png(fig, path: Path) -> None:
 
 def _pixels(fig) -> np.ndarray:
     """A copy of the canvas's RGBA pixels (the canvas may be drawn over at once)."""
+    import numpy as np
+
     return np.array(fig.canvas.buffer_rgba())
 
 
@@ -211,6 +222,7 @@ def _write_png(rgba: np.ndarray, dpi: float, path: Path) -> None:
     """RGBA pixels to an RGB PNG file at a quick zlib level, with matplotlib's metadata (numpy copies and
     Pillow compresses without holding Python's lock, so this may run in a thread of its own)."""
     import matplotlib
+    import numpy as np
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
 
