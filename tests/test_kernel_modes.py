@@ -228,3 +228,32 @@ def test_a_wrong_kernel_mode_in_the_environment_is_a_clear_error(tmp_path):
     assert done.stderr.strip() == ("error: environment variable GREATGAME_KERNELS='turbo': expected one of auto, "
                                    "python, compiled")
     assert not (tmp_path / "r").exists()
+
+
+def _kernel_tests():
+    """The tests of tests/test_kernels.py (each kernel against the numpy rule it replaced), with their
+    parameters."""
+    import test_kernels
+
+    for name, fn in vars(test_kernels).items():
+        if not name.startswith("test_"):
+            continue
+        marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "parametrize"]
+        if not marks:
+            yield name, fn, {}
+            continue
+        argname, values = marks[0].args
+        for v in values:
+            yield f"{name}[{v}]", fn, {argname: v}
+
+
+@pytest.mark.parametrize("how", ["python", "compiled"])
+def test_the_kernels_match_the_numpy_rules_in_both_modes(how, mode):
+    """tests/test_kernels.py runs in whatever mode its calls choose (auto: as Python for its small inputs);
+    here every one of its tests runs with the kernels forced to each way."""
+    mode(how)
+    ran = []
+    for name, fn, kwargs in _kernel_tests():
+        fn(**kwargs)
+        ran.append(name)
+    assert len(ran) >= 15
