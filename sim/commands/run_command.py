@@ -5,8 +5,8 @@ stays flat in the number of runs; the report and the figures are made from what 
 run's alignments, every decision, run 0's tables). Up to 50 runs the tables are CSV, above that parquet
 (``--format``); the per-driver table is whole for up to 50 runs and a summary across runs above that
 (``--drivers``). The figures are drawn in a separate process, started first (its matplotlib import overlaps
-loading and simulating) and handed their data the moment the last chunk is simulated, while the tables and
-the report are written.
+loading and simulating), which draws their frames from what the scenario tells while the runs are simulated
+and is handed their data the moment the last chunk is simulated, while the tables and the report are written.
 """
 
 from __future__ import annotations

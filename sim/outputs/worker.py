@@ -5,10 +5,12 @@
     ...                                                          # tables, report
     worker.wait()                                                # the jobs' results, in order
 
-The worker is started with this interpreter and this very package first on its path, imports the
-``preload`` modules at once, then runs each job (a module, a function and its pickled arguments) in the
+The worker is started with this interpreter (without Python's site step: it is handed this process's
+path, which that step made) and this very package first on its path, imports the ``preload`` modules at
+once, then runs each job (a module, a function and its pickled arguments) in the
 order submitted. ``wait`` returns their results; a job that raises makes ``wait`` raise ``WorkerError``
-with its message. Jobs are sent by a thread, so ``submit`` never blocks on a full pipe. When no process
+with its message; once it has answered, the worker ends without tearing down its modules. Jobs are sent by
+a thread, so ``submit`` never blocks on a full pipe. When no process
 can be started the jobs run here, at ``wait``.
 """
 
