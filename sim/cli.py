@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -83,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     from sim.core.world_checks import NonFiniteState
     from sim.outputs.folders import OutputFolderError
 
+    problem = environment_problem()
+    if problem:
+        error(problem)
+        return 2
     try:
         return int(modules[args.command].run(args) or 0)
     except (ScenarioError, UsageError, OutputFolderError, NonFiniteState) as e:
@@ -98,6 +103,20 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{e.filename}: " if getattr(e, "filename", None) else ""
         error(f"{where}{e.strerror or e}; nothing was written in place of the results")
         return 2
+
+
+def environment_problem() -> str | None:
+    """What is wrong with the environment variables the model reads, said before any work: GREATGAME_KERNELS
+    (how the month step's kernels run, sim.core.rules.kernels) must be auto, python or compiled."""
+    if os.environ.get("GREATGAME_KERNELS") is None:
+        return None
+    from sim.core.rules import kernels
+
+    try:
+        kernels.mode_from_env()
+    except ValueError as e:
+        return str(e)
+    return None
 
 
 def error(message: str) -> None:

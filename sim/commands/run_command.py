@@ -5,8 +5,8 @@ stays flat in the number of runs; the report and the figures are made from what 
 run's alignments, every decision, run 0's tables). Up to 50 runs the tables are CSV, above that parquet
 (``--format``); the per-driver table is whole for up to 50 runs and a summary across runs above that
 (``--drivers``). The figures are drawn in a separate process, started first (its matplotlib import overlaps
-loading and simulating) and handed their data the moment the last chunk is simulated, while the tables and
-the report are written.
+loading and simulating), which draws their frames from what the scenario tells while the runs are simulated
+and is handed their data the moment the last chunk is simulated, while the tables and the report are written.
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
 from sim.cli import UsageError
-from sim.core.parameters import BY_NAME
-from sim.limits import check_run_months, check_runs
-from sim.outputs.folders import check_destination
-from sim.scenario.values import check_value
+
+# numpy, the model and the scenario loader are imported inside the functions: ``run`` starts its drawing
+# process first, so that the drawing process's imports (matplotlib) overlap this one's
 
 CHUNK_RUNS = 250  # runs simulated and written together (the batch engine's speed has levelled off by then)
 CHUNK_RUNS_FULL_DRIVERS = 100  # ... when every run's drivers are written (18,000 rows a run for the replay)
@@ -53,7 +50,9 @@ def configure(p) -> None:
 def parse_overrides(items: list[str]) -> dict[str, float]:
     """``--set NAME=VALUE`` pairs, each checked exactly as a ``parameters:`` entry of a scenario file is
     (sim.core.parameters.check_value: a finite number in the parameter's range, whole for a whole-number one)."""
+    from sim.core.parameters import BY_NAME
     from sim.scenario.errors import suggest
+    from sim.scenario.values import check_value
 
     out = {}
     for item in items:
@@ -83,24 +82,50 @@ def chunk_runs(runs: int, fmt: str, drivers: str) -> int:
 
 
 def run(args) -> int:
+    from sim.limits import check_runs
     from sim.outputs.figures import PRELOAD
-    from sim.outputs.sinks import table_format
     from sim.outputs.worker import Worker
 
     check_runs(args.runs, args.seed)
-    overrides = parse_overrides(args.set)
-    fmt = table_format(getattr(args, "format", "auto"), args.runs)
-    drivers = getattr(args, "drivers", None) or ("full" if args.runs <= 50 else "summary")
     worker = Worker(PRELOAD).start()  # first: its imports (matplotlib) overlap loading and simulating
     try:
+        from sim.limits import check_run_months
+        from sim.outputs.folders import check_destination
+        from sim.outputs.sinks import table_format
         from sim.scenario import load_scenario
+
+        overrides = parse_overrides(args.set)
+        fmt = table_format(getattr(args, "format", "auto"), args.runs)
+        drivers = getattr(args, "drivers", None) or ("full" if args.runs <= 50 else "summary")
 
         scenario = load_scenario(args.scenario)
         check_run_months(args.runs, scenario.months)
         out = check_destination(Path(args.out) if args.out else Path("results") / scenario.spec.name)
+        # the figures' frames drawn while the runs are simulated (redrawn if the runs' events differ)
+        worker.submit("sim.outputs.figures", "prepare_figures", expected_frame(scenario, args.runs))
         return _run(args, scenario, overrides, fmt, drivers, worker, out)
     finally:
         worker.close()
+
+
+def expected_frame(scenario, runs: int):
+    """What the figures will show that is known before simulating (sim.outputs.figures.frame_data): the
+    title, the months, the states and powers, the number of runs, and the events the lowest run will have:
+    the scenario's dated events, month by month in the order the model applies them (a hazard drawn in it
+    would add to them; the figures are then drawn afresh)."""
+    import numpy as np
+
+    from sim.codes import STATES
+    from sim.outputs.figures import frame_data
+    from sim.scenario.schema import month_index, month_text
+
+    spec = scenario.spec
+    dates = [month_text(m) for m in range(scenario.start, scenario.end + 1)]
+    order = sorted(range(len(spec.events)), key=lambda i: month_index(spec.events[i].date))  # stable
+    events = {"run": np.zeros(len(order), dtype=np.int64),
+              "date": np.array([month_text(month_index(spec.events[i].date)) for i in order], dtype=object),
+              "id": np.array([spec.events[i].id for i in order], dtype=object)}
+    return frame_data(spec.title, dates, list(STATES), list(scenario.powers), runs, events)
 
 
 def _run(args, scenario, overrides: dict, fmt: str, drivers: str, worker, out: Path) -> int:
@@ -213,6 +238,8 @@ def report_text(scenario, run0: dict, dec, seeds, files, refusals, ends, runs: i
 def print_summary(scenario, runset, dec, out: Path, runs: int, elapsed: float, names: list[str]) -> None:
     """What a run printed: the median alignments at the end (a table as pandas prints one), run 0's decisions
     counted by kind, the files written."""
+    import numpy as np
+
     st = runset.setup
     dates = runset.dates
     last = dates[-1]
@@ -231,10 +258,12 @@ def print_summary(scenario, runset, dec, out: Path, runs: int, elapsed: float, n
     print(f"results written to {out}/ (report.md, figures/, {shown}, ...)")
 
 
-def text_table(rows: list[str], columns: list[str], values: np.ndarray, row_name: str, column_name: str) -> str:
-    """A small table of numbers laid out as pandas prints a DataFrame: the columns' name and labels on the
-    first line, the rows' name on the second, each column right-aligned with the decimals its values need
-    (at least one), NaN as NaN."""
+def text_table(rows: list[str], columns: list[str], values, row_name: str, column_name: str) -> str:
+    """A small table of numbers (a numpy array) laid out as pandas prints a DataFrame: the columns' name and
+    labels on the first line, the rows' name on the second, each column right-aligned with the decimals its
+    values need (at least one), NaN as NaN."""
+    import numpy as np
+
     cols = []
     for j, label in enumerate(columns):
         x = values[:, j]

@@ -5,10 +5,12 @@
     ...                                                          # tables, report
     worker.wait()                                                # the jobs' results, in order
 
-The worker is started with this interpreter and this very package first on its path, imports the
-``preload`` modules at once, then runs each job (a module, a function and its pickled arguments) in the
+The worker is started with this interpreter (without Python's site step: it is handed this process's
+path, which that step made) and this very package first on its path, imports the ``preload`` modules at
+once, then runs each job (a module, a function and its pickled arguments) in the
 order submitted. ``wait`` returns their results; a job that raises makes ``wait`` raise ``WorkerError``
-with its message. Jobs are sent by a thread, so ``submit`` never blocks on a full pipe. When no process
+with its message; once it has answered, the worker ends without tearing down its modules. Jobs are sent by
+a thread, so ``submit`` never blocks on a full pipe. When no process
 can be started the jobs run here, at ``wait``.
 """
 
@@ -65,10 +67,14 @@ class Worker:
         import sim
 
         root = str(Path(sim.__file__).resolve().parent.parent)
-        code = (f"import sys; sys.path.insert(0, {root!r}); from sim.outputs.worker import serve; "
-                f"serve({self.preload!r})")
+        # Python without its site step (-S: this process's path, which the site step made, is handed over
+        # instead), and once it has answered it ends at once (os._exit): tearing down its modules
+        # (matplotlib's many objects) would only keep the caller waiting
+        path = [root] + [p for p in sys.path if p != root]
+        code = (f"import sys; sys.path[:] = {path!r}; from sim.outputs.worker import serve; "
+                f"serve({self.preload!r}); sys.stderr.flush(); import os; os._exit(0)")
         try:
-            self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+            self.proc = subprocess.Popen([sys.executable, "-S", "-c", code], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError:
             self.proc = None

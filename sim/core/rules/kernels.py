@@ -1,16 +1,34 @@
-"""Compiled loops (numba) for the rules whose work is many tiny sums over powers, organisations and slots.
+"""The month step's loops over powers, organisations and slots, each written once in plain Python and run in
+one of two ways that give the same bits: as Python (for a single run or a small batch) or compiled by numba
+(for a batch large enough to pay for compiling, or loading from numba's cache, once per process).
 
 Each kernel computes exactly what the numpy loop it replaces computed: the same operations on the same
 numbers in the same order, so every result is the same to the last bit, for one run (the Mesa model) and
 for a batch alike. Arrays come in with a leading batch axis (length 1 for a single run) and contiguous;
-the callers in sim.core.rules and sim.core.step reshape them. No kernel calls exp or log: numpy's vectorised exp
-and log may differ from the C library's in the last bit, so those stay in numpy, between two kernels where a
-rule needs them (the alignment step: ``row_sums``, then numpy's logistic, then ``alignment_step``).
+the callers in sim.core.rules and sim.core.step reshape them. No kernel calls exp or log (numpy's vectorised
+exp and log may differ from the C library's in the last bit, so those stay in numpy, between two kernels
+where a rule needs them: ``row_sums``, then numpy's logistic, then ``alignment_step``), and numba compiles
+without fastmath, so a kernel's Python source and its compiled twin do the same IEEE double (and wrapping
+uint64) arithmetic: the mode never changes a result (tests/test_kernel_modes.py compares the bytes).
+
+Which way a call runs (``mode``, by default ``auto``): as Python until the process switches to compiled,
+which it does for good on the first call that hands a kernel an array of at least ``COMPILE_AT`` numbers (a
+batch of 7 runs of the replay or more), or once the kernels have been handed ``PYTHON_BUDGET`` numbers in
+all as Python (about 6 runs of the replay, one after another: a Mesa model run again and again); then numba
+is imported and each kernel compiled, or loaded from numba's cache, on its next call. A single run (the
+command ``run.py run`` of one replay, the classroom app) thus never imports numba: its 120 months of kernels
+take about 0.15 s of CPU as Python, where numba's start (importing it and loading the 14 kernels) takes
+about 0.8 s. ``benchmarks/kernel_modes.py`` measures both ways by batch size (docs/performance.md).
+The environment variable ``GREATGAME_KERNELS`` (``python``, ``compiled``; default ``auto``) or ``set_mode``
+forces one way for the whole process.
 """
 
 from __future__ import annotations
 
-import numba
+import functools
+import os
+import types
+
 import numpy as np
 
 from sim.core.rng import (  # the generator's own keys (sim.core.rng)
@@ -22,7 +40,135 @@ from sim.core.rng import (  # the generator's own keys (sim.core.rng)
     _M2,
 )
 
-_jit = numba.njit(cache=True, nogil=True)
+MODES = ("auto", "python", "compiled")
+ENV = "GREATGAME_KERNELS"
+# A call handing a kernel an array of this many numbers switches the process to compiled kernels: a single
+# replay hands them at most 105 (the 5 x 3 x 7 pull terms of the alignment step), a batch of N runs N times
+# that, and compiled kernels pay for numba's start from a first batch of about 7 runs.
+COMPILE_AT = 700
+# ... and so do this many numbers handed to Python kernels in all (one replay hands them about 81,000 in
+# 3,100 calls, about 0.15 s of CPU): a process that runs one model after another switches in its seventh,
+# and a batch of up to 6 runs, which does not switch at its first call, stays Python to its end.
+PYTHON_BUDGET = 500_000
+
+
+def mode_from_env() -> str:
+    """The mode the environment variable asks for (auto when unset); ValueError naming it if it is wrong."""
+    value = os.environ.get(ENV, "auto").strip().lower() or "auto"
+    if value not in MODES:
+        raise ValueError(f"environment variable {ENV}={value!r}: expected one of {', '.join(MODES)}")
+    return value
+
+
+_MODE: list[str | None] = [None]  # read from the environment at the first kernel call (or set_mode)
+_AUTO = {"handed": 0, "compiled": False}  # auto mode: numbers handed to Python kernels so far; switched yet?
+
+
+def mode() -> str:
+    """The process's kernel mode: auto (Python until the switch, see above), python or compiled."""
+    if _MODE[0] is None:
+        _MODE[0] = mode_from_env()
+    return _MODE[0]
+
+
+def set_mode(value: str) -> str:
+    """Run every kernel call of this process as ``value`` (auto, python, compiled); returns the previous mode.
+    Setting ``auto`` starts its count afresh (Python until the switch)."""
+    if value not in MODES:
+        raise ValueError(f"kernel mode {value!r}: expected one of {', '.join(MODES)}")
+    old, _MODE[0] = _MODE[0] or mode_from_env(), value
+    if value == "auto":
+        _AUTO.update(handed=0, compiled=False)
+    return old
+
+
+def runs_compiled() -> bool:
+    """Whether the next kernel call of this process runs compiled."""
+    return mode() == "compiled" or (mode() == "auto" and _AUTO["compiled"])
+
+
+def _largest(args) -> int:
+    """The number of elements of the largest array among ``args`` (0 if none is an array)."""
+    n = 0
+    for a in args:
+        if isinstance(a, np.ndarray) and a.size > n:
+            n = a.size
+    return n
+
+
+def _compile_now(args) -> bool:
+    """The auto mode's choice for one call (see the module's docstring)."""
+    if _AUTO["compiled"]:
+        return True
+    n = _largest(args)
+    _AUTO["handed"] += n
+    if n >= COMPILE_AT or _AUTO["handed"] >= PYTHON_BUDGET:
+        _AUTO["compiled"] = True
+    return _AUTO["compiled"]
+
+
+class Kernel:
+    """One kernel: its Python function and, made on first need, numba's compilation of the same source.
+
+    ``kernel(*args)`` runs one or the other (see the module's docstring); ``kernel.py`` is the Python
+    function, ``kernel.compiled()`` the numba dispatcher (importing numba). A kernel that calls other
+    kernels calls, when compiled, their compiled twins and, as Python, their Python functions: both ways
+    see the module's names as they were when the kernel first ran that way."""
+
+    def __init__(self, py):
+        functools.update_wrapper(self, py)
+        self.py = py
+        self._python = None
+        self._compiled = None
+
+    def __repr__(self) -> str:
+        return f"<kernel {self.py.__module__}.{self.py.__qualname__}>"
+
+    @property
+    def is_compiled(self) -> bool:
+        """Whether numba's version has been made (compiled or loaded from the cache) in this process."""
+        return self._compiled is not None
+
+    def _bound(self, other_kernel):
+        """``py`` with the kernels it names replaced by ``other_kernel(kernel)`` (``py`` itself if it names none)."""
+        py = self.py
+        names = py.__globals__
+        called = {n: names[n] for n in py.__code__.co_names if isinstance(names.get(n), Kernel)}
+        if not called:
+            return py
+        glb = dict(names)
+        glb.update({n: other_kernel(k) for n, k in called.items()})
+        fn = types.FunctionType(py.__code__, glb, py.__name__, py.__defaults__, py.__closure__)
+        fn.__qualname__, fn.__module__, fn.__doc__ = py.__qualname__, py.__module__, py.__doc__
+        return fn
+
+    def python(self):
+        """The Python function, calling the other kernels' Python functions directly."""
+        if self._python is None:
+            self._python = self._bound(Kernel.python)
+        return self._python
+
+    def compiled(self):
+        """The numba dispatcher of this kernel's source, made on first use (numba's on-disk cache as before:
+        same file, same name, same code), calling the other kernels' dispatchers."""
+        if self._compiled is None:
+            import numba
+
+            self._compiled = numba.njit(cache=True, nogil=True)(self._bound(Kernel.compiled))
+        return self._compiled
+
+    def __call__(self, *args):
+        how = _MODE[0] or mode()
+        if how == "compiled" or (how == "auto" and _compile_now(args)):
+            return (self._compiled or self.compiled())(*args)
+        with np.errstate(all="ignore"):  # as compiled code: wrapping uint64 products, NaN and inf without warnings
+            return (self._python or self.python())(*args)
+
+
+def _jit(py) -> Kernel:
+    """Make ``py`` a kernel (the one place where kernels are made): ``@_jit`` above a plain Python function of
+    arrays and numbers, written in the subset of Python that numba compiles."""
+    return Kernel(py)
 
 
 @_jit
