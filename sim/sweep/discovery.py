@@ -64,7 +64,7 @@ def prim(X: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_mass: float = 
         current = y[idx].mean()
         for j, name in enumerate(names):
             x = A[idx, j]
-            lo_q, hi_q = np.quantile(x, alpha), np.quantile(x, 1 - alpha)
+            lo_q, hi_q = np.quantile(x, [alpha, 1 - alpha])  # one partition for both, the same values
             for side, q in (("low", lo_q), ("high", hi_q)):
                 remove = x < q if side == "low" else x > q
                 if not remove.any():  # the quantile is the edge value: remove that value whole
