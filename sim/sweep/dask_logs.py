@@ -26,7 +26,9 @@ from collections import deque
 
 from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
 
-LOG_LENGTH = 50  # entries kept in each of Dask's debugging logs during a sweep (Dask's default: 1,000)
+# entries kept in each of Dask's debugging logs during a sweep (Dask's default: 1,000): a log of messages then
+# holds at most ten chunks' tasks (about 0.5 MB) per connection, reached after ten chunks of each worker
+LOG_LENGTH = 10
 NAME = "greatgame-logs"
 
 
