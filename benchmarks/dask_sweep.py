@@ -13,7 +13,10 @@ project: the sweep ships its code to the workers, and a sample of its runs must 
 3. It runs ``run.py sweep --executor dask --scheduler ADDR`` as a child process into a store, and samples
    every ``--every`` seconds the resident memory (RSS) of that command (the client) and of each process of
    the cluster (each worker; the cluster's own process, which holds the scheduler and the nannies), with the
-   chunks stored so far, so it can tell the peak of the sweep's first half from that of its second half.
+   chunks stored so far, so it can tell the peak of the sweep's first half from that of its second half,
+   and fits each process's growth in MB per 100 chunks stored (least squares over the samples taken after
+   the first quarter of the chunks, once start-up and planning are over): near 0 when memory is flat in the
+   number of runs.
 4. It checks that the store holds every run once, asks each worker where it imported ``sim`` from (the
    shipped copy, not this checkout), and reruns ``--sample`` runs spread over the sweep with the local
    executor (local processes, read from the store's runs table): their outcomes must equal the store's to
