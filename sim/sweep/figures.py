@@ -120,7 +120,7 @@ def responses_all(ok, parameters: list[str], outcomes: list[str], folder: Path, 
     outcome): they are drawn once and kept (``copy_from_bbox``); for each outcome only the dots, the
     means, the y axes and the title are drawn over a copy. The panels of one outcome share its y range
     (every panel shows the same runs' values), so its y axis is drawn once and its pixels copied beside
-    the other panels (``_paste_y_axis``)."""
+    the other panels (``_draw_y_axes``)."""
     from matplotlib.ticker import MaxNLocator
 
     folder = Path(folder)
