@@ -13,7 +13,10 @@ project: the sweep ships its code to the workers, and a sample of its runs must 
 3. It runs ``run.py sweep --executor dask --scheduler ADDR`` as a child process into a store, and samples
    every ``--every`` seconds the resident memory (RSS) of that command (the client) and of each process of
    the cluster (each worker; the cluster's own process, which holds the scheduler and the nannies), with the
-   chunks stored so far, so it can tell the peak of the sweep's first half from that of its second half.
+   chunks stored so far, so it can tell the peak of the sweep's first half from that of its second half,
+   and fits each process's growth in MB per 100 chunks stored (least squares over the samples taken after
+   the first quarter of the chunks, once start-up and planning are over): near 0 when memory is flat in the
+   number of runs.
 4. It checks that the store holds every run once, asks each worker where it imported ``sim`` from (the
    shipped copy, not this checkout), and reruns ``--sample`` runs spread over the sweep with the local
    executor (local processes, read from the store's runs table): their outcomes must equal the store's to
@@ -71,10 +74,24 @@ class Sampler:
         self.cluster = psutil.Process(cluster_pid)
         self.outcomes, self.chunks = outcomes, chunks
         self.peaks: dict[str, list[int]] = {}  # label -> [peak in the first half, in the second half]
+        self.samples: dict[str, list[tuple[int, int]]] = {}  # label -> [(chunks stored, rss)]
+        self.done = 0
 
     def _note(self, label: str, rss: int, half: int) -> None:
         p = self.peaks.setdefault(label, [0, 0])
         p[half] = max(p[half], rss)
+        self.samples.setdefault(label, []).append((self.done, rss))
+
+    def slopes(self, skip: float = 0.25) -> dict[str, float]:
+        """Growth of each process's resident memory in MB per 100 chunks stored: the least-squares slope
+        over the samples taken after the first ``skip`` share of the chunks (start-up and planning left out)."""
+        out = {}
+        for label, pts in self.samples.items():
+            pts = [(d, r) for d, r in pts if d >= skip * self.chunks]
+            if len(pts) > 2 and len({d for d, _ in pts}) > 2:
+                d, r = np.array(pts, dtype=float).T
+                out[label] = float(np.polyfit(d, r / MB, 1)[0] * 100)
+        return out
 
     def sample(self) -> None:
         import psutil
@@ -84,6 +101,7 @@ class Sampler:
         except FileNotFoundError:
             done = 0
         half = int(done >= self.chunks / 2)
+        self.done = done
 
         def tree(proc) -> int:
             total = proc.memory_info().rss
@@ -229,8 +247,10 @@ def main() -> int:
     print(f"sweep: {seconds:,.1f} s in its chunks ({args.runs / seconds:,.0f} runs/s); command {wall:,.1f} s "
           f"({args.runs / wall:,.0f} runs/s, start and planning included)")
     print("peak RSS (MB), first half of the sweep / second half:")
+    slopes = sampler.slopes()
     for label, (a, b) in peaks.items():
-        print(f"  {label}: {a / MB:,.0f} / {b / MB:,.0f}")
+        print(f"  {label}: {a / MB:,.0f} / {b / MB:,.0f}; growth {slopes.get(label, float('nan')):+.1f} MB per "
+              "100 chunks after the first quarter")
     print(f"sample of {len(sample):,} runs rerun by the local executor in {check_s:.1f} s: "
           f"{'identical to the bit' if identical else 'DIFFERENT'}")
     print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {psutil.cpu_count()} cores")
@@ -242,6 +262,7 @@ def main() -> int:
         "worker_peak_mb": [round(max(v) / MB, 1) for v in workers.values()],
         "worker_peak_halves_mb": [[round(x / MB, 1) for x in v] for v in workers.values()],
         "cluster_process_peak_mb": round(max(peaks.get("cluster process (scheduler, nannies)", [0])) / MB, 1),
+        "growth_mb_per_100_chunks": {k: round(v, 2) for k, v in slopes.items()},
         "stored_once": bool(stored_once), "sample": len(sample), "identical": bool(identical),
         "workers_without_sim_before": True, "worker_code": places, "store_mb": round(size / MB, 1),
         "load_average": [round(x, 2) for x in load],

@@ -79,3 +79,47 @@ def test_a_worker_without_the_project_computes_the_local_executors_chunks(cluste
             assert g.outcomes[name].tobytes() == w.outcomes[name].tobytes(), name
         assert list(g.failed) == list(w.failed) and g.errors == w.errors
         assert g.series == w.series
+
+
+def _scheduler_logs(dask_scheduler):
+    """The longest the scheduler's logs of recent messages to the workers may grow."""
+    return [s.recent_message_log.maxlen for s in dask_scheduler.stream_comms.values()]
+
+
+def _worker_logs(dask_worker):
+    """The longest a worker's profiles and its log of recent messages may grow."""
+    return [dask_worker.profile_history.maxlen, dask_worker.profile_keys_history.maxlen,
+            dask_worker.batched_stream.recent_message_log.maxlen]
+
+
+def test_a_sweep_keeps_the_clusters_debugging_logs_short(cluster):
+    """Dask keeps the last 1,000 messages of each connection (a chunk's task is one, tens of kilobytes) and
+    1,000 seconds of profiles per worker; during a sweep they are cut to LOG_LENGTH entries, so memory does
+    not grow with the chunks (sim.sweep.dask_logs)."""
+    import cloudpickle
+
+    from sim.sweep.dask_logs import LOG_LENGTH
+
+    assert LOG_LENGTH < 1000
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the cluster cannot import this test
+    ex = DaskExecutor(scheduler=cluster.address)
+    try:
+        assert ex.client.scheduler_comm.recent_message_log.maxlen == LOG_LENGTH
+        assert set(ex.client.run_on_scheduler(_scheduler_logs)) == {LOG_LENGTH}
+        assert {n for lengths in ex.client.run(_worker_logs).values() for n in lengths} == {LOG_LENGTH}
+        assert len(by_chunk(ex.map_unordered(run_chunk, small_tasks()))) == 2
+    finally:
+        ex.close()
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+
+
+def test_the_sweeps_own_local_cluster_keeps_its_logs_short():
+    from sim.sweep.dask_logs import LOG_LENGTH
+
+    ex = DaskExecutor(workers=1)  # no --scheduler: a LocalCluster made with the short logs' configuration
+    try:
+        assert ex.client.scheduler_comm.recent_message_log.maxlen == LOG_LENGTH
+        assert set(ex.client.run_on_scheduler(_scheduler_logs)) == {LOG_LENGTH}
+        assert {n for lengths in ex.client.run(_worker_logs).values() for n in lengths} == {LOG_LENGTH}
+    finally:
+        ex.close()

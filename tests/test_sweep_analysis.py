@@ -76,6 +76,19 @@ def test_sobol_indices_are_salibs_to_the_bit(D, N, seed):
         first_total(np.zeros(N * (D + 2) + 1), D, 10, 0.95, np.random.default_rng(0))
 
 
+def test_the_stored_z_scores_are_scipys():
+    """sim.sweep.sobol keeps scipy's normal quantiles of the usual confidence levels (so an analysis need not
+    import scipy); each must be scipy's to the bit, and any other level still goes to scipy."""
+    from scipy.special import ndtri
+
+    from sim.sweep.sobol import Z_SCORES, z_score
+
+    assert 0.95 in Z_SCORES
+    for level, z in Z_SCORES.items():
+        assert z == float(ndtri(0.5 + level / 2)), level
+    assert z_score(0.8) == float(ndtri(0.9))
+
+
 def test_second_order_sobol_finds_the_ishigami_interaction():
     s = spec({"method": "sobol", "samples": 1024, "seed": 5, "second_order": True})
     U = unit_sample(s)
@@ -210,3 +223,50 @@ def test_compare_sweeps_side_by_side(small_store, tmp_path):
     assert (out / "figures" / "uzb_usa_2004.png").exists() and "## uzb_usa_2004" in (out / "comparison.md").read_text()
     with pytest.raises(UsageError, match="not a sweep"):
         compare_results([small_store, tmp_path], tmp_path / "cmp2")
+
+
+def test_response_bins_and_sample_are_pandas():
+    """The response figures bin and sample the runs with numpy, as pandas' qcut and DataFrame.sample did
+    (so a drawing process needs no pandas): the same bins and the same runs."""
+    from sim.sweep.figures import _bins, _sample
+
+    g = np.random.default_rng(3)
+    for x in (g.random(5000), np.round(g.random(4000), 2), np.r_[np.zeros(3000), g.random(700)],
+              g.integers(0, 8, 900).astype(float), np.r_[np.ones(50), 2.0, 3.0] * 1.5):
+        want = pd.qcut(x, 10, labels=False, duplicates="drop") if len(np.unique(x)) > 12 else None
+        got = _bins(x)
+        if want is not None:
+            assert np.array_equal(got, np.asarray(want, dtype=np.int64))
+        else:
+            assert np.array_equal(got, np.searchsorted(np.unique(x), x))
+    frame = pd.DataFrame({"v": np.arange(9000)})
+    for n, size, seed in ((9000, 3000, 0), (2500, 2500, 4), (10, 3, 1)):
+        want = frame.iloc[:n].sample(n=size, random_state=seed).v.to_numpy()
+        assert np.array_equal(_sample(n, size, seed), want)
+
+
+def test_every_response_panel_has_its_y_axis(tmp_path):
+    """The y axis of a response figure is drawn once and its pixels copied beside the other panels: each
+    panel has tick labels at its left, at the same heights as if it had drawn its own."""
+    from PIL import Image
+
+    from sim.sweep import figures
+
+    g = np.random.default_rng(0)
+    params = [f"p{i}" for i in range(6)]
+    table = {p: g.random(2000) for p in params}
+    table["y"] = sum(table.values()) + g.normal(size=2000)
+    copied = np.asarray(Image.open(figures.responses_all(table, params, ["y"], tmp_path)[0]).convert("L"))
+    own = tmp_path / "own"
+    own.mkdir()
+    shared = figures._draw_y_axes
+    figures._draw_y_axes = lambda fig, axes, below: [ax.draw_artist(ax.yaxis) for ax in axes]
+    try:
+        drawn = np.asarray(Image.open(figures.responses_all(table, params, ["y"], own)[0]).convert("L"))
+    finally:
+        figures._draw_y_axes = shared
+    assert copied.shape == drawn.shape
+    dark = (copied < 128).sum(axis=0), (drawn < 128).sum(axis=0)  # dark pixels in each column
+    assert np.abs(dark[0] - dark[1]).sum() < 0.02 * dark[1].sum()
+    differ = np.abs(copied.astype(int) - drawn.astype(int)) > 64
+    assert differ.mean() < 0.002

@@ -90,7 +90,7 @@ def _analyse(folder: Path, res, conds: list[dict], out, min_coverage: float, see
     import pandas as pd
 
     from sim.outputs.writer import atomic_folder
-    from sim.sweep import discovery, report, sensitivity
+    from sim.sweep import discovery, figures, report, sensitivity
     from sim.sweep.conditions import holds, parse_condition
     from sim.sweep.results import read_timeseries
 
@@ -101,7 +101,8 @@ def _analyse(folder: Path, res, conds: list[dict], out, min_coverage: float, see
     with atomic_folder(out) as tmp:
         figdir = tmp / "figures"
         figdir.mkdir()
-        drawn = ok[[*res.parameters, *res.outcomes]].reset_index(drop=True)  # what the figures read
+        # what the figures read, as plain arrays: the drawing processes need no pandas
+        drawn = {c: ok[c].to_numpy(dtype=float) for c in [*res.parameters, *res.outcomes]}
         names = ["distributions.png"]
         first, other = workers[0], workers[-1]  # the responses split between them, each outcome its own file
         half = (len(res.outcomes) + 1) // 2 if len(workers) > 1 else len(res.outcomes)
@@ -112,7 +113,8 @@ def _analyse(folder: Path, res, conds: list[dict], out, min_coverage: float, see
         names += [f"response_{o}.png" for o in res.outcomes]
         ts = read_timeseries(folder)
         if len(ts):
-            other.submit(fig, "paths", ts, figdir / "paths.png", spec.title)
+            other.submit(fig, "paths", figures.path_segments(ts), int(ts.run.nunique()), figdir / "paths.png",
+                         spec.title)
             names.append("paths.png")
         sens, notes = sensitivity.analyse(spec, res.points, res.table, seed=seed)
         noise = {o: sensitivity.noise_share(res.table, o) for o in spec.outcomes} if spec.replications > 1 else {}
@@ -135,13 +137,15 @@ def _analyse(folder: Path, res, conds: list[dict], out, min_coverage: float, see
         if not sens.empty:
             label = {"sobol": "total Sobol index ST", "morris": "mu* / largest mu* of the outcome",
                      "lhs": "first-order index S1 (RBD-FAST)", "grid": "main-effect share"}[method]
-            other.submit(fig, "heatmap", sensitivity.headline(sens, method, res.outcomes, res.parameters),
-                          figdir / "sensitivity_heatmap.png", label)
+            matrix = sensitivity.headline(sens, method, res.outcomes, res.parameters)
+            other.submit(fig, "heatmap", matrix.to_numpy(dtype=float), [str(i) for i in matrix.index],
+                         [str(c) for c in matrix.columns], figdir / "sensitivity_heatmap.png", label)
             names.append("sensitivity_heatmap.png")
         for d in discoveries:
             if 0 < d["cases"] < d["runs"]:
-                other.submit(fig, "peeling", d["trajectory"], d["boxes"].index(d["box"]),
-                              figdir / f"discovery_{d['name']}.png", d["name"])
+                t = d["trajectory"]
+                other.submit(fig, "peeling", t.coverage.to_numpy(dtype=float), t.density.to_numpy(dtype=float),
+                             d["boxes"].index(d["box"]), figdir / f"discovery_{d['name']}.png", d["name"])
                 names.append(f"discovery_{d['name']}.png")
         sens.to_csv(tmp / "sensitivity.csv", index=False, float_format="%.6g")
         summary.to_csv(tmp / "outcome_summary.csv", index=False, float_format="%.6g")

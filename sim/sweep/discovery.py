@@ -61,29 +61,34 @@ def prim(X: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_mass: float = 
     while inside.sum() / N > min_mass:
         best = None
         idx = np.flatnonzero(inside)
-        current = y[idx].mean()
+        y_in, X_in = y[idx], A[idx]
+        k, t = len(idx), int(y_in.sum())
+        current = t / k  # the density inside (y_in.mean(), the same number)
         for j, name in enumerate(names):
-            x = A[idx, j]
-            lo_q, hi_q = np.quantile(x, alpha), np.quantile(x, 1 - alpha)
+            x = X_in[:, j]
+            lo_q, hi_q = np.quantile(x, [alpha, 1 - alpha])  # one partition for both, the same values
             for side, q in (("low", lo_q), ("high", hi_q)):
                 remove = x < q if side == "low" else x > q
                 if not remove.any():  # the quantile is the edge value: remove that value whole
                     edge = x.min() if side == "low" else x.max()
                     remove = x == edge
-                keep = ~remove
-                if not keep.any() or remove.all():
+                peeled = int(remove.sum())
+                if peeled in (0, k):
                     continue
-                kept = idx[keep]
                 # Friedman and Fisher's criterion: the gain in density per run peeled off (patience: a
-                # peel of a whole value of a discrete parameter must earn its larger bite)
-                gain = (y[kept].mean() - current) / int(remove.sum())
-                score = (gain, -int(remove.sum()))
+                # peel of a whole value of a discrete parameter must earn its larger bite); the density
+                # of the runs kept is counted, as their mean would be, cases over runs
+                gain = ((t - int(np.count_nonzero(y_in & remove))) / (k - peeled) - current) / peeled
+                score = (gain, -peeled)
                 if best is None or score > best[0]:
-                    new_lim = (float(x[keep].min()), float(x[keep].max()))
-                    best = (score, kept, name, new_lim)
+                    best = (score, j, remove, name)
         if best is None:
             break
-        _, kept, name, new_lim = best
+        _, j, remove, name = best
+        keep = ~remove
+        kept = idx[keep]
+        x = X_in[keep, j]
+        new_lim = (float(x.min()), float(x.max()))
         if len(kept) / N < min_mass:
             break
         inside = np.zeros(N, dtype=bool)

@@ -155,28 +155,35 @@ class DaskExecutor:
     def __init__(self, workers: int | None = None, scheduler: str | None = None):
         import logging
 
+        import dask
         from dask.distributed import Client, LocalCluster
+
+        from sim.sweep import dask_logs
 
         self.cluster = None
         self.code = None  # sha256 of the code archive shipped to the workers, if any
         if scheduler:
             try:
-                self.client = Client(scheduler, timeout="20s")
+                with dask.config.set(dask_logs.config()):  # short debugging logs (sim.sweep.dask_logs)
+                    self.client = Client(scheduler, timeout="20s")
             except (OSError, TimeoutError) as e:
                 raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
             from sim.sweep.shipping import ship_code
 
             try:
                 self.code = ship_code(self.client)
+                dask_logs.bound_logs(self.client)
             except Exception as e:
                 self.client.close()
                 raise ExecutorError(f"could not ship the project's code to the workers of {scheduler}: "
                                     f"{type(e).__name__}: {e}") from e
         else:
             try:
-                self.cluster = LocalCluster(n_workers=workers or cpu_count(), threads_per_worker=1, processes=True,
-                                            host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
-                self.client = Client(self.cluster)
+                with dask.config.set(dask_logs.config()):  # the scheduler, the workers and the client
+                    self.cluster = LocalCluster(n_workers=workers or cpu_count(), threads_per_worker=1,
+                                                processes=True, host="127.0.0.1", dashboard_address=None,
+                                                silence_logs=logging.ERROR)
+                    self.client = Client(self.cluster)
             except Exception as e:
                 raise ExecutorError(f"could not start a Dask LocalCluster on 127.0.0.1: {e}") from e
         self.workers = workers or max(1, sum(self.client.nthreads().values()))
