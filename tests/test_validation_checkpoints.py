@@ -110,6 +110,26 @@ def test_stance_order_top_change_level_and_bounds(tmp_path, setup):
     assert check(tmp_path, setup, bounds, out).tolist() == [True, False]
 
 
+def test_a_claim_is_met_only_with_its_premises(tmp_path, setup):
+    """'Once evicted, the US does not return': a run in which K2 never opened does not meet it."""
+    out = blank(setup)
+    k = next(i for i, sl in enumerate(setup.slots) if sl.kind == "base" and setup.states[sl.state] == "UZB"
+             and setup.powers[sl.power] == "USA")
+    out.slot_status[0, out.index("2001-11"):out.index("2005-07"), k] = OPEN  # run 0: let in, evicted in 2005-07
+    out.slot_status[0, out.index("2005-07"):, k] = CLOSED  # run 1: never let in
+    body = """  - {id: stays_closed, kind: base_open, state: UZB, power: USA, open: false, window: ["2006-01", "2008-12"],
+     claim: c, source: s, given: [evicted]}
+  - {id: evicted, kind: decision, state: UZB, decision: base_closed, counterpart: USA, window: ["2005-05", "2006-06"],
+     claim: c, source: s}
+"""
+    v = write(tmp_path, body)
+    got = evaluate_all(v, out)
+    assert got["evicted"].tolist() == [True, False]
+    assert got["stays_closed"].tolist() == [True, False]  # run 1 holds the claim alone, not its premise
+    alone = write(tmp_path, body.replace(", given: [evicted]", ""))
+    assert evaluate_all(alone, out)["stays_closed"].tolist() == [True, True]
+
+
 @pytest.mark.parametrize("body, where, words", [
     ("  - {id: a, kind: nonsense, window: [\"2001-01\", \"2002-01\"], claim: c, source: s}\n", "line 7",
      "unknown checkpoint kind"),
@@ -122,6 +142,11 @@ def test_stance_order_top_change_level_and_bounds(tmp_path, setup):
     (("  - id: a\n    kind: decision\n    state: UZB\n    decision: base_opened\n    counterpart: USA\n"
      "    event: no_such_request\n    window: [\"2001-01\", \"2002-01\"]\n    claim: c\n    source: s\n"), "line 7",
      "no request or offer 'no_such_request'"),
+    (("  - {id: a, kind: stance, power: RUS, stance: integrate, window: [\"2001-01\", \"2002-01\"], claim: c,"
+      " source: s, given: [ghost]}\n"), "line 7", "no checkpoint 'ghost' in this file to presuppose"),
+    (("  - {id: a, kind: stance, power: RUS, stance: integrate, window: [\"2001-01\", \"2002-01\"], claim: c,"
+      " source: s, given: [b]}\n  - {id: b, kind: stance, power: RUS, stance: integrate,"
+      " window: [\"2001-01\", \"2002-01\"], claim: c, source: s, given: [a]}\n"), "line 7", "premises form a cycle: a -> b -> a"),
 ])
 def test_bad_checkpoint_files_name_the_line(tmp_path, body, where, words):
     with pytest.raises(ScenarioError) as err:

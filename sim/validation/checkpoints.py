@@ -12,6 +12,7 @@ The rules, in words (a window runs from the end of its first month to the end of
   at most ``at_most``;
 - level: the window-average score is at least ``at_least`` and at most ``at_most``;
 - bounds: every monthly alignment of the states toward the powers lies within [at_least, at_most].
+A checkpoint with premises (``given``: other checkpoints' ids) passes only in the runs that pass them too.
 """
 
 from __future__ import annotations
@@ -84,7 +85,16 @@ class Checker:
 
     # --- the checks ----------------------------------------------------------------------------------
     def evaluate(self, i: int, check, out: Outcomes) -> np.ndarray:
-        """Pass (True) or fail for each run, shape (N,)."""
+        """Pass (True) or fail for each run, shape (N,): the claim itself, and each of its premises."""
+        passed = self._claim(i, check, out)
+        ids = [c.id for c in self.v.spec.checkpoints]
+        for g in check.given:
+            j = ids.index(g)
+            passed = passed & self.evaluate(j, self.v.spec.checkpoints[j], out)
+        return passed
+
+    def _claim(self, i: int, check, out: Outcomes) -> np.ndarray:
+        """The claim alone, without its premises (N,)."""
         where = ("checkpoints", i)
         w = out.window(check.window.start, check.window.end)
         kind = check.kind

@@ -80,6 +80,10 @@ class CheckBase(Strict):
     window: Window
     group: Literal["seeds", "un_data"] = Field("seeds", description="seeds: a claim of the seed documents; "
                                                "un_data: an ordering read from the UN voting data.")
+    given: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]] = Field(
+        default_factory=list,
+        description="Checkpoints this claim presupposes (its premises): a run meets it only when it meets them "
+                    "too. 'Once evicted, the US does not return' is not met by a run in which it was never let in.")
 
     _wrap = field_validator("window", mode="before")(_window)
 
@@ -306,6 +310,13 @@ def load_validation(path: str | Path) -> LoadedValidation:
         if c.id in seen:
             raise loaded.error(("checkpoints", i, "id"), f"duplicate id {c.id!r} (also checkpoints[{seen[c.id]}])")
         seen[c.id] = i
+    for i, c in enumerate(spec.checkpoints):
+        for j, g in enumerate(c.given):
+            if g not in seen:
+                raise loaded.error(("checkpoints", i, "given", j), f"no checkpoint {g!r} in this file to presuppose")
+            if g == c.id:
+                raise loaded.error(("checkpoints", i, "given", j), "a checkpoint cannot presuppose itself")
+    _no_premise_cycle(loaded, spec, seen)
     if not loaded.resolve(spec.scenario).exists():
         raise loaded.error(("scenario",), f"no scenario file {spec.scenario!r} next to this file")
     for i, cf in enumerate(spec.counterfactuals):
@@ -315,6 +326,25 @@ def load_validation(path: str | Path) -> LoadedValidation:
     if not 1995 <= a < b <= 2008:
         raise loaded.error(("un_fit", "years"), "expected two years from 1995 to 2008, the first before the second")
     return loaded
+
+
+def _no_premise_cycle(loaded: LoadedValidation, spec: ValidationSpec, index: dict[str, int]) -> None:
+    """Premises (``given``) must not lead back to the checkpoint that names them."""
+    state: dict[str, int] = {}  # 1: being visited, 2: done
+
+    def visit(cid: str, path: list[str]) -> None:
+        if state.get(cid) == 2:
+            return
+        if state.get(cid) == 1:
+            cycle = " -> ".join(path[path.index(cid):] + [cid])
+            raise loaded.error(("checkpoints", index[cid], "given"), f"premises form a cycle: {cycle}")
+        state[cid] = 1
+        for g in spec.checkpoints[index[cid]].given:
+            visit(g, path + [cid])
+        state[cid] = 2
+
+    for c in spec.checkpoints:
+        visit(c.id, [])
 
 
 _KINDS = ("stance", "membership", "base_open", "decision", "order", "top", "change", "level", "bounds")
