@@ -11,15 +11,24 @@ import numpy as np
 import pytest
 from conftest import REPLAY, ROOT
 
-from sim.core.rules import kernels
+from sim.core.rules import kernels, kernels_month
 
-KERNELS = {name: k for name, k in vars(kernels).items() if isinstance(k, kernels.Kernel)}
+# every kernel of the month step, in both modules that make them with kernels._jit
+KERNELS = {name: k for module in (kernels, kernels_month) for name, k in vars(module).items()
+           if isinstance(k, kernels.Kernel)}
+
+
+def _copies(args) -> tuple:
+    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
 
 
 def _both(k, args) -> tuple:
-    """The kernel's Python function and its compiled twin on the same arguments."""
+    """The kernel's Python function and its compiled twin on copies of the same arguments: their results,
+    then the arguments as each left them (a kernel that changes an array in place, add_deal_routes)."""
+    py_args, jit_args = _copies(args), _copies(args)
     with np.errstate(all="ignore"):  # as the kernel's own call does
-        return k.python()(*args), k.compiled()(*args)
+        py, jit = k.python()(*py_args), k.compiled()(*jit_args)
+    return (py, py_args), (jit, jit_args)
 
 
 @pytest.fixture
@@ -81,15 +90,19 @@ def calls(replay):
 
 
 def test_every_kernel_has_inputs(calls):
-    assert set(KERNELS) - set(calls) == {"_mix"}
+    assert set(KERNELS) - set(calls) == {"_mix", "_bits"}
     assert "_mix" in kernels.random_bits.py.__code__.co_names  # called inside random_bits only
+    assert "_bits" in kernels_month.box_muller_angles.py.__code__.co_names  # inside the noise's kernel only
 
 
-@pytest.mark.parametrize("name", sorted(set(KERNELS) - {"_mix"}))
+@pytest.mark.parametrize("name", sorted(set(KERNELS) - {"_mix", "_bits"}))
 def test_python_and_compiled_give_the_same_bytes(calls, name):
     k = KERNELS[name]
     for args in calls[name]:
-        _same(*_both(k, args))
+        (py, py_args), (jit, jit_args) = _both(k, args)
+        _same(py if py is not None else (), jit if jit is not None else ())
+        _same(tuple(a for a in py_args if isinstance(a, np.ndarray)),
+              tuple(a for a in jit_args if isinstance(a, np.ndarray)))
 
 
 SPECIALS = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-300, -1e-300, 1e300, 5e-324, 1.0, -1.0, 0.5, 1e-12,
@@ -112,14 +125,17 @@ def _scrambled(args: tuple, g: np.random.Generator) -> tuple:
     return tuple(out)
 
 
-@pytest.mark.parametrize("name", sorted(set(KERNELS) - {"_mix", "random_bits"}))
+@pytest.mark.parametrize("name", sorted(set(KERNELS) - {"_mix", "_bits", "random_bits"}))
 def test_python_and_compiled_agree_on_special_numbers(calls, name):
     k = KERNELS[name]
     g = np.random.default_rng(sum(map(ord, name)))
     for args in calls[name]:
         for _ in range(5):
             wild = _scrambled(args, g)
-            _same(*_both(k, wild), any_nan=True)
+            (py, py_args), (jit, jit_args) = _both(k, wild)
+            _same(py if py is not None else (), jit if jit is not None else (), any_nan=True)
+            _same(tuple(a for a in py_args if isinstance(a, np.ndarray)),
+                  tuple(a for a in jit_args if isinstance(a, np.ndarray)), any_nan=True)
 
 
 def test_the_random_mixing_agrees_on_any_words():

@@ -154,7 +154,9 @@ class Kernel:
         if self._compiled is None:
             import numba
 
-            self._compiled = numba.njit(cache=True, nogil=True)(self._bound(Kernel.compiled))
+            # error_model="numpy": a float divided by zero gives inf or NaN as numpy (and the Python mode) does,
+            # where numba's default raises ZeroDivisionError
+            self._compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(self._bound(Kernel.compiled))
         return self._compiled
 
     def __call__(self, *args):

@@ -7,7 +7,8 @@ sim.core.rules.powers), so every result is the same to the last bit; tests/test_
 them on random inputs. Arrays come with a leading run axis (length 1 for a single run, or for a parameter
 every run shares). No kernel calls exp, log, log1p or cos: numpy's vectorised versions may differ from the
 C library's in the last bit, so those stay in numpy, between two kernels. Square roots, sums, products and
-quotients are correctly rounded in both.
+quotients are correctly rounded in both. Like every kernel made by ``_jit``, they run as Python or compiled
+with numpy's error model (a float divided by zero gives inf or NaN either way; tests/test_kernel_modes.py).
 """
 
 from __future__ import annotations
