@@ -56,6 +56,9 @@ def parse(argv):
     ap.add_argument("--alpha", type=float, default=0.05,
                     help="each threshold is this quantile of the last generation's distances (the first: of a "
                          "sample from the prior); default 0.05")
+    ap.add_argument("--epsilon", type=float, default=None,
+                    help="the first generation's threshold (a share of checkpoints failed), instead of the --alpha "
+                         "quantile of a sample from the prior: rejection ABC at that threshold with one generation")
     ap.add_argument("--min-epsilon", type=float, default=0.0, help="stop when the threshold reaches this; default 0")
     ap.add_argument("--max-simulations", type=int, help="stop after this many particles simulated in all")
     ap.add_argument("--seeds", type=int, default=1, help="runs (seeds) per particle; default 1")
@@ -69,6 +72,8 @@ def parse(argv):
     args = ap.parse_args(argv)
     if not 0 < args.alpha <= 1:
         ap.error(f"--alpha {args.alpha}: expected a share above 0, at most 1")
+    if args.epsilon is not None and not 0 < args.epsilon <= 1:
+        ap.error(f"--epsilon {args.epsilon}: expected a share of checkpoints above 0, at most 1")
     for name in ("population", "generations", "seeds", "batch"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} {getattr(args, name)}: expected a whole number, 1 or more")
@@ -134,7 +139,9 @@ def report(table: pd.DataFrame, record: dict) -> str:
               f"generation(s), final threshold {record['epsilon']:.4f} (share of {record['n_checkpoints']} "
               f"calibration checkpoints failed), {record['simulations']} particles simulated "
               f"({record['runs']} runs) in {record['engine_calls']} engine calls."), "",
-             ("Each generation's threshold is the " + (f"{record['alpha']:g}-quantile" if record["alpha"] != 0.5
+             ((f"The first generation's threshold was given ({record['first_epsilon']:g}); each later one is the "
+               if record.get("first_epsilon") is not None else "Each generation's threshold is the ")
+              + (f"{record['alpha']:g}-quantile" if record["alpha"] != 0.5
               else "median") + " of the last generation's distances. Effective sample size (ESS, 1 / sum of the "
               "squared normalised weights) of each generation: " + ", ".join(
                   f"{e:.1f} (threshold {x:.3f})" for e, x in zip(record["ess"], record["epsilons"]))
@@ -171,7 +178,8 @@ def run(args) -> dict:
     np.random.seed(args.seed)
     t0 = time.perf_counter()
     abc = pyabc.ABCSMC(fn, prior, distance, population_size=args.population, sampler=sampler,
-                       eps=pyabc.QuantileEpsilon(alpha=args.alpha))
+                       eps=pyabc.QuantileEpsilon(alpha=args.alpha, initial_epsilon=(
+                           "from_sample" if args.epsilon is None else args.epsilon)))
     with tempfile.TemporaryDirectory() as tmp:
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), {"failed": 0.0})
         stop = {"max_total_nr_simulations": args.max_simulations} if args.max_simulations else {}
@@ -194,7 +202,8 @@ def run(args) -> dict:
         sys.argv[1:] if args.argv is None else args.argv), "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(elapsed, 1), "pyabc": pyabc.__version__, "population": args.population,
         "generations_run": generations, "epsilon": eps, "ess": ess,
-        "epsilons": [float(x) for x in pops[pops.t >= 0].sort_values("t").epsilon], "alpha": args.alpha, "n_checkpoints": len(model.checks),
+        "epsilons": [float(x) for x in pops[pops.t >= 0].sort_values("t").epsilon], "alpha": args.alpha, "first_epsilon": args.epsilon,
+        "n_checkpoints": len(model.checks),
         "simulations": total, "runs": model.runs,
         "engine_calls": sampler.batches if args.sampler == "batch" else model.runs // args.seeds}
 

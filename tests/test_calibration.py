@@ -155,6 +155,18 @@ def test_posterior_writes_a_valid_weighted_ensemble_and_the_identification(tmp_p
     assert again.read_bytes() == csv.read_bytes()
 
 
+def test_posterior_at_a_given_threshold_keeps_only_particles_within_it(tmp_path):
+    """--epsilon: rejection ABC at that threshold; every accepted particle fails at most that share."""
+    csv, md = tmp_path / "posterior.csv", tmp_path / "identification.md"
+    proc = script("posterior.py", "--population", "6", "--epsilon", "0.3", "--batch", "12", "--out", str(csv),
+                  "--report", str(md), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    text = md.read_text()
+    assert "final threshold 0.3000" in text and "threshold was given (0.3)" in text
+    bad = script("posterior.py", "--epsilon", "1.5", "--out", str(tmp_path / "x.csv"), "--quiet")
+    assert bad.returncode == 2 and "--epsilon 1.5" in bad.stderr and not (tmp_path / "x.csv").exists()
+
+
 def test_the_batch_sampler_draws_like_pyabc_asks_and_in_batches():
     sys.path.insert(0, str(ROOT / "calibration"))
     from batch_sampler import BatchSampler
