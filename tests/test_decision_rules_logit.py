@@ -71,6 +71,7 @@ def test_slot_next_window_dwell_and_thresholds():
 
 
 def test_bloc_conflict_is_symmetric_and_needs_a_single_patron():
+    dc._CLASH.clear()  # compute the clashes afresh (they are kept per set of organisations)
     weights = np.array([[1.0, 0.0, 0.0], [-0.6, 1.0, 0.0], [0.0, 0.0, 1.0], [0.5, 0.0, 0.0]])
     # org 0 is led by power 0 alone (a bloc or an economic union alike), org 1 is set against power 0, org 2
     # is led by power 2, org 3's patron weight is exactly 0.5: it leads nothing
