@@ -59,7 +59,7 @@ class RuleController(Controller):
     and hosts first (see sim.core.rules.policy)."""
 
     def decide(self, world, params, p: int) -> dict:
-        from sim.core.step import askable, bases_present, export_route_share, slot_utility
+        from sim.core.step import askable, bases_present, export_route_share, slot_table, slot_utility
 
         st, sch, r = world.setup, world.schedule, world.runs
         asks: dict[int, np.ndarray] = {}
@@ -68,11 +68,12 @@ class RuleController(Controller):
         rival_bases = toward_rivals(present, st.rivals)[..., p]  # (..., S)
         counterbalancing = (r.stance[..., p] == COUNTERBALANCE).astype(float)
         scale = per_run(params["choice_scale"], 1)
+        table = slot_table(world)  # the slots' states and footprints, kept for the setup's slots
         for kind in ("base", "deal"):
             ks = [k for k, sl in enumerate(st.slots) if sl.power == p and sl.kind == kind and sl.askable]
             if not ks:
                 continue
-            sidx = np.array([st.slots[k].state for k in ks], dtype=np.int64)
+            sidx = table["state"][ks]
             utility = slot_utility(world, params, ks)
             if kind == "base":
                 threshold, bar = per_run(params["base_grant"], 1), per_run(params["ask_threshold"], 0)
@@ -87,7 +88,7 @@ class RuleController(Controller):
                 motive = motive + 0.0 * utility
             score = motive * pl.acceptance(utility, threshold, scale)
             if kind == "base":
-                score = pl.per_footprint(score, np.array([st.slots[k].footprint for k in ks]))
+                score = pl.per_footprint(score, table["footprint"][ks])
             chosen = pl.pick_best(score, askable(world, params, ks), bar)
             for j, k in enumerate(ks):
                 asks[k] = chosen[..., j]

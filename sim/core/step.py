@@ -403,7 +403,7 @@ def _state_slots(world: World, slots: list[int], s: int) -> tuple[list[int], obj
     key = tuple(slots)
     if cached is None or cached[0] is not world.setup.slots or cached[1] != key:
         by_state = {}
-        states = _slot_table(world)["state"][list(slots)] if slots else np.zeros(0, dtype=np.int64)
+        states = slot_table(world)["state"][list(slots)] if slots else np.zeros(0, dtype=np.int64)
         for state in range(world.setup.S):
             js = np.flatnonzero(states == state)
             contiguous = len(js) and js[-1] - js[0] + 1 == len(js)
@@ -574,7 +574,7 @@ def slot_utility(world: World, params, ks: list[int]) -> np.ndarray:
     once for the inputs it reads; the bloc veto is sim.core.rules.decisions.bloc_hostility.)
     """
     st, sch, r = world.setup, world.schedule, world.runs
-    slots = _slot_table(world)
+    slots = slot_table(world)
 
     def every_slot():
         veto = _memo(world, "bloc_veto", params, (r.member, r.stance, sch.org_security, sch.org_weights),
@@ -624,8 +624,9 @@ def _kernels():
     return _KERNELS[0]
 
 
-def _slot_table(world: World) -> dict:
-    """The slots' fixed attributes as arrays (state, power, kind, value, window), kept for the setup's slots."""
+def slot_table(world: World) -> dict:
+    """The slots' fixed attributes as arrays (state, power, kind, value, footprint, window), kept for the setup's
+    slots."""
     st = world.setup
     cached = world.extra.get("_slot_table")
     if cached is None or cached[0] is not st.slots or cached[1] != len(st.slots):
@@ -680,7 +681,7 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
     ks = [k for k, sl in enumerate(st.slots) if (not one or sl.state == idx)]
     out["slots"] = ks
     if ks:
-        slots = _slot_table(world)
+        slots = slot_table(world)
         K = len(st.slots)
         utility = slot_utility(world, params, ks) + r.slot_taste[..., ks]
         flags = dc.slot_step(ks, slots["is_deal"], slots["window"], np.reshape(r.slot_status, (-1, K)),

@@ -87,10 +87,10 @@ class Checker:
     def evaluate(self, i: int, check, out: Outcomes) -> np.ndarray:
         """Pass (True) or fail for each run, shape (N,): the claim itself, and each of its premises."""
         passed = self._claim(i, check, out)
-        ids = [c.id for c in self.v.spec.checkpoints]
-        for g in check.given:
-            j = ids.index(g)
-            passed = passed & self.evaluate(j, self.v.spec.checkpoints[j], out)
+        if check.given:
+            where = {c.id: j for j, c in enumerate(self.v.spec.checkpoints)}
+            for g in check.given:
+                passed = passed & self.evaluate(where[g], self.v.spec.checkpoints[where[g]], out)
         return passed
 
     def _claim(self, i: int, check, out: Outcomes) -> np.ndarray:
