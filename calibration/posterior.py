@@ -2,6 +2,7 @@
 """Posterior of the free parameters by ABC-SMC (pyabc): the parameter sets whose runs fail few checkpoints.
 
     .venv/bin/python calibration/posterior.py [--population 200] [--generations 1] [--alpha 0.05] [--batch 100]
+                                              [--epsilon E] [--seeds N] [--confirm-seeds K]
 
 Priors: uniform over the ranges of calibration/free_parameters.yaml; every other parameter at its default.
 A particle is one parameter set; the model simulates it ``--seeds`` times (one seed each, drawn from a
@@ -10,7 +11,9 @@ checkpoints its runs fail (the seed documents' claims; with ``--until YYYY`` onl
 year). pyabc's ABC-SMC sets each generation's acceptance threshold at the ``--alpha`` quantile of the last
 generation's distances (the first generation's: of a sample from the prior) until ``--generations`` or
 ``--min-epsilon`` is reached. The default, one generation at the 0.05 quantile, is rejection ABC: every
-particle has the same weight. With 15 parameters the importance weights of later generations degenerate
+particle has the same weight. With ``--epsilon`` and ``--confirm-seeds K``, a particle within the threshold on
+its ``--seeds`` runs is run K times more and kept only if all its runs together are within it too: a particle
+chosen on two runs alone is often one that was lucky on them, and does worse on new seeds. With 15 parameters the importance weights of later generations degenerate
 (see the effective sample size in identification.md), so more generations need many more particles. The model runs through
 ``BatchSampler`` (calibration/batch_sampler.py): ``--batch`` particles at a time in one call of the batch
 engine; ``--sampler single`` uses pyabc's single-core sampler instead (one engine call per particle).
@@ -62,9 +65,16 @@ def parse(argv):
     ap.add_argument("--min-epsilon", type=float, default=0.0, help="stop when the threshold reaches this; default 0")
     ap.add_argument("--max-simulations", type=int, help="stop after this many particles simulated in all")
     ap.add_argument("--seeds", type=int, default=1, help="runs (seeds) per particle; default 1")
+    ap.add_argument("--confirm-seeds", type=int, default=0,
+                    help="with --epsilon and one generation: a particle within the threshold on its --seeds runs is "
+                         "run this many more times and kept only if all its runs together are within it too; "
+                         "default 0 (none)")
     ap.add_argument("--first-seed", type=int, default=100000, help="first seed of the runs; default 100000")
     ap.add_argument("--batch", type=int, default=100, help="particles per engine call; default 100")
     ap.add_argument("--sampler", choices=["batch", "single"], default="batch")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes that run each batch's runs, split between them (the result is the same); "
+                         "default 1")
     ap.add_argument("--seed", type=int, default=1, help="seed of pyabc's sampling (numpy); default 1")
     ap.add_argument("--out", default=str(ROOT / "calibration" / "posterior.csv"))
     ap.add_argument("--report", default=str(ROOT / "calibration" / "identification.md"))
@@ -74,38 +84,91 @@ def parse(argv):
         ap.error(f"--alpha {args.alpha}: expected a share above 0, at most 1")
     if args.epsilon is not None and not 0 < args.epsilon <= 1:
         ap.error(f"--epsilon {args.epsilon}: expected a share of checkpoints above 0, at most 1")
-    for name in ("population", "generations", "seeds", "batch"):
+    for name in ("population", "generations", "seeds", "batch", "workers"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} {getattr(args, name)}: expected a whole number, 1 or more")
+    if args.confirm_seeds < 0:
+        ap.error(f"--confirm-seeds {args.confirm_seeds}: expected a whole number, 0 or more")
+    if args.confirm_seeds and (args.epsilon is None or args.generations != 1):
+        ap.error("--confirm-seeds needs a given threshold (--epsilon) and one generation (rejection ABC): "
+                 "later generations' thresholds are not known when their particles are run")
     return args
+
+
+_WORKER: dict = {}  # in a worker process: the validation, its scenario and the checkpoints scored
+
+
+def _worker_start(checkpoints: Path, until: int | None) -> None:
+    v = load_validation(checkpoints)
+    _WORKER.update(validation=v, scenario=load_scenario(v.resolve(v.spec.scenario)),
+                   checks=calibration_checkpoints(v, until))
+
+
+def _worker_passed(rows: list[dict], seeds: list[int]) -> np.ndarray:
+    return run_checkpoints(_WORKER["validation"], _WORKER["scenario"], rows, seeds, _WORKER["checks"])[0]
 
 
 class Model:
     """Simulate parameter sets (dicts of the free parameters) and return each one's share of failed checkpoints."""
 
-    def __init__(self, free: FreeParameters, checkpoints: Path, until: int | None, seeds: int, first_seed: int):
+    def __init__(self, free: FreeParameters, checkpoints: Path, until: int | None, seeds: int, first_seed: int,
+                 confirm: int = 0, epsilon: float | None = None, workers: int = 1):
+        """``confirm`` more runs for every set within ``epsilon`` on its first ``seeds`` runs (see evaluate);
+        ``workers`` processes share each batch's runs (a run's result depends only on its parameters and seed,
+        so the split changes nothing)."""
         self.free = free
         self.validation = load_validation(checkpoints)
         self.scenario = load_scenario(self.validation.resolve(self.validation.spec.scenario))
         self.checks = calibration_checkpoints(self.validation, until)
         if not self.checks:
             raise ScenarioError(str(self.validation.path), f"no calibration checkpoint dated up to {until}")
+        self.pool = None
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(workers, initializer=_worker_start, initargs=(checkpoints, until))
+            self.workers = workers
         self.base = make_params(self.scenario.spec.parameters)
         self.seeds = seeds
+        self.confirm, self.epsilon = confirm, epsilon
         self.next_seed = first_seed
         self.runs = 0
+        self.confirmed = 0  # sets run again to confirm them
 
-    def evaluate(self, sets: list[dict]) -> list[dict]:
+    def failed(self, fulls: list[dict], runs: int) -> np.ndarray:
+        """Each complete parameter set's share of checkpoints failed over ``runs`` runs, each with a new seed."""
         rows, seeds = [], []
-        for s in sets:
-            full = self.free.full({k: float(s[k]) for k in self.free.names}, self.base)
-            for _ in range(self.seeds):
+        for full in fulls:
+            for _ in range(runs):
                 rows.append(full)
                 seeds.append(self.next_seed)
                 self.next_seed += 1
-        passed, _ = run_checkpoints(self.validation, self.scenario, rows, seeds, self.checks)
+        if self.pool is None or len(rows) < 2 * self.workers:
+            passed, _ = run_checkpoints(self.validation, self.scenario, rows, seeds, self.checks)
+        else:
+            cuts = np.linspace(0, len(rows), self.workers + 1).astype(int)
+            parts = [self.pool.submit(_worker_passed, rows[a:b], seeds[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+            passed = np.concatenate([f.result() for f in parts], axis=0)
         self.runs += len(rows)
-        failed = 1.0 - passed.reshape(len(sets), self.seeds, -1).mean(axis=(1, 2))
+        return 1.0 - passed.reshape(len(fulls), runs, -1).mean(axis=(1, 2))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def evaluate(self, sets: list[dict]) -> list[dict]:
+        """The share of checkpoints each set fails. With ``confirm``, a set within the threshold on its first
+        runs is run ``confirm`` more times and scored on all its runs: a set is then kept only if both its first
+        runs and all of them fail at most the threshold, so that a set that was merely lucky on two seeds is
+        not kept (rejection ABC on two distances at one threshold; the others are never run again)."""
+        fulls = [self.free.full({k: float(s[k]) for k in self.free.names}, self.base) for s in sets]
+        failed = self.failed(fulls, self.seeds)
+        if self.confirm:
+            again = np.flatnonzero(failed <= self.epsilon)
+            if again.size:
+                more = self.failed([fulls[i] for i in again], self.confirm)
+                failed[again] = (failed[again] * self.seeds + more * self.confirm) / (self.seeds + self.confirm)
+                self.confirmed += int(again.size)
         return [{"failed": float(f)} for f in failed]
 
 
@@ -138,7 +201,10 @@ def report(table: pd.DataFrame, record: dict) -> str:
               f"ABC-SMC (pyabc {record['pyabc']}), {record['population']} particles, {record['generations_run']} "
               f"generation(s), final threshold {record['epsilon']:.4f} (share of {record['n_checkpoints']} "
               f"calibration checkpoints failed), {record['simulations']} particles simulated "
-              f"({record['runs']} runs) in {record['engine_calls']} engine calls."), "",
+              f"({record['runs']} runs) in {record['engine_calls']} engine calls."
+              + (f" Each particle was run {record['seeds']} times; the {record['confirmed']} within the threshold "
+                 f"were run {record['confirm_seeds']} times more and kept only if all their runs together were "
+                 "within it too." if record.get("confirm_seeds") else "")), "",
              ((f"The first generation's threshold was given ({record['first_epsilon']:g}); each later one is the "
                if record.get("first_epsilon") is not None else "Each generation's threshold is the ")
               + (f"{record['alpha']:g}-quantile" if record["alpha"] != 0.5
@@ -161,7 +227,8 @@ def run(args) -> dict:
     from batch_sampler import BatchSampler
 
     free = load_free_parameters(args.free)
-    model = Model(free, Path(args.checkpoints), args.until, args.seeds, args.first_seed)
+    model = Model(free, Path(args.checkpoints), args.until, args.seeds, args.first_seed, args.confirm_seeds,
+                  args.epsilon, args.workers)
     prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in free.free})
     if args.sampler == "batch":
         sampler = BatchSampler(model.evaluate, args.batch)
@@ -183,7 +250,10 @@ def run(args) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), {"failed": 0.0})
         stop = {"max_total_nr_simulations": args.max_simulations} if args.max_simulations else {}
-        history = abc.run(minimum_epsilon=args.min_epsilon, max_nr_populations=args.generations, **stop)
+        try:
+            history = abc.run(minimum_epsilon=args.min_epsilon, max_nr_populations=args.generations, **stop)
+        finally:
+            model.close()
         df, w = history.get_distribution(m=0, t=history.max_t)
         pops = history.get_all_populations()
         eps = float(pops[pops.t == history.max_t].epsilon.iloc[0])
@@ -204,7 +274,8 @@ def run(args) -> dict:
         "generations_run": generations, "epsilon": eps, "ess": ess,
         "epsilons": [float(x) for x in pops[pops.t >= 0].sort_values("t").epsilon], "alpha": args.alpha, "first_epsilon": args.epsilon,
         "n_checkpoints": len(model.checks),
-        "simulations": total, "runs": model.runs,
+        "simulations": total, "runs": model.runs, "seeds": args.seeds, "confirm_seeds": args.confirm_seeds,
+        "confirmed": model.confirmed,
         "engine_calls": sampler.batches if args.sampler == "batch" else model.runs // args.seeds}
 
 

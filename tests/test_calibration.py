@@ -167,6 +167,37 @@ def test_posterior_at_a_given_threshold_keeps_only_particles_within_it(tmp_path)
     assert bad.returncode == 2 and "--epsilon 1.5" in bad.stderr and not (tmp_path / "x.csv").exists()
 
 
+def test_confirmed_particles_are_within_the_threshold_on_all_their_runs_whatever_the_workers(tmp_path):
+    """--confirm-seeds: a particle within the threshold on its first runs is run again and kept only if all its
+    runs are within it; --workers splits the runs between processes and changes nothing."""
+    sys.path.insert(0, str(ROOT / "calibration"))
+    import posterior
+
+    model = posterior.Model(load_free_parameters(), ROOT / "scenarios" / "checkpoints" / "replay_1999_2008.yaml",
+                            None, 1, 7, confirm=2, epsilon=0.12)
+    free = load_free_parameters()
+    sets = [{p.name: p.low + f * (p.high - p.low) for p in free.free} for f in (0.2, 0.5, 0.8)]
+    got = [r["failed"] for r in model.evaluate(sets)]
+    first = posterior.Model(free, model.validation.path, None, 1, 7).evaluate(sets)
+    for g, f in zip(got, first):
+        if f["failed"] > 0.12:
+            assert g == f["failed"]  # not within the threshold: never run again
+    assert model.runs == 3 + 2 * model.confirmed
+    outs = []
+    for workers in ("1", "2"):
+        csv = tmp_path / f"w{workers}.csv"
+        proc = script("posterior.py", "--population", "3", "--epsilon", "0.3", "--seeds", "1", "--confirm-seeds", "2",
+                      "--batch", "8", "--workers", workers, "--out", str(csv), "--report", str(tmp_path / "r.md"),
+                      "--quiet")
+        assert proc.returncode == 0, proc.stderr
+        outs.append(csv.read_bytes())
+    assert outs[0] == outs[1]
+    assert "were run 2 times more and kept only if all their runs together" in (tmp_path / "r.md").read_text()
+    bad = script("posterior.py", "--confirm-seeds", "2", "--out", str(tmp_path / "x.csv"), "--quiet")
+    assert bad.returncode == 2 and "--confirm-seeds needs a given threshold" in bad.stderr
+    assert not (tmp_path / "x.csv").exists()
+
+
 def test_the_batch_sampler_draws_like_pyabc_asks_and_in_batches():
     sys.path.insert(0, str(ROOT / "calibration"))
     from batch_sampler import BatchSampler
