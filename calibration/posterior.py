@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +148,7 @@ class Model:
             passed, _ = run_checkpoints(self.validation, self.scenario, rows, seeds, self.checks)
         else:
             cuts = np.linspace(0, len(rows), self.workers + 1).astype(int)
-            parts = [self.pool.submit(_worker_passed, rows[a:b], seeds[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+            parts = [self.pool.submit(_worker_passed, rows[a:b], seeds[a:b]) for a, b in pairwise(cuts)]
             passed = np.concatenate([f.result() for f in parts], axis=0)
         self.runs += len(rows)
         return 1.0 - passed.reshape(len(fulls), runs, -1).mean(axis=(1, 2))
