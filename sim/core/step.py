@@ -55,26 +55,19 @@ def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
 
     The counts are shared by every caller that reads the same slot status (``_memo``): do not change them in
     place."""
-    st, r = world.setup, world.runs
-    cached = world.extra.get("_base_slots")
-    if cached is None or cached[0] is not st.slots:
-        ks = [k for k, sl in enumerate(st.slots) if sl.kind == "base"]
-        cached = (st.slots, np.array(ks, dtype=np.int64),
-                  np.array([st.slots[k].state for k in ks], dtype=np.int64),
-                  np.array([st.slots[k].power for k in ks], dtype=np.int64),
-                  np.array([st.slots[k].footprint for k in ks], dtype=np.float64))
-        world.extra["_base_slots"] = cached
+    r = world.runs
+    table = slot_table(world)
     S, P = r.alignment.shape[-2:]
 
     def count():
         status = np.ascontiguousarray(r.slot_status, dtype=np.int64)
         lead = status.shape[:-1]
         M = int(np.prod(lead, dtype=np.int64))
-        return _kernels().bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3],
-                                        cached[4], OPEN, S, P).reshape(lead + (S, P))
+        return _kernels().bases_present(status.reshape(M, status.shape[-1]), *table["bases"], OPEN, S,
+                                        P).reshape(lead + (S, P))
 
     # nine callers a month (powers, controllers, states) read the same slots: counted once per slot status
-    return _memo(world, "bases_present", None, (r.slot_status, cached[1]), count)[..., state_idx, :]
+    return _memo(world, "bases_present", None, (r.slot_status, table["base_slots"]), count)[..., state_idx, :]
 
 
 def stance_situation(world: World, params, idx=slice(None)) -> dict:
@@ -625,8 +618,11 @@ def _kernels():
 
 
 def slot_table(world: World) -> dict:
-    """The slots' fixed attributes as arrays (state, power, kind, value, footprint, window), kept for the setup's
-    slots."""
+    """The slots' fixed attributes as arrays (state, power, kind, value, footprint, window), and the lists read
+    every month, kept for the setup's slots: ``base_slots`` (the bases' indices; ``bases``: them with their
+    states, powers and footprints), ``askable`` (the slots a rule
+    controller may ask for, in order) and ``asks_of`` ((power, kind) -> (the slot indices, as a list and an
+    array, and their positions in ``askable``))."""
     st = world.setup
     cached = world.extra.get("_slot_table")
     if cached is None or cached[0] is not st.slots or cached[1] != len(st.slots):
@@ -637,7 +633,18 @@ def slot_table(world: World) -> dict:
             "value": np.array([sl.value for sl in st.slots], dtype=np.float64),
             "footprint": np.array([sl.footprint for sl in st.slots], dtype=np.float64),
             "window": np.array([sl.window for sl in st.slots], dtype=np.int64),
+            "base_slots": np.array([k for k, sl in enumerate(st.slots) if sl.kind == "base"], dtype=np.int64),
         }
+        b = table["base_slots"]
+        table["bases"] = (b, table["state"][b], table["power"][b], table["footprint"][b])  # bases_present's
+        askable_ks = [k for k, sl in enumerate(st.slots) if sl.askable]
+        table["askable"] = np.array(askable_ks, dtype=np.int64)
+        table["asks_of"] = {}
+        for p in range(st.P):
+            for kind in ("base", "deal"):
+                ks = [k for k in askable_ks if st.slots[k].power == p and st.slots[k].kind == kind]
+                table["asks_of"][p, kind] = (ks, np.array(ks, dtype=np.int64),
+                                             np.array([askable_ks.index(k) for k in ks], dtype=np.int64))
         cached = (st.slots, len(st.slots), table)
         world.extra["_slot_table"] = cached
     return cached[2]
