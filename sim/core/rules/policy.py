@@ -69,7 +69,19 @@ def per_footprint(score, footprint):
 
 def pick_best(score, eligible, threshold):
     """One ask: a mask (..., K) true at the eligible entry with the largest score (the first on ties),
-    provided that score exceeds ``threshold``; all false otherwise."""
+    provided that score exceeds ``threshold``; all false otherwise. (Scores of floats, the eligible mask of
+    their shape and a threshold per run or for all: one compiled loop, sim.core.rules.kernels.pick_best, with
+    the same comparisons.)"""
+    score, eligible, bar = np.asarray(score), np.asarray(eligible), np.asarray(threshold)
+    lead = score.shape[:-1]
+    if (score.dtype == np.float64 and eligible.dtype == np.bool_ and eligible.shape == score.shape and score.ndim
+            and score.shape[-1] and bar.dtype == np.float64 and (bar.ndim == 0 or bar.shape == lead)):
+        from sim.core.rules import kernels
+
+        K = score.shape[-1]
+        return kernels.pick_best(np.ascontiguousarray(score).reshape(-1, K),
+                                 np.ascontiguousarray(eligible).reshape(-1, K),
+                                 np.ascontiguousarray(bar).reshape(-1)).reshape(score.shape)
     masked = np.where(eligible, score, -np.inf)
     best = np.argmax(masked, axis=-1)
     top = np.take_along_axis(masked, best[..., None], axis=-1)[..., 0]
