@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.core.rules import policy as pl
 from sim.core.rules.arrays import per_run
-from sim.core.rules.powers import COUNTERBALANCE, toward_rivals
+from sim.core.rules.powers import COUNTERBALANCE
 
 
 class Controller:
@@ -37,11 +37,14 @@ class Controller:
 def rule_aid_priority(world, params, p: int) -> np.ndarray:
     """The rule's priorities for power p's help (..., S): members of its organisations and hosts of its
     bases first (sim.core.rules.policy.aid_priority)."""
-    from sim.core.step import bases_present
+    from sim.core.step import _memo, bases_present, slot_table
 
     r, sch = world.runs, world.schedule
-    weight = pl.patron_weights(r.member, sch.org_weights)[..., p]  # (..., S)
-    has_base = np.minimum(1.0, bases_present(world)[..., p])
+    # every power's weights and hosts, once for the month's memberships and slots (each power takes its column)
+    weight = _memo(world, "patron_weights", None, (r.member, sch.org_weights),
+                   lambda: pl.patron_weights(r.member, sch.org_weights))[..., p]  # (..., S)
+    has_base = _memo(world, "hosts", None, (r.slot_status, slot_table(world)["base_slots"]),
+                     lambda: np.minimum(1.0, bases_present(world)))[..., p]
     return pl.aid_priority(weight, has_base, per_run(params["membership_benefit"], 1),
                            per_run(params["host_aid"], 1))
 
@@ -59,21 +62,23 @@ class RuleController(Controller):
     and hosts first (see sim.core.rules.policy)."""
 
     def decide(self, world, params, p: int) -> dict:
-        from sim.core.step import askable, bases_present, export_route_share, slot_table, slot_utility
+        from sim.core.step import _memo, askable_now, export_route_share, slot_table, slot_utility
+        from sim.core.step import rival_bases as bases_of_rivals
 
         st, sch, r = world.setup, world.schedule, world.runs
         asks: dict[int, np.ndarray] = {}
         t = min(world.step, st.months - 1)
-        present = bases_present(world)  # (..., S, P)
-        rival_bases = toward_rivals(present, st.rivals)[..., p]  # (..., S)
+        rival_bases = bases_of_rivals(world)[..., p]  # (..., S): toward_rivals(bases_present(world), st.rivals)
         counterbalancing = (r.stance[..., p] == COUNTERBALANCE).astype(float)
         scale = per_run(params["choice_scale"], 1)
         table = slot_table(world)  # the slots' states and footprints, kept for the setup's slots
+        eligible = askable_now(world, params)  # askable(world, params, ks) for every askable slot at once
         for kind in ("base", "deal"):
-            ks = [k for k, sl in enumerate(st.slots) if sl.power == p and sl.kind == kind and sl.askable]
+            # the askable slots of power p of this kind, and their columns in ``eligible``
+            ks, ks_array, columns = table["asks_of"][p, kind]
             if not ks:
                 continue
-            sidx = table["state"][ks]
+            sidx = table["state"][ks_array]
             utility = slot_utility(world, params, ks)
             if kind == "base":
                 threshold, bar = per_run(params["base_grant"], 1), per_run(params["ask_threshold"], 0)
@@ -82,14 +87,15 @@ class RuleController(Controller):
                                         per_run(params["counter_base_drive"], 1), rival_bases[..., sidx])
             else:
                 threshold, bar = per_run(params["deal_accept"], 1), per_run(params["offer_threshold"], 0)
+                haul = _memo(world, "haul_cost", params, (), lambda: haul_cost(st, params))  # every state's
                 motive = pl.deal_motive(st.energy_interest[p], st.means_index[t, p], st.trade_price[t],
-                                        st.hydrocarbons[sidx], haul_cost(st, params)[..., sidx] * st.haul_km[sidx, p],
+                                        st.hydrocarbons[sidx], haul[..., sidx] * st.haul_km[sidx, p],
                                         export_route_share(world)[..., sidx, p])
                 motive = motive + 0.0 * utility
             score = motive * pl.acceptance(utility, threshold, scale)
             if kind == "base":
-                score = pl.per_footprint(score, table["footprint"][ks])
-            chosen = pl.pick_best(score, askable(world, params, ks), bar)
+                score = pl.per_footprint(score, table["footprint"][ks_array])
+            chosen = pl.pick_best(score, eligible[..., columns], bar)
             for j, k in enumerate(ks):
                 asks[k] = chosen[..., j]
         return {"asks": asks, "aid": rule_aid_priority(world, params, p)}

@@ -70,6 +70,24 @@ def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
     return _memo(world, "bases_present", None, (r.slot_status, table["base_slots"]), count)[..., state_idx, :]
 
 
+def rival_bases(world: World) -> np.ndarray:
+    """The rivals' bases in each state, seen by each power (..., S, P): sim.core.rules.powers.toward_rivals of
+    ``bases_present``, counted once per slot status (every power's controller reads its column). Shared: do
+    not change it in place."""
+    table = slot_table(world)
+    return _memo(world, "rival_bases", None, (world.runs.slot_status, table["base_slots"]),
+                 lambda: pw.toward_rivals(bases_present(world), world.setup.rivals))
+
+
+def askable_now(world: World, params) -> np.ndarray:
+    """``askable`` for every slot a rule controller may ask for (slot_table's ``askable``, in order), once per
+    slot status and months (..., len(askable)): each power's controller takes its columns. Shared: do not
+    change it in place."""
+    r = world.runs
+    ks = slot_table(world)["askable"]
+    return _memo(world, "askable", params, (r.slot_status, r.slot_months, ks), lambda: askable(world, params, ks))
+
+
 def stance_situation(world: World, params, idx=slice(None)) -> dict:
     """What a power's stance rule reads: rival presence, the threat it shares with rivals fighting it, and its
     sense of encroachment; plus the threat it feels from the region."""
