@@ -640,7 +640,8 @@ def slot_table(world: World) -> dict:
     every month, kept for the setup's slots: ``base_slots`` (the bases' indices; ``bases``: them with their
     states, powers and footprints), ``askable`` (the slots a rule
     controller may ask for, in order) and ``asks_of`` ((power, kind) -> (the slot indices, as a list and an
-    array, and their positions in ``askable``))."""
+    array, and their positions in ``askable``)), ``all`` (every slot's index) and ``of_state`` (state -> the
+    indices of its slots): lists the callers must not change."""
     st = world.setup
     cached = world.extra.get("_slot_table")
     if cached is None or cached[0] is not st.slots or cached[1] != len(st.slots):
@@ -655,6 +656,8 @@ def slot_table(world: World) -> dict:
         }
         b = table["base_slots"]
         table["bases"] = (b, table["state"][b], table["power"][b], table["footprint"][b])  # bases_present's
+        table["all"] = list(range(len(st.slots)))
+        table["of_state"] = {s: [k for k, sl in enumerate(st.slots) if sl.state == s] for s in range(st.S)}
         askable_ks = [k for k, sl in enumerate(st.slots) if sl.askable]
         table["askable"] = np.array(askable_ks, dtype=np.int64)
         table["asks_of"] = {}
@@ -703,7 +706,7 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
     out = {"member": member.reshape(shape), "member_months": months.reshape(shape), "joined": joined.reshape(shape),
            "left": left.reshape(shape)}
     # slots belonging to the chosen state(s)
-    ks = [k for k, sl in enumerate(st.slots) if (not one or sl.state == idx)]
+    ks = slot_table(world)["of_state"][int(idx)] if one else slot_table(world)["all"]
     out["slots"] = ks
     if ks:
         slots = slot_table(world)
@@ -789,7 +792,7 @@ def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
         r.slot_status[..., ks] = dec["slot_status"]
         r.slot_months[..., ks] = dec["slot_months"]
         # deals signed add their value to the tie target; deals ended take it away
-        deals = [(j, st.slots[k]) for j, k in enumerate(ks) if st.slots[k].kind == "deal"]
+        deals, columns = _deals_among(world, ks)
         if not deals:
             return
         rs = r.route_signed
@@ -798,11 +801,8 @@ def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
             n = len(ks)  # in place (a reshaped view), deal after deal, as the loop below
             from sim.core.rules import kernels_month as km
 
-            km.add_deal_routes(rs.reshape((-1,) + rs.shape[-2:]), _rows(opened, n, dtype=np.bool_), _rows(closed, n, dtype=np.bool_),
-                               np.array([j for j, _ in deals], dtype=np.int64),
-                               np.array([sl.state for _, sl in deals], dtype=np.int64),
-                               np.array([sl.power for _, sl in deals], dtype=np.int64),
-                               np.array([sl.value for _, sl in deals], dtype=np.float64))
+            km.add_deal_routes(rs.reshape((-1,) + rs.shape[-2:]), _rows(opened, n, dtype=np.bool_),
+                               _rows(closed, n, dtype=np.bool_), *columns)
             return
         for j, k in enumerate(ks):
             sl = st.slots[k]
@@ -810,6 +810,29 @@ def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
                 continue
             delta = sl.value * (dec["opened"][..., j].astype(float) - dec["closed"][..., j].astype(float))
             r.route_signed[..., sl.state, sl.power] = r.route_signed[..., sl.state, sl.power] + delta
+
+
+def _deals_among(world: World, ks: list[int]) -> tuple[list, tuple]:
+    """The deals among slots ks: [(position in ks, slot)], and add_deal_routes' columns (positions, states,
+    powers, values as arrays); kept for the setup's slots and the last lists asked (one per state and one for
+    all)."""
+    st = world.setup
+    cache = world.extra.get("_deals_among")
+    if cache is None or cache[0] is not st.slots:
+        cache = (st.slots, {})
+        world.extra["_deals_among"] = cache
+    key = tuple(ks)
+    hit = cache[1].get(key)
+    if hit is None:
+        deals = [(j, st.slots[k]) for j, k in enumerate(ks) if st.slots[k].kind == "deal"]
+        hit = (deals, (np.array([j for j, _ in deals], dtype=np.int64),
+                       np.array([sl.state for _, sl in deals], dtype=np.int64),
+                       np.array([sl.power for _, sl in deals], dtype=np.int64),
+                       np.array([sl.value for _, sl in deals], dtype=np.float64)))
+        if len(cache[1]) > 64:
+            cache[1].clear()
+        cache[1][key] = hit
+    return hit
 
 
 def advance_month(world: World, params, controllers, recorder=None) -> None:
