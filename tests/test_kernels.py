@@ -325,3 +325,16 @@ def test_pick_best_kernel_matches_the_numpy_rule(lead):
         eligible = g.random(lead + (K,)) < 0.6
         for threshold in (0.1, g.choice([-np.inf, 0.0, 0.3, np.nan], size=lead)):
             _same(pl.pick_best(score, eligible, threshold), _pick_best(score, eligible, threshold))
+
+
+@pytest.mark.parametrize("lead", [(), (9,)])
+def test_pick_best_each_matches_the_numpy_rule_group_by_group(lead):
+    g = np.random.default_rng(71 + len(lead))
+    starts = [0, 3, 4, 9]
+    for _ in range(20):
+        score = g.choice([-1.0, 0.0, 0.2, 0.5, 0.5, 2.0, np.inf, -np.inf, np.nan], size=lead + (9,))
+        eligible = g.random(lead + (9,)) < 0.6
+        bars = [0.1, g.choice([-np.inf, 0.0, 0.3, np.nan], size=lead), np.float64(0.4)]
+        expect = np.concatenate([_pick_best(score[..., a:b], eligible[..., a:b], bar)
+                                 for a, b, bar in zip(starts[:-1], starts[1:], bars)], axis=-1)
+        _same(pl.pick_best_each(score, eligible, starts, [np.asarray(b, dtype=float) for b in bars]), expect)

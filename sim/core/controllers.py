@@ -62,43 +62,96 @@ class RuleController(Controller):
     and hosts first (see sim.core.rules.policy)."""
 
     def decide(self, world, params, p: int) -> dict:
-        from sim.core.step import _memo, askable_now, export_route_share, slot_table, slot_utility
-        from sim.core.step import rival_bases as bases_of_rivals
-
-        st, sch, r = world.setup, world.schedule, world.runs
+        layout, chosen = rule_asks(world, params)
         asks: dict[int, np.ndarray] = {}
-        t = min(world.step, st.months - 1)
-        rival_bases = bases_of_rivals(world)[..., p]  # (..., S): toward_rivals(bases_present(world), st.rivals)
-        counterbalancing = (r.stance[..., p] == COUNTERBALANCE).astype(float)
-        scale = per_run(params["choice_scale"], 1)
-        table = slot_table(world)  # the slots' states and footprints, kept for the setup's slots
-        eligible = askable_now(world, params)  # askable(world, params, ks) for every askable slot at once
-        for kind in ("base", "deal"):
-            # the askable slots of power p of this kind, and their columns in ``eligible``
-            ks, ks_array, columns = table["asks_of"][p, kind]
-            if not ks:
-                continue
-            sidx = table["state"][ks_array]
-            utility = slot_utility(world, params, ks)
-            if kind == "base":
-                threshold, bar = per_run(params["base_grant"], 1), per_run(params["ask_threshold"], 0)
-                motive = pl.base_motive(sch.operations[p], st.exposure[sidx],
-                                        st.basing[p] * counterbalancing[..., None],
-                                        per_run(params["counter_base_drive"], 1), rival_bases[..., sidx])
-            else:
-                threshold, bar = per_run(params["deal_accept"], 1), per_run(params["offer_threshold"], 0)
-                haul = _memo(world, "haul_cost", params, (), lambda: haul_cost(st, params))  # every state's
-                motive = pl.deal_motive(st.energy_interest[p], st.means_index[t, p], st.trade_price[t],
-                                        st.hydrocarbons[sidx], haul[..., sidx] * st.haul_km[sidx, p],
-                                        export_route_share(world)[..., sidx, p])
-                motive = motive + 0.0 * utility
-            score = motive * pl.acceptance(utility, threshold, scale)
-            if kind == "base":
-                score = pl.per_footprint(score, table["footprint"][ks_array])
-            chosen = pl.pick_best(score, eligible[..., columns], bar)
+        for start, ks in layout["of_power"].get(p, ()):  # its bases, then its contracts
             for j, k in enumerate(ks):
-                asks[k] = chosen[..., j]
+                asks[k] = chosen[..., start + j]
         return {"asks": asks, "aid": rule_aid_priority(world, params, p)}
+
+
+def rule_asks(world, params) -> tuple[dict, np.ndarray]:
+    """What every power would ask and offer this month by its rules, all powers at once: the layout of the
+    askable slots (``_rule_layout``) and the mask (..., A) of the slots chosen, one column per askable slot.
+
+    For each power and kind, among the slots it may still ask (sim.core.step.askable), the rule of
+    sim.core.rules.policy:
+        base: motive = base_motive(operations, exposure, basing x counterbalancing, counter_base_drive, rival
+              bases in the state); score = per_footprint(motive x acceptance(utility, base_grant, choice_scale));
+              asked where largest, above ask_threshold;
+        deal: motive = deal_motive(energy_interest, means index, oil price, hydrocarbons, haul cost x haul_km,
+              the share of the state's routes toward the power) + 0 x utility; score = motive x
+              acceptance(utility, deal_accept, choice_scale); offered where largest, above offer_threshold;
+    with utility the slots' public case (sim.core.step.slot_utility). Every statement is elementwise over the
+    slots, so computing them for all powers' slots together gives each power's own numbers; the choice is one
+    ``pick_best`` per power and kind (``pick_best_each``). Within a phase that reads month t (sim.core.step
+    .read_only) it is computed once, whichever power asks first."""
+    from sim.core.step import askable, export_route_share, rival_bases, slot_utility
+
+    phase = world.extra.get("_read_only")
+    hit = world.extra.get("_rule_asks")
+    if phase is not None and hit is not None and hit[0] is phase and hit[1] is params and hit[2] is world.setup:
+        return hit[3]
+    st, sch, r = world.setup, world.schedule, world.runs
+    layout = _rule_layout(world)
+    cols, nb = layout["slots"], layout["bases"]
+    t = min(world.step, st.months - 1)
+    scale = per_run(params["choice_scale"], 1)
+    parts = []
+    if not cols:
+        chosen = np.zeros(r.slot_status.shape[:-1] + (0,), dtype=bool)
+    else:
+        utility = slot_utility(world, params, cols)  # (..., A)
+        if nb:
+            pb, sb = layout["power"][:nb], layout["state"][:nb]
+            counterbalancing = (r.stance == COUNTERBALANCE).astype(float)  # (..., P)
+            motive = pl.base_motive(sch.operations[pb], st.exposure[sb], st.basing[pb] * counterbalancing[..., pb],
+                                    per_run(params["counter_base_drive"], 1), rival_bases(world)[..., sb, pb])
+            score = motive * pl.acceptance(utility[..., :nb], per_run(params["base_grant"], 1), scale)
+            parts.append(pl.per_footprint(score, layout["footprint"][:nb]))
+        if nb < len(cols):
+            pd, sd = layout["power"][nb:], layout["state"][nb:]
+            deal_utility = utility[..., nb:]
+            motive = pl.deal_motive(st.energy_interest[pd], st.means_index[t, pd], st.trade_price[t],
+                                    st.hydrocarbons[sd], haul_cost(st, params)[..., sd] * st.haul_km[sd, pd],
+                                    export_route_share(world)[..., sd, pd])
+            motive = motive + 0.0 * deal_utility
+            parts.append(motive * pl.acceptance(deal_utility, per_run(params["deal_accept"], 1), scale))
+        score = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+        chosen = pl.pick_best_each(score, askable(world, params, cols), layout["starts"],
+                                   [per_run(params[name], 0) for name in layout["bars"]])
+    value = (layout, chosen)
+    if phase is not None:
+        world.extra["_rule_asks"] = (phase, params, world.setup, value)
+    return value
+
+
+def _rule_layout(world) -> dict:
+    """The askable slots in the order ``rule_asks`` computes them, kept with the setup's slot table: every
+    power's bases, then every power's contracts, each power's slots of a kind together (a group). ``slots``
+    their indices, ``bases`` how many are bases, ``power``/``state``/``footprint`` per slot, ``starts`` the
+    groups' first columns (and the end), ``bars`` each group's threshold parameter, ``of_power`` power ->
+    [(first column, slot indices)] for its bases, then its contracts."""
+    from sim.core.step import slot_table
+
+    table = slot_table(world)
+    layout = table.get("rule_layout")
+    if layout is None:
+        groups = [(p, kind, table["asks_of"][p, kind][0]) for kind in ("base", "deal") for p in range(world.setup.P)]
+        groups = [g for g in groups if g[2]]
+        slots = [k for _, _, ks in groups for k in ks]
+        starts = np.cumsum([0] + [len(ks) for _, _, ks in groups]).astype(np.int64)
+        of_power: dict[int, list] = {}
+        for (p, _, ks), start in zip(groups, starts[:-1]):
+            of_power.setdefault(p, []).append((int(start), ks))
+        index = np.array(slots, dtype=np.int64)
+        layout = {"slots": slots, "bases": sum(len(ks) for _, kind, ks in groups if kind == "base"),
+                  "power": table["power"][index], "state": table["state"][index],
+                  "footprint": table["footprint"][index], "starts": starts,
+                  "bars": ["ask_threshold" if kind == "base" else "offer_threshold" for _, kind, _ in groups],
+                  "of_power": of_power}
+        table["rule_layout"] = layout
+    return layout
 
 
 class ScriptedController(Controller):
