@@ -256,11 +256,15 @@ def _region_bases(world: World) -> np.ndarray:
 
 
 def hostility_matrix(world: World, params) -> np.ndarray:
-    """H[..., q, p]: how hostile power q is toward power p this month (by q's stance and its rivals)."""
-    levels = pw.hostility_levels(world.runs.stance, per_run(params["hostility_integrate"], 1),
-                                 per_run(params["hostility_cooperate"], 1),
-                                 per_run(params["hostility_counterbalance"], 1))
-    return pw.hostility_matrix(levels, world.setup.rivals)
+    """H[..., q, p]: how hostile power q is toward power p this month (by q's stance and its rivals); computed
+    once per month's stances (the states' pulls and the blocs' vetoes read it): do not change it in place."""
+    def compute():
+        levels = pw.hostility_levels(world.runs.stance, per_run(params["hostility_integrate"], 1),
+                                     per_run(params["hostility_cooperate"], 1),
+                                     per_run(params["hostility_counterbalance"], 1))
+        return pw.hostility_matrix(levels, world.setup.rivals)
+
+    return _memo(world, "hostility_matrix", params, (world.runs.stance,), compute)
 
 
 def state_inputs(world: World, params, idx=slice(None)) -> dict:
