@@ -821,10 +821,11 @@ def _deals_among(world: World, ks: list[int]) -> tuple[list, tuple]:
     powers, values as arrays); kept for the setup's slots and the last lists asked (one per state and one for
     all)."""
     st = world.setup
-    cache = world.extra.get("_deals_among")
+    extra = getattr(world, "extra", {})  # (a bare world of a test may have none: nothing kept)
+    cache = extra.get("_deals_among")
     if cache is None or cache[0] is not st.slots:
         cache = (st.slots, {})
-        world.extra["_deals_among"] = cache
+        extra["_deals_among"] = cache
     key = tuple(ks)
     hit = cache[1].get(key)
     if hit is None:
