@@ -79,15 +79,6 @@ def rival_bases(world: World) -> np.ndarray:
                  lambda: pw.toward_rivals(bases_present(world), world.setup.rivals))
 
 
-def askable_now(world: World, params) -> np.ndarray:
-    """``askable`` for every slot a rule controller may ask for (slot_table's ``askable``, in order), once per
-    slot status and months (..., len(askable)): each power's controller takes its columns. Shared: do not
-    change it in place."""
-    r = world.runs
-    ks = slot_table(world)["askable"]
-    return _memo(world, "askable", params, (r.slot_status, r.slot_months, ks), lambda: askable(world, params, ks))
-
-
 def stance_situation(world: World, params, idx=slice(None)) -> dict:
     """What a power's stance rule reads: rival presence, the threat it shares with rivals fighting it, and its
     sense of encroachment; plus the threat it feels from the region."""

@@ -568,7 +568,7 @@ def pick_best_segments(score, eligible, starts, threshold):
             top = -np.inf
             for j in range(starts[g], starts[g + 1]):
                 v = score[n, j] if eligible[n, j] else -np.inf
-                if v != v:  # NaN: argmax stops at the first
+                if v != v:  # noqa: PLR0124 - a NaN, where argmax stops at the first
                     best = j
                     top = v
                     break
