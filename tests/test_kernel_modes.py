@@ -61,7 +61,8 @@ def _same(a, b, any_nan: bool = False) -> None:
 
 @pytest.fixture(scope="module")
 def calls(replay):
-    """Copies of the arguments of the first calls of each kernel in a replay of 3 runs (as Python)."""
+    """Copies of the arguments of the first calls of each kernel in a replay of 3 runs (compiled: as Python, the
+    noise and the finite check take numpy's statements instead of their kernels)."""
     from sim.core.parameters import make_params
     from sim.engine import BatchEngine
 
@@ -74,7 +75,7 @@ def calls(replay):
             kept.append(tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args))
         return real(self, *args)
 
-    before = kernels.set_mode("python")
+    before = kernels.set_mode("compiled")
     kernels.Kernel.__call__ = spy
     try:
         row = make_params(dict(replay.spec.parameters))

@@ -306,3 +306,35 @@ def test_askable_kernel_matches_the_numpy_rule():
     again = ((status[:, ks] == REFUSED) | (status[:, ks] == CLOSED)) & (months[:, ks] >= cooldown[:, None])
     _same(kernels.askable(ks, status, months, cooldown, NOT_YET, REFUSED, CLOSED), (status[:, ks] == NOT_YET) | again)
 
+
+
+def _pick_best(score, eligible, threshold):
+    masked = np.where(eligible, score, -np.inf)
+    best = np.argmax(masked, axis=-1)
+    top = np.take_along_axis(masked, best[..., None], axis=-1)[..., 0]
+    chosen = np.arange(score.shape[-1]) == best[..., None]
+    return chosen & (top > threshold)[..., None]
+
+
+@pytest.mark.parametrize("lead", [(), (1,), (9,)])
+def test_pick_best_kernel_matches_the_numpy_rule(lead):
+    g = np.random.default_rng(61 + len(lead))
+    K = 6
+    for _ in range(20):
+        score = g.choice([-1.0, 0.0, 0.2, 0.5, 0.5, 2.0, np.inf, -np.inf, np.nan], size=lead + (K,))
+        eligible = g.random(lead + (K,)) < 0.6
+        for threshold in (0.1, g.choice([-np.inf, 0.0, 0.3, np.nan], size=lead)):
+            _same(pl.pick_best(score, eligible, threshold), _pick_best(score, eligible, threshold))
+
+
+@pytest.mark.parametrize("lead", [(), (9,)])
+def test_pick_best_each_matches_the_numpy_rule_group_by_group(lead):
+    g = np.random.default_rng(71 + len(lead))
+    starts = [0, 3, 4, 9]
+    for _ in range(20):
+        score = g.choice([-1.0, 0.0, 0.2, 0.5, 0.5, 2.0, np.inf, -np.inf, np.nan], size=lead + (9,))
+        eligible = g.random(lead + (9,)) < 0.6
+        bars = [0.1, g.choice([-np.inf, 0.0, 0.3, np.nan], size=lead), np.float64(0.4)]
+        expect = np.concatenate([_pick_best(score[..., a:b], eligible[..., a:b], bar)
+                                 for a, b, bar in zip(starts[:-1], starts[1:], bars)], axis=-1)
+        _same(pl.pick_best_each(score, eligible, starts, [np.asarray(b, dtype=float) for b in bars]), expect)

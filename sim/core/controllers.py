@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.core.rules import policy as pl
 from sim.core.rules.arrays import per_run
-from sim.core.rules.powers import COUNTERBALANCE, toward_rivals
+from sim.core.rules.powers import COUNTERBALANCE
 
 
 class Controller:
@@ -37,11 +37,14 @@ class Controller:
 def rule_aid_priority(world, params, p: int) -> np.ndarray:
     """The rule's priorities for power p's help (..., S): members of its organisations and hosts of its
     bases first (sim.core.rules.policy.aid_priority)."""
-    from sim.core.step import bases_present
+    from sim.core.step import _memo, bases_present, slot_table
 
     r, sch = world.runs, world.schedule
-    weight = pl.patron_weights(r.member, sch.org_weights)[..., p]  # (..., S)
-    has_base = np.minimum(1.0, bases_present(world)[..., p])
+    # every power's weights and hosts, once for the month's memberships and slots (each power takes its column)
+    weight = _memo(world, "patron_weights", None, (r.member, sch.org_weights),
+                   lambda: pl.patron_weights(r.member, sch.org_weights))[..., p]  # (..., S)
+    has_base = _memo(world, "hosts", None, (r.slot_status, slot_table(world)["base_slots"]),
+                     lambda: np.minimum(1.0, bases_present(world)))[..., p]
     return pl.aid_priority(weight, has_base, per_run(params["membership_benefit"], 1),
                            per_run(params["host_aid"], 1))
 
@@ -59,40 +62,96 @@ class RuleController(Controller):
     and hosts first (see sim.core.rules.policy)."""
 
     def decide(self, world, params, p: int) -> dict:
-        from sim.core.step import askable, bases_present, export_route_share, slot_table, slot_utility
-
-        st, sch, r = world.setup, world.schedule, world.runs
+        layout, chosen = rule_asks(world, params)
         asks: dict[int, np.ndarray] = {}
-        t = min(world.step, st.months - 1)
-        present = bases_present(world)  # (..., S, P)
-        rival_bases = toward_rivals(present, st.rivals)[..., p]  # (..., S)
-        counterbalancing = (r.stance[..., p] == COUNTERBALANCE).astype(float)
-        scale = per_run(params["choice_scale"], 1)
-        table = slot_table(world)  # the slots' states and footprints, kept for the setup's slots
-        for kind in ("base", "deal"):
-            ks = [k for k, sl in enumerate(st.slots) if sl.power == p and sl.kind == kind and sl.askable]
-            if not ks:
-                continue
-            sidx = table["state"][ks]
-            utility = slot_utility(world, params, ks)
-            if kind == "base":
-                threshold, bar = per_run(params["base_grant"], 1), per_run(params["ask_threshold"], 0)
-                motive = pl.base_motive(sch.operations[p], st.exposure[sidx],
-                                        st.basing[p] * counterbalancing[..., None],
-                                        per_run(params["counter_base_drive"], 1), rival_bases[..., sidx])
-            else:
-                threshold, bar = per_run(params["deal_accept"], 1), per_run(params["offer_threshold"], 0)
-                motive = pl.deal_motive(st.energy_interest[p], st.means_index[t, p], st.trade_price[t],
-                                        st.hydrocarbons[sidx], haul_cost(st, params)[..., sidx] * st.haul_km[sidx, p],
-                                        export_route_share(world)[..., sidx, p])
-                motive = motive + 0.0 * utility
-            score = motive * pl.acceptance(utility, threshold, scale)
-            if kind == "base":
-                score = pl.per_footprint(score, table["footprint"][ks])
-            chosen = pl.pick_best(score, askable(world, params, ks), bar)
+        for start, ks in layout["of_power"].get(p, ()):  # its bases, then its contracts
             for j, k in enumerate(ks):
-                asks[k] = chosen[..., j]
+                asks[k] = chosen[..., start + j]
         return {"asks": asks, "aid": rule_aid_priority(world, params, p)}
+
+
+def rule_asks(world, params) -> tuple[dict, np.ndarray]:
+    """What every power would ask and offer this month by its rules, all powers at once: the layout of the
+    askable slots (``_rule_layout``) and the mask (..., A) of the slots chosen, one column per askable slot.
+
+    For each power and kind, among the slots it may still ask (sim.core.step.askable), the rule of
+    sim.core.rules.policy:
+        base: motive = base_motive(operations, exposure, basing x counterbalancing, counter_base_drive, rival
+              bases in the state); score = per_footprint(motive x acceptance(utility, base_grant, choice_scale));
+              asked where largest, above ask_threshold;
+        deal: motive = deal_motive(energy_interest, means index, oil price, hydrocarbons, haul cost x haul_km,
+              the share of the state's routes toward the power) + 0 x utility; score = motive x
+              acceptance(utility, deal_accept, choice_scale); offered where largest, above offer_threshold;
+    with utility the slots' public case (sim.core.step.slot_utility). Every statement is elementwise over the
+    slots, so computing them for all powers' slots together gives each power's own numbers; the choice is one
+    ``pick_best`` per power and kind (``pick_best_each``). Within a phase that reads month t (sim.core.step
+    .read_only) it is computed once, whichever power asks first."""
+    from sim.core.step import askable, export_route_share, rival_bases, slot_utility
+
+    phase = world.extra.get("_read_only")
+    hit = world.extra.get("_rule_asks")
+    if phase is not None and hit is not None and hit[0] is phase and hit[1] is params and hit[2] is world.setup:
+        return hit[3]
+    st, sch, r = world.setup, world.schedule, world.runs
+    layout = _rule_layout(world)
+    cols, nb = layout["slots"], layout["bases"]
+    t = min(world.step, st.months - 1)
+    scale = per_run(params["choice_scale"], 1)
+    parts = []
+    if not cols:
+        chosen = np.zeros(r.slot_status.shape[:-1] + (0,), dtype=bool)
+    else:
+        utility = slot_utility(world, params, cols)  # (..., A)
+        if nb:
+            pb, sb = layout["power"][:nb], layout["state"][:nb]
+            counterbalancing = (r.stance == COUNTERBALANCE).astype(float)  # (..., P)
+            motive = pl.base_motive(sch.operations[pb], st.exposure[sb], st.basing[pb] * counterbalancing[..., pb],
+                                    per_run(params["counter_base_drive"], 1), rival_bases(world)[..., sb, pb])
+            score = motive * pl.acceptance(utility[..., :nb], per_run(params["base_grant"], 1), scale)
+            parts.append(pl.per_footprint(score, layout["footprint"][:nb]))
+        if nb < len(cols):
+            pd, sd = layout["power"][nb:], layout["state"][nb:]
+            deal_utility = utility[..., nb:]
+            motive = pl.deal_motive(st.energy_interest[pd], st.means_index[t, pd], st.trade_price[t],
+                                    st.hydrocarbons[sd], haul_cost(st, params)[..., sd] * st.haul_km[sd, pd],
+                                    export_route_share(world)[..., sd, pd])
+            motive = motive + 0.0 * deal_utility
+            parts.append(motive * pl.acceptance(deal_utility, per_run(params["deal_accept"], 1), scale))
+        score = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+        chosen = pl.pick_best_each(score, askable(world, params, cols), layout["starts"],
+                                   [per_run(params[name], 0) for name in layout["bars"]])
+    value = (layout, chosen)
+    if phase is not None:
+        world.extra["_rule_asks"] = (phase, params, world.setup, value)
+    return value
+
+
+def _rule_layout(world) -> dict:
+    """The askable slots in the order ``rule_asks`` computes them, kept with the setup's slot table: every
+    power's bases, then every power's contracts, each power's slots of a kind together (a group). ``slots``
+    their indices, ``bases`` how many are bases, ``power``/``state``/``footprint`` per slot, ``starts`` the
+    groups' first columns (and the end), ``bars`` each group's threshold parameter, ``of_power`` power ->
+    [(first column, slot indices)] for its bases, then its contracts."""
+    from sim.core.step import slot_table
+
+    table = slot_table(world)
+    layout = table.get("rule_layout")
+    if layout is None:
+        groups = [(p, kind, table["asks_of"][p, kind][0]) for kind in ("base", "deal") for p in range(world.setup.P)]
+        groups = [g for g in groups if g[2]]
+        slots = [k for _, _, ks in groups for k in ks]
+        starts = np.cumsum([0] + [len(ks) for _, _, ks in groups]).astype(np.int64)
+        of_power: dict[int, list] = {}
+        for (p, _, ks), start in zip(groups, starts[:-1]):
+            of_power.setdefault(p, []).append((int(start), ks))
+        index = np.array(slots, dtype=np.int64)
+        layout = {"slots": slots, "bases": sum(len(ks) for _, kind, ks in groups if kind == "base"),
+                  "power": table["power"][index], "state": table["state"][index],
+                  "footprint": table["footprint"][index], "starts": starts,
+                  "bars": ["ask_threshold" if kind == "base" else "offer_threshold" for _, kind, _ in groups],
+                  "of_power": of_power}
+        table["rule_layout"] = layout
+    return layout
 
 
 class ScriptedController(Controller):

@@ -35,7 +35,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 def random_bits(seed, month, agent, stream) -> np.ndarray:
     """64 random bits for each combination of the (broadcast) keys (the mixing runs in a compiled loop,
-    sim.core.rules.kernels.random_bits, on the same uint64 words)."""
+    sim.core.rules.kernels.random_bits, on the same uint64 words; in numpy while the kernels run as Python)."""
     from sim.core.rules import kernels
 
     with np.errstate(over="ignore"):
@@ -44,6 +44,12 @@ def random_bits(seed, month, agent, stream) -> np.ndarray:
         a = np.asarray(agent, dtype=np.int64).astype(np.uint64)
         k = np.asarray(stream, dtype=np.int64).astype(np.uint64)
     shape = np.broadcast_shapes(s.shape, m.shape, a.shape, k.shape)
+    if not kernels.runs_compiled():  # as Python, the kernel's loop is slower than numpy on the same words
+        with np.errstate(over="ignore"):
+            x = _mix(s * _GOLDEN + _GOLDEN)
+            x = _mix(x ^ (m * _K_MONTH + _GOLDEN))
+            x = _mix(x ^ (a * _K_AGENT + _GOLDEN))
+            return np.asarray(_mix(x ^ (k * _K_STREAM + _GOLDEN)))
     flat = [np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1) for v in (s, m, a, k)]
     return kernels.random_bits(*flat).reshape(shape)
 
@@ -70,8 +76,11 @@ def normal(seed, month, agent, stream) -> np.ndarray:
     """Standard normal numbers, the Box-Muller transform of ``normal_numpy`` to the bit. For one month and
     one stream (every caller's case), the two uniforms and the arithmetic around numpy's log1p and cos run
     in compiled loops (sim.core.rules.kernels_month: box_muller_angles, box_muller_radius); other keys take
-    ``normal_numpy``."""
-    if np.ndim(month) or np.ndim(stream):
+    ``normal_numpy``, and so do all keys while the kernels run as Python (numpy's statement is the faster
+    there, for the same bits)."""
+    from sim.core.rules import kernels
+
+    if np.ndim(month) or np.ndim(stream) or not kernels.runs_compiled():
         return normal_numpy(seed, month, agent, stream)
     from sim.core.rules import kernels_month as km
 

@@ -55,26 +55,28 @@ def bases_present(world: World, state_idx=slice(None)) -> np.ndarray:
 
     The counts are shared by every caller that reads the same slot status (``_memo``): do not change them in
     place."""
-    st, r = world.setup, world.runs
-    cached = world.extra.get("_base_slots")
-    if cached is None or cached[0] is not st.slots:
-        ks = [k for k, sl in enumerate(st.slots) if sl.kind == "base"]
-        cached = (st.slots, np.array(ks, dtype=np.int64),
-                  np.array([st.slots[k].state for k in ks], dtype=np.int64),
-                  np.array([st.slots[k].power for k in ks], dtype=np.int64),
-                  np.array([st.slots[k].footprint for k in ks], dtype=np.float64))
-        world.extra["_base_slots"] = cached
+    r = world.runs
+    table = slot_table(world)
     S, P = r.alignment.shape[-2:]
 
     def count():
         status = np.ascontiguousarray(r.slot_status, dtype=np.int64)
         lead = status.shape[:-1]
         M = int(np.prod(lead, dtype=np.int64))
-        return _kernels().bases_present(status.reshape(M, status.shape[-1]), cached[1], cached[2], cached[3],
-                                        cached[4], OPEN, S, P).reshape(lead + (S, P))
+        return _kernels().bases_present(status.reshape(M, status.shape[-1]), *table["bases"], OPEN, S,
+                                        P).reshape(lead + (S, P))
 
     # nine callers a month (powers, controllers, states) read the same slots: counted once per slot status
-    return _memo(world, "bases_present", None, (r.slot_status, cached[1]), count)[..., state_idx, :]
+    return _memo(world, "bases_present", None, (r.slot_status, table["base_slots"]), count)[..., state_idx, :]
+
+
+def rival_bases(world: World) -> np.ndarray:
+    """The rivals' bases in each state, seen by each power (..., S, P): sim.core.rules.powers.toward_rivals of
+    ``bases_present``, counted once per slot status (every power's controller reads its column). Shared: do
+    not change it in place."""
+    table = slot_table(world)
+    return _memo(world, "rival_bases", None, (world.runs.slot_status, table["base_slots"]),
+                 lambda: pw.toward_rivals(bases_present(world), world.setup.rivals))
 
 
 def stance_situation(world: World, params, idx=slice(None)) -> dict:
@@ -245,11 +247,15 @@ def _region_bases(world: World) -> np.ndarray:
 
 
 def hostility_matrix(world: World, params) -> np.ndarray:
-    """H[..., q, p]: how hostile power q is toward power p this month (by q's stance and its rivals)."""
-    levels = pw.hostility_levels(world.runs.stance, per_run(params["hostility_integrate"], 1),
-                                 per_run(params["hostility_cooperate"], 1),
-                                 per_run(params["hostility_counterbalance"], 1))
-    return pw.hostility_matrix(levels, world.setup.rivals)
+    """H[..., q, p]: how hostile power q is toward power p this month (by q's stance and its rivals); computed
+    once per month's stances (the states' pulls and the blocs' vetoes read it): do not change it in place."""
+    def compute():
+        levels = pw.hostility_levels(world.runs.stance, per_run(params["hostility_integrate"], 1),
+                                     per_run(params["hostility_cooperate"], 1),
+                                     per_run(params["hostility_counterbalance"], 1))
+        return pw.hostility_matrix(levels, world.setup.rivals)
+
+    return _memo(world, "hostility_matrix", params, (world.runs.stance,), compute)
 
 
 def state_inputs(world: World, params, idx=slice(None)) -> dict:
@@ -625,8 +631,12 @@ def _kernels():
 
 
 def slot_table(world: World) -> dict:
-    """The slots' fixed attributes as arrays (state, power, kind, value, footprint, window), kept for the setup's
-    slots."""
+    """The slots' fixed attributes as arrays (state, power, kind, value, footprint, window), and the lists read
+    every month, kept for the setup's slots: ``base_slots`` (the bases' indices; ``bases``: them with their
+    states, powers and footprints), ``askable`` (the slots a rule
+    controller may ask for, in order) and ``asks_of`` ((power, kind) -> (the slot indices, as a list and an
+    array, and their positions in ``askable``)), ``all`` (every slot's index) and ``of_state`` (state -> the
+    indices of its slots): lists the callers must not change."""
     st = world.setup
     cached = world.extra.get("_slot_table")
     if cached is None or cached[0] is not st.slots or cached[1] != len(st.slots):
@@ -637,7 +647,20 @@ def slot_table(world: World) -> dict:
             "value": np.array([sl.value for sl in st.slots], dtype=np.float64),
             "footprint": np.array([sl.footprint for sl in st.slots], dtype=np.float64),
             "window": np.array([sl.window for sl in st.slots], dtype=np.int64),
+            "base_slots": np.array([k for k, sl in enumerate(st.slots) if sl.kind == "base"], dtype=np.int64),
         }
+        b = table["base_slots"]
+        table["bases"] = (b, table["state"][b], table["power"][b], table["footprint"][b])  # bases_present's
+        table["all"] = list(range(len(st.slots)))
+        table["of_state"] = {s: [k for k, sl in enumerate(st.slots) if sl.state == s] for s in range(st.S)}
+        askable_ks = [k for k, sl in enumerate(st.slots) if sl.askable]
+        table["askable"] = np.array(askable_ks, dtype=np.int64)
+        table["asks_of"] = {}
+        for p in range(st.P):
+            for kind in ("base", "deal"):
+                ks = [k for k in askable_ks if st.slots[k].power == p and st.slots[k].kind == kind]
+                table["asks_of"][p, kind] = (ks, np.array(ks, dtype=np.int64),
+                                             np.array([askable_ks.index(k) for k in ks], dtype=np.int64))
         cached = (st.slots, len(st.slots), table)
         world.extra["_slot_table"] = cached
     return cached[2]
@@ -678,7 +701,7 @@ def decision_phase(world: World, params, idx=slice(None)) -> dict:
     out = {"member": member.reshape(shape), "member_months": months.reshape(shape), "joined": joined.reshape(shape),
            "left": left.reshape(shape)}
     # slots belonging to the chosen state(s)
-    ks = [k for k, sl in enumerate(st.slots) if (not one or sl.state == idx)]
+    ks = slot_table(world)["of_state"][int(idx)] if one else slot_table(world)["all"]
     out["slots"] = ks
     if ks:
         slots = slot_table(world)
@@ -764,7 +787,7 @@ def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
         r.slot_status[..., ks] = dec["slot_status"]
         r.slot_months[..., ks] = dec["slot_months"]
         # deals signed add their value to the tie target; deals ended take it away
-        deals = [(j, st.slots[k]) for j, k in enumerate(ks) if st.slots[k].kind == "deal"]
+        deals, columns = _deals_among(world, ks)
         if not deals:
             return
         rs = r.route_signed
@@ -773,11 +796,8 @@ def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
             n = len(ks)  # in place (a reshaped view), deal after deal, as the loop below
             from sim.core.rules import kernels_month as km
 
-            km.add_deal_routes(rs.reshape((-1,) + rs.shape[-2:]), _rows(opened, n, dtype=np.bool_), _rows(closed, n, dtype=np.bool_),
-                               np.array([j for j, _ in deals], dtype=np.int64),
-                               np.array([sl.state for _, sl in deals], dtype=np.int64),
-                               np.array([sl.power for _, sl in deals], dtype=np.int64),
-                               np.array([sl.value for _, sl in deals], dtype=np.float64))
+            km.add_deal_routes(rs.reshape((-1,) + rs.shape[-2:]), _rows(opened, n, dtype=np.bool_),
+                               _rows(closed, n, dtype=np.bool_), *columns)
             return
         for j, k in enumerate(ks):
             sl = st.slots[k]
@@ -785,6 +805,30 @@ def commit_decisions(world: World, dec: dict, idx=slice(None)) -> None:
                 continue
             delta = sl.value * (dec["opened"][..., j].astype(float) - dec["closed"][..., j].astype(float))
             r.route_signed[..., sl.state, sl.power] = r.route_signed[..., sl.state, sl.power] + delta
+
+
+def _deals_among(world: World, ks: list[int]) -> tuple[list, tuple]:
+    """The deals among slots ks: [(position in ks, slot)], and add_deal_routes' columns (positions, states,
+    powers, values as arrays); kept for the setup's slots and the last lists asked (one per state and one for
+    all)."""
+    st = world.setup
+    extra = getattr(world, "extra", {})  # (a bare world of a test may have none: nothing kept)
+    cache = extra.get("_deals_among")
+    if cache is None or cache[0] is not st.slots:
+        cache = (st.slots, {})
+        extra["_deals_among"] = cache
+    key = tuple(ks)
+    hit = cache[1].get(key)
+    if hit is None:
+        deals = [(j, st.slots[k]) for j, k in enumerate(ks) if st.slots[k].kind == "deal"]
+        hit = (deals, (np.array([j for j, _ in deals], dtype=np.int64),
+                       np.array([sl.state for _, sl in deals], dtype=np.int64),
+                       np.array([sl.power for _, sl in deals], dtype=np.int64),
+                       np.array([sl.value for _, sl in deals], dtype=np.float64)))
+        if len(cache[1]) > 64:
+            cache[1].clear()
+        cache[1][key] = hit
+    return hit
 
 
 def advance_month(world: World, params, controllers, recorder=None) -> None:

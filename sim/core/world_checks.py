@@ -2,7 +2,8 @@
 
 Inputs are checked to be finite and within their ranges, but their combinations could still overflow;
 this check, run by both engines after each month and before the month is recorded, makes sure that no NaN
-or infinity ever reaches a table. It costs one compiled pass (sim.core.rules.kernels_month.all_finite) per state array per month.
+or infinity ever reaches a table. It costs one compiled pass (sim.core.rules.kernels_month.all_finite) per state
+array per month (numpy's isfinite while the kernels run as Python).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _FIELDS: dict = {}  # the state's field names, by class
 
 def check_finite(world, seeds=None) -> None:
     """Raise NonFiniteState when a floating-point array of the runs' state is not finite everywhere."""
+    from sim.core.rules.kernels import runs_compiled
     from sim.core.rules.kernels_month import all_finite
 
     runs = world.runs
@@ -28,11 +30,12 @@ def check_finite(world, seeds=None) -> None:
     if names is None:
         names = _FIELDS[type(runs)] = tuple(f.name for f in fields(runs))
     bad_vars, bad_runs = [], None
+    compiled = runs_compiled()  # as Python, numpy's isfinite is the faster check
     for name in names:
         a = getattr(runs, name)
         if not (isinstance(a, np.ndarray) and a.dtype.kind == "f"):
             continue
-        if a.dtype == np.float64 and a.flags.c_contiguous and all_finite(a.reshape(-1).view(np.uint64)):  # one pass
+        if compiled and a.dtype == np.float64 and a.flags.c_contiguous and all_finite(a.reshape(-1).view(np.uint64)):  # one pass
             continue
         ok = np.isfinite(a)
         if ok.all():

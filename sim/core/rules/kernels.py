@@ -551,6 +551,36 @@ def askable(ks, status, months, cooldown, not_yet, refused, closed):
 
 
 @_jit
+def pick_best_segments(score, eligible, starts, threshold):
+    """One ask per run and segment (sim.core.rules.policy.pick_best on each group of columns): for segment g,
+    the columns starts[g] to starts[g + 1], out[n] true at the eligible entry of score[n] with the largest
+    score (the first on ties, the first NaN if any, as numpy's argmax), provided that score exceeds
+    threshold[g, n]; all false otherwise (score (M, K), eligible (M, K) bool, threshold (G, 1 or M))."""
+    M, K = score.shape
+    G = starts.shape[0] - 1
+    Mt = threshold.shape[1]
+    out = np.zeros((M, K), dtype=np.bool_)
+    for n in range(M):
+        for g in range(G):
+            if starts[g + 1] <= starts[g]:
+                continue
+            best = starts[g]
+            top = -np.inf
+            for j in range(starts[g], starts[g + 1]):
+                v = score[n, j] if eligible[n, j] else -np.inf
+                if v != v:  # noqa: PLR0124 - a NaN, where argmax stops at the first
+                    best = j
+                    top = v
+                    break
+                if v > top:
+                    best = j
+                    top = v
+            if top > threshold[g, n if Mt > 1 else 0]:
+                out[n, best] = True
+    return out
+
+
+@_jit
 def _mix(x):
     x = x ^ (x >> np.uint64(30))
     x = x * _M1

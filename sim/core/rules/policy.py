@@ -69,12 +69,43 @@ def per_footprint(score, footprint):
 
 def pick_best(score, eligible, threshold):
     """One ask: a mask (..., K) true at the eligible entry with the largest score (the first on ties),
-    provided that score exceeds ``threshold``; all false otherwise."""
+    provided that score exceeds ``threshold``; all false otherwise. (Scores of floats, the eligible mask of
+    their shape and a threshold per run or for all: one compiled loop, sim.core.rules.kernels.pick_best_segments,
+    with the same comparisons.)"""
+    score, eligible, bar = np.asarray(score), np.asarray(eligible), np.asarray(threshold)
+    if _fits_kernel(score, eligible, [bar]):
+        return pick_best_each(score, eligible, [0, score.shape[-1]], [bar])
     masked = np.where(eligible, score, -np.inf)
     best = np.argmax(masked, axis=-1)
     top = np.take_along_axis(masked, best[..., None], axis=-1)[..., 0]
     chosen = np.arange(score.shape[-1]) == best[..., None]
     return chosen & (top > threshold)[..., None]
+
+
+def pick_best_each(score, eligible, starts, thresholds):
+    """``pick_best`` on each group of columns (..., K): group g the columns starts[g] to starts[g + 1], with
+    its threshold thresholds[g] (per run or for all); one compiled loop over every group
+    (sim.core.rules.kernels.pick_best_segments) where the numbers fit it."""
+    score, eligible = np.asarray(score), np.asarray(eligible)
+    bars = [np.asarray(b) for b in thresholds]
+    if not _fits_kernel(score, eligible, bars):
+        return np.concatenate([pick_best(score[..., a:b], eligible[..., a:b], bar)
+                               for a, b, bar in zip(starts[:-1], starts[1:], bars)], axis=-1)
+    from sim.core.rules import kernels
+
+    K = score.shape[-1]
+    rows = np.array([np.reshape(v, -1) for v in np.broadcast_arrays(*bars)], dtype=np.float64)
+    return kernels.pick_best_segments(np.ascontiguousarray(score).reshape(-1, K),
+                                      np.ascontiguousarray(eligible).reshape(-1, K),
+                                      np.asarray(starts, dtype=np.int64), rows).reshape(score.shape)
+
+
+def _fits_kernel(score, eligible, bars) -> bool:
+    """Float scores (..., K >= 1), a boolean mask of their shape, thresholds of floats per run or for all."""
+    lead = score.shape[:-1]
+    return (score.dtype == np.float64 and eligible.dtype == np.bool_ and eligible.shape == score.shape
+            and score.ndim > 0 and score.shape[-1] > 0
+            and all(b.dtype == np.float64 and (b.ndim == 0 or b.shape == lead) for b in bars))
 
 
 def aid_priority(patron_weight, has_base, membership_benefit, host_aid):
@@ -131,4 +162,4 @@ def clients(member, org_weights, base_open_sp):
 
 
 __all__ = ["acceptance", "aid_allocation", "aid_priority", "base_motive", "clients", "deal_motive",
-           "patron_weights", "per_footprint", "pick_best", "sum_last"]
+           "patron_weights", "per_footprint", "pick_best", "pick_best_each", "sum_last"]
