@@ -80,9 +80,8 @@ def run(args) -> int:
     check_runs(args.runs, args.seed)
     if args.fail_under is not None and not 0 <= args.fail_under <= 1:
         raise UsageError(f"--fail-under {args.fail_under}: expected a share from 0 to 1")
-    for name in ("null_runs", "robustness_runs"):
-        if getattr(args, name) < 1:
-            raise UsageError(f"--{name.replace('_', '-')} {getattr(args, name)}: expected a whole number, 1 or more")
+    for name in ("null_runs", "robustness_runs"):  # bounded like --runs: each is a batch of runs kept in memory
+        check_runs(getattr(args, name), args.seed, f"--{name.replace('_', '-')}")
     overrides = parse_overrides(args.set)
     scenario = load_scenario(args.scenario)
     check_run_months(args.runs, scenario.months)
