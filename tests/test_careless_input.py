@@ -16,3 +16,33 @@ def test_validate_bounds_its_other_run_counts_like_runs(tmp_path, capsys, option
     err = capsys.readouterr().err
     assert err.startswith(f"error: {option} 100000000: at most 1,000 runs"), err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("body, field, says", [
+    ("parameters: {w_blame: yes}\n", "parameters.w_blame", "got true (YAML reads yes"),
+    ("parameters: {w_blame: '4'}\n", "parameters.w_blame", "got the text '4' (write the number without quotes)"),
+    ("states: {KGZ: {openness: off}}\n", "states.KGZ.openness", "got false (YAML reads"),
+    ("events:\n  - {id: x, title: X, date: '2003-05', type: terror_attack, targets: [UZB], magnitude: on, "
+     "source: w}\n", "events[0].magnitude", "got true"),
+])
+def test_a_boolean_or_a_quoted_number_is_not_taken_for_a_number(tmp_path, body, field, says):
+    from sim.scenario import ScenarioError, load_scenario
+
+    path = tmp_path / "w.yaml"
+    path.write_text(f"extends: {REPLAY}\nname: w\n" + body)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert str(err.value).startswith(f"{path}, line ") and f"({field}): " in str(err.value), str(err.value)
+    assert says in str(err.value), str(err.value)
+
+
+def test_a_sweeps_bounds_take_numbers_only(tmp_path):
+    from sim.scenario import ScenarioError
+    from sim.sweep.loader import load_sweep
+
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(f"name: s\ntitle: S\ndescription: d\nscenario: {REPLAY}\n"
+                     "parameters: {w_blame: {low: 0, high: yes}}\ndesign: {method: grid, levels: 2}\n"
+                     "outcomes: {u: {kind: alignment_at, state: UZB, power: USA, date: '2004-12'}}\n")
+    with pytest.raises(ScenarioError, match=r"parameters\.w_blame\.high\): .*got true"):
+        load_sweep(sweep)

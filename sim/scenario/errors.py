@@ -52,9 +52,21 @@ def describe_validation_error(err, tags: dict, tag_field: str, noun: str, model=
         msg = msg.removeprefix("Value error, ")
     else:
         got = e.get("input")
-        if not isinstance(got, (dict, list)):
+        if isinstance(got, bool):  # YAML reads yes, no, on, off, true and false as booleans
+            msg = f"{msg}, got {'true' if got else 'false'} (YAML reads yes, no, on, off, true and false as a boolean)"
+        elif isinstance(got, str) and _is_number(got):
+            msg = f"{msg}, got the text {got!r} (write the number without quotes)"
+        elif not isinstance(got, (dict, list)):
             msg = f"{msg}, got {got!r}"
     return path, msg
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def suggest(word, choices) -> str:

@@ -56,7 +56,7 @@ class Month(str):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False, strict=True)
 
 
 # --------------------------------------------------------------------------------------------------

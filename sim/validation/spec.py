@@ -39,7 +39,7 @@ DECISIONS = ("joined", "left", "base_opened", "base_closed", "deal_signed", "dea
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class Window(Strict):
