@@ -46,3 +46,22 @@ def test_a_sweeps_bounds_take_numbers_only(tmp_path):
                      "outcomes: {u: {kind: alignment_at, state: UZB, power: USA, date: '2004-12'}}\n")
     with pytest.raises(ScenarioError, match=r"parameters\.w_blame\.high\): .*got true"):
         load_sweep(sweep)
+
+
+@pytest.mark.parametrize("body, field, says", [
+    ("states: {KYR: {openness: 0.7}}\n", "states.KYR.", "'KYR' is a new state (the states of the scenario: KAZ, KGZ"),
+    ("powers: {RUSS: {attention: 0.5}}\n", "powers.RUSS.", "'RUSS' is a new power; did you mean 'RUS'?"),
+    ("organisations: {CTSO: {security: 0.5}}\n", "organisations.CTSO.name", "'CTSO' is a new organisation; did "
+                                                                           "you mean 'CSTO'?"),
+])
+def test_a_misspelt_code_is_not_silently_a_new_entry(tmp_path, body, field, says):
+    """A child's states, powers and organisations merge into the parent's by code; a misspelt code is a new one,
+    which must then be declared whole (an organisation with every field defaulted was accepted)."""
+    from sim.scenario import ScenarioError, load_scenario
+
+    path = tmp_path / "w.yaml"
+    path.write_text(f"extends: {REPLAY}\nname: w\n" + body)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert str(err.value).startswith(f"{path}, line 3 ({field}"), str(err.value)
+    assert says in str(err.value), str(err.value)
