@@ -53,6 +53,8 @@ def test_a_sweeps_bounds_take_numbers_only(tmp_path):
     ("powers: {RUSS: {attention: 0.5}}\n", "powers.RUSS.", "'RUSS' is a new power; did you mean 'RUS'?"),
     ("organisations: {CTSO: {security: 0.5}}\n", "organisations.CTSO.name", "'CTSO' is a new organisation; did "
                                                                            "you mean 'CSTO'?"),
+    ("series: {oil_prise: {values: {'2005-01': 80}}}\n", "series.oil_prise.", "'oil_prise' is a new series; did "
+                                                                           "you mean 'oil_price'?"),
 ])
 def test_a_misspelt_code_is_not_silently_a_new_entry(tmp_path, body, field, says):
     """A child's states, powers and organisations merge into the parent's by code; a misspelt code is a new one,

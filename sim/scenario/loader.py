@@ -232,10 +232,11 @@ def _merge(parent: _Doc, child: _Doc, file: str) -> _Doc:
 
 def _pydantic_error(err: ValidationError, doc: _Doc, file: str) -> ScenarioError:
     path, msg = describe_validation_error(err, EVENT_TYPES, "type", "event", Scenario)
-    if len(path) == 3 and path[0] in ("states", "powers", "organisations") and msg.endswith("required but missing"):
+    if len(path) == 3 and path[0] in ("states", "powers", "organisations", "series") and \
+            msg.endswith("required but missing"):
         # a field is missing only from a new entry: the others merge into the parent's; a misspelt code is new
         others = sorted(k for k in doc.data.get(path[0]) or {} if k != path[1])
-        kind = path[0].removesuffix("s")
+        kind = {"series": "series"}.get(path[0], path[0].removesuffix("s"))
         msg += (f"; {path[1]!r} is a new {kind}{_suggest(path[1], others)} (the {path[0]} of the scenario: "
                 f"{', '.join(others) or 'none'}), and a new {kind} needs all its required fields")
     return _fail(doc.where, path, msg, file)
