@@ -67,3 +67,36 @@ def test_a_misspelt_code_is_not_silently_a_new_entry(tmp_path, body, field, says
         load_scenario(path)
     assert str(err.value).startswith(f"{path}, line 3 ({field}"), str(err.value)
     assert says in str(err.value), str(err.value)
+
+
+CHECKPOINTS = REPLAY.parent / "checkpoints" / REPLAY.name
+
+
+@pytest.mark.parametrize("old, new, field, says", [
+    ('window: ["1999-01", "2001-09"]', 'window: ["1999-01", "2031-09"]', "checkpoints[0].window",
+     "month 2031-09 is outside the scenario's period 1999-01 to 2008-12"),
+    ("power: RUS\n    stance: integrate", "power: RUZ\n    stance: integrate", "checkpoints[0].power",
+     "unknown power 'RUZ'"),
+    ('counterpart: USA\n    window: ["2001-10", "2002-03"]', 'counterpart: USB\n    window: ["2001-10", "2002-03"]',
+     "checkpoints[5].counterpart", "unknown power 'USB'"),
+])
+def test_a_checkpoint_file_is_checked_against_the_scenario_before_any_run(tmp_path, capsys, monkeypatch, old, new,
+                                                                          field, says):
+    """A checkpoint outside the period was clipped to its first or last month and judged there; an unknown code
+    stopped validate only after all its runs, and a counterpart was reported as the field 'power'."""
+    from sim.validation import margins
+
+    text = CHECKPOINTS.read_text().replace("../", f"{REPLAY.parent}/")
+    assert old in text
+    bad = tmp_path / "cp.yaml"
+    bad.write_text(text.replace(old, new, 1))
+
+    def no_runs(*a, **k):
+        raise AssertionError("a run started before the checkpoint file was checked")
+
+    monkeypatch.setattr(margins, "simulate_utilities", no_runs)
+    out = tmp_path / "o"
+    assert main(["validate", str(REPLAY), "--quiet", "--runs", "2", "--checkpoints", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad}, line ") and f"({field}): {says}" in err, err
+    assert not out.exists()
