@@ -100,3 +100,27 @@ def test_a_checkpoint_file_is_checked_against_the_scenario_before_any_run(tmp_pa
     err = capsys.readouterr().err
     assert err.startswith(f"error: {bad}, line ") and f"({field}): {says}" in err, err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("old, new, field, says", [
+    ("    claim: Russia integrates", "    clam: Russia integrates", "checkpoints[0].clam",
+     "unknown field 'clam'; did you mean 'claim'?"),
+    ('window: ["1999-01", "2001-09"]', 'window: "1999-01"', "checkpoints[0].window",
+     "expected a window written [start, end]"),
+    ("stance: integrate", "stance: integrat", "checkpoints[0].stance", "got 'integrat'"),
+    ("share: 0.9", "share: yes", "checkpoints[0].share", "got true (YAML reads"),
+])
+def test_a_checkpoint_files_mistakes_are_told_like_a_scenarios(tmp_path, old, new, field, says):
+    """The checkpoint file had a translation of its own: no closest name for a misspelt field, pydantic's
+    'instance of Window', and a field named like its kind ('stance') dropped from the place named."""
+    from sim.scenario import ScenarioError
+    from sim.validation.spec import load_validation
+
+    text = CHECKPOINTS.read_text().replace("../", f"{REPLAY.parent}/")
+    assert old in text
+    bad = tmp_path / "cp.yaml"
+    bad.write_text(text.replace(old, new, 1))
+    with pytest.raises(ScenarioError) as err:
+        load_validation(bad)
+    assert str(err.value).startswith(f"{bad}, line ") and f"({field}): " in str(err.value), str(err.value)
+    assert says in str(err.value), str(err.value)

@@ -32,7 +32,8 @@ def describe_validation_error(err, tags: dict, tag_field: str, noun: str, model=
     extra = [x for x in errors if x["type"] == "extra_forbidden"]
     e = extra[0] if extra else errors[0]
     loc = list(e["loc"])
-    path = tuple(x for x in loc if not (isinstance(x, str) and x in tags and len(loc) > 2))
+    tag = next((k for k, x in enumerate(loc) if k >= 2 and isinstance(x, str) and x in tags), None)
+    path = tuple(loc[:tag] + loc[tag + 1:]) if tag is not None else tuple(loc)  # only the first: a field may share its name
     msg, kind = e["msg"], e["type"]
     if kind == "union_tag_invalid":
         msg = f"unknown {noun} {tag_field}; expected one of: {', '.join(sorted(tags))}"
