@@ -124,3 +124,17 @@ def test_a_checkpoint_files_mistakes_are_told_like_a_scenarios(tmp_path, old, ne
         load_validation(bad)
     assert str(err.value).startswith(f"{bad}, line ") and f"({field}): " in str(err.value), str(err.value)
     assert says in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("method, index", [("sobol", "ST"), ("grid", "S1")])
+def test_the_analysis_says_hardly_matters_of_one_parameter(method, index):
+    import pandas as pd
+
+    from sim.sweep.report import drivers_text
+
+    rows = [("a", index, 0.9), ("b", index, 0.01)] + ([("a", "S1", 0.8), ("b", "S1", 0.0)] if method == "sobol" else [])
+    sens = pd.DataFrame([{"outcome": "y", "parameter": p, "index": i, "value": v, "conf": 0.01} for p, i, v in rows])
+    text = drivers_text("y", sens, method, float("nan"))
+    assert "Hardly matters (" in text and ": `b`." in text, text
+    sens = pd.concat([sens, sens[sens.parameter == "b"].assign(parameter="c")])
+    assert "Hardly matter (" in drivers_text("y", sens, method, float("nan"))
