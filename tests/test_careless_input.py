@@ -4,7 +4,7 @@ the file and field, and nothing is written (docs/limits.md)."""
 from __future__ import annotations
 
 import pytest
-from conftest import REPLAY
+from conftest import REPLAY, ROOT
 
 from sim.cli import main
 
@@ -138,3 +138,17 @@ def test_the_analysis_says_hardly_matters_of_one_parameter(method, index):
     assert "Hardly matters (" in text and ": `b`." in text, text
     sens = pd.concat([sens, sens[sens.parameter == "b"].assign(parameter="c")])
     assert "Hardly matter (" in drivers_text("y", sens, method, float("nan"))
+
+
+def test_compared_sweeps_write_a_year_as_a_year(tmp_path):
+    """comparison.md wrote every number with 3 significant figures: the years of a first_decision outcome all read
+    2e+03 or 2.01e+03, beside a shift of +3.1."""
+    from sim.sweep.compare import compare_results
+    from sim.sweep.runner import run_sweep
+
+    small = ROOT / "tests" / "fixtures" / "sweep_small.yaml"
+    a = run_sweep(small, workers=1, out=tmp_path / "a", progress=False)
+    b = run_sweep(small, workers=1, out=tmp_path / "b", progress=False, chunk_size=5)
+    text = (compare_results([a, b], tmp_path / "cmp") / "comparison.md").read_text()
+    rows = text.split("## k2_opened")[1].split("![")[0]
+    assert "e+03" not in rows and "| 2001." in rows, rows
