@@ -152,3 +152,35 @@ def test_compared_sweeps_write_a_year_as_a_year(tmp_path):
     text = (compare_results([a, b], tmp_path / "cmp") / "comparison.md").read_text()
     rows = text.split("## k2_opened")[1].split("![")[0]
     assert "e+03" not in rows and "| 2001." in rows, rows
+
+
+def test_a_posterior_that_is_a_device_or_a_folder_is_refused_before_a_byte_is_read(tmp_path, capsys):
+    """--posterior /dev/zero was read whole: 5 GB in 20 seconds, and on until the memory ran out."""
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # nobody writes to it: reading it would wait forever
+    for target, says in (("/dev/zero", "is not a regular file"), (str(fifo), "is not a regular file"),
+                         (str(tmp_path), "is a folder")):
+        out = tmp_path / "o"
+        assert main(["run", str(REPLAY), "--quiet", "--posterior", target, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {target}: {says}") and "expected a posterior CSV file" in err, err
+        assert not out.exists()
+
+
+def test_a_posterior_too_big_or_with_an_empty_cell_says_so(tmp_path):
+    from sim import limits
+    from sim.posterior import load_posterior
+    from sim.scenario import ScenarioError
+
+    header, row = (ROOT / "calibration" / "posterior.csv").read_text().splitlines()[:2]
+    short = tmp_path / "short.csv"
+    short.write_text(header + "\n" + row.rsplit(",", 1)[0] + "\n")
+    with pytest.raises(ScenarioError, match=r"short\.csv, line 2 \(veto_weight\): expected a number, got an "
+                                            r"empty cell or nan$"):
+        load_posterior(short)
+    big = tmp_path / "big.csv"
+    big.write_text(header + "\n" + (row + "\n") * (limits.MAX_POSTERIOR_BYTES // len(row) + 1))
+    with pytest.raises(ScenarioError, match="bytes are refused"):
+        load_posterior(big)
