@@ -184,3 +184,20 @@ def test_a_posterior_too_big_or_with_an_empty_cell_says_so(tmp_path):
     big.write_text(header + "\n" + (row + "\n") * (limits.MAX_POSTERIOR_BYTES // len(row) + 1))
     with pytest.raises(ScenarioError, match="bytes are refused"):
         load_posterior(big)
+
+
+def test_a_sweeps_store_is_named_as_one_when_another_command_would_write_into_it(tmp_path, capsys):
+    """run --out STORE said the store 'holds files this project did not write' (the sweep wrote them); it is refused
+    because a sweep's store is only ever continued, and now says so."""
+    from sim.outputs.folders import is_own
+    from sim.sweep.runner import run_sweep
+
+    store = run_sweep(ROOT / "tests" / "fixtures" / "sweep_small.yaml", workers=1, out=tmp_path / "store",
+                      progress=False)
+    before = sorted(p.name for p in store.iterdir())
+    assert not is_own(store)
+    for argv in (["run", str(REPLAY)], ["analyze", str(store)]):
+        assert main(argv + ["--quiet", "--out", str(store)]) == 2
+        err = capsys.readouterr().err
+        assert "is a sweep's result store, never replaced" in err, err
+    assert sorted(p.name for p in store.iterdir()) == before
