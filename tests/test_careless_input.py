@@ -201,3 +201,11 @@ def test_a_sweeps_store_is_named_as_one_when_another_command_would_write_into_it
         err = capsys.readouterr().err
         assert "is a sweep's result store, never replaced" in err, err
     assert sorted(p.name for p in store.iterdir()) == before
+
+
+def test_a_move_in_the_report_is_never_written_below_the_threshold_it_states():
+    """'an alignment moved by 0.023 or more' was followed by '... rose by 0.02'."""
+    from sim.outputs.report import move_size
+
+    assert move_size(0.0241, 0.023) == "0.024" and move_size(-0.0241, 0.023) == "0.024"
+    assert move_size(0.031, 0.023) == "0.03" and move_size(0.05, 0.05) == "0.05"
