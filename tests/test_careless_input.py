@@ -209,3 +209,13 @@ def test_a_move_in_the_report_is_never_written_below_the_threshold_it_states():
 
     assert move_size(0.0241, 0.023) == "0.024" and move_size(-0.0241, 0.023) == "0.024"
     assert move_size(0.031, 0.023) == "0.03" and move_size(0.05, 0.05) == "0.05"
+
+
+def test_a_session_that_names_a_file_says_a_session_is_a_folder(tmp_path, capsys):
+    """class --session FILE said only 'File exists; nothing was written in place of the results'."""
+    mine = tmp_path / "notes.txt"
+    mine.write_text("my notes")
+    assert main(["class", "--session", str(mine), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --session {mine}: is a file, not a folder"), err
+    assert mine.read_text() == "my notes"
