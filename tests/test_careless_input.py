@@ -219,3 +219,17 @@ def test_a_session_that_names_a_file_says_a_session_is_a_folder(tmp_path, capsys
     err = capsys.readouterr().err
     assert err.startswith(f"error: --session {mine}: is a file, not a folder"), err
     assert mine.read_text() == "my notes"
+
+
+def test_an_event_dated_before_what_it_requires_is_refused(tmp_path):
+    """'requires' only dropped events: an event of 2000 requiring Andijan (2005) happened in 2000 all the same."""
+    from sim.scenario import ScenarioError, load_scenario
+
+    path = tmp_path / "w.yaml"
+    path.write_text(f"extends: {REPLAY}\nname: w\nevents:\n  - {{id: x, title: X, date: '2000-05', type: "
+                    "terror_attack, targets: [UZB], magnitude: 0.5, source: w, requires: [andijan]}\n")
+    with pytest.raises(ScenarioError, match=r"line 4 \(events\[0\]\.requires\[0\]\): requires 'andijan', which comes "
+                                            r"later \(2005-05\)"):
+        load_scenario(path)
+    path.write_text(path.read_text().replace("2000-05", "2005-05"))  # the same month is after enough
+    assert any(e.id == "x" for e in load_scenario(path).spec.events)

@@ -355,6 +355,7 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
         sc.continues_path = target
 
     ids = {e.id for e in spec.events}
+    dates = {e.id: e.date for e in spec.events}
     keep = []
     own_file = str(sc.files[0].resolve() if sc.files[0].exists() else sc.files[0])
     for i, ev in enumerate(spec.events):
@@ -370,6 +371,9 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
         for j, r in enumerate(ev.requires):
             if r not in ids:
                 raise fail(path + ("requires", j), f"requires unknown event {r!r}")
+            if month_index(dates[r]) > m:  # it happens only after what it requires
+                raise fail(path + ("requires", j), f"requires {r!r}, which comes later ({dates[r]}) than this event "
+                                                   f"({ev.date}); an event happens only after what it requires")
         _check_event(ev, path, powers, orgs, series, power, state, org, fail)
         keep.append(ev)
     spec.events = sorted(keep, key=lambda e: month_index(e.date))  # stable: file order within a month
