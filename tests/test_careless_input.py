@@ -22,8 +22,8 @@ def test_validate_bounds_its_other_run_counts_like_runs(tmp_path, capsys, option
     ("parameters: {w_blame: yes}\n", "parameters.w_blame", "got true (YAML reads yes"),
     ("parameters: {w_blame: '4'}\n", "parameters.w_blame", "got the text '4' (write the number without quotes)"),
     ("states: {KGZ: {openness: off}}\n", "states.KGZ.openness", "got false (YAML reads"),
-    ("events:\n  - {id: x, title: X, date: '2003-05', type: terror_attack, targets: [UZB], magnitude: on, "
-     "source: w}\n", "events[0].magnitude", "got true"),
+    (("events:\n  - {id: x, title: X, date: '2003-05', type: terror_attack, targets: [UZB], magnitude: on, "
+      "source: w}\n"), "events[0].magnitude", "got true"),
 ])
 def test_a_boolean_or_a_quoted_number_is_not_taken_for_a_number(tmp_path, body, field, says):
     from sim.scenario import ScenarioError, load_scenario
@@ -51,10 +51,10 @@ def test_a_sweeps_bounds_take_numbers_only(tmp_path):
 @pytest.mark.parametrize("body, field, says", [
     ("states: {KYR: {openness: 0.7}}\n", "states.KYR.", "'KYR' is a new state (the states of the scenario: KAZ, KGZ"),
     ("powers: {RUSS: {attention: 0.5}}\n", "powers.RUSS.", "'RUSS' is a new power; did you mean 'RUS'?"),
-    ("organisations: {CTSO: {security: 0.5}}\n", "organisations.CTSO.name", "'CTSO' is a new organisation; did "
-                                                                           "you mean 'CSTO'?"),
-    ("series: {oil_prise: {values: {'2005-01': 80}}}\n", "series.oil_prise.", "'oil_prise' is a new series; did "
-                                                                           "you mean 'oil_price'?"),
+    ("organisations: {CTSO: {security: 0.5}}\n", "organisations.CTSO.name",
+     "'CTSO' is a new organisation; did you mean 'CSTO'?"),
+    ("series: {oil_prise: {values: {'2005-01': 80}}}\n", "series.oil_prise.",
+     "'oil_prise' is a new series; did you mean 'oil_price'?"),
 ])
 def test_a_misspelt_code_is_not_silently_a_new_entry(tmp_path, body, field, says):
     """A child's states, powers and organisations merge into the parent's by code; a misspelt code is a new one,
