@@ -11,6 +11,7 @@ from __future__ import annotations
 from sim.scenario.errors import ScenarioError
 
 MAX_FILE_BYTES = 1_000_000  # a scenario, sweep or checkpoint file
+MAX_POSTERIOR_BYTES = 20_000_000  # a posterior CSV (--posterior): about 100,000 particles of 15 parameters
 MAX_YAML_NODES = 200_000  # values in one file, counting every expansion of a YAML alias
 MAX_YAML_DEPTH = 32  # mappings and lists inside one another
 MAX_EVENTS = 5_000  # events (and hazards) of a scenario, after merging what it extends
@@ -41,9 +42,9 @@ def check_runs(runs: int, seed: int, option: str = "--runs") -> None:
                          f"({MAX_SEED}); choose a seed of at most {MAX_SEED - runs + 1}")
 
 
-def check_file_size(file: str, size: int) -> None:
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError(file, f"is {size:,} bytes; files of more than {MAX_FILE_BYTES:,} bytes are refused "
+def check_file_size(file: str, size: int, limit: int = MAX_FILE_BYTES) -> None:
+    if size > limit:
+        raise ScenarioError(file, f"is {size:,} bytes; files of more than {limit:,} bytes are refused "
                                   "(see docs/limits.md)")
 
 

@@ -10,13 +10,16 @@ value from the defaults (with the scenario's own parameters and ``--set`` applie
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim.core.parameters import BY_NAME
+from sim.limits import MAX_POSTERIOR_BYTES
 from sim.scenario.errors import ScenarioError
+from sim.scenario.yamlfile import read_text
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "calibration" / "posterior.csv"
 STREAM = 0x9E37  # keeps these draws apart from every other use of the run's seed
@@ -46,14 +49,12 @@ def load_posterior(path: str | Path = DEFAULT_FILE) -> Posterior:
 
     path = Path(path)
     file = str(path)
+    if not path.exists():
+        raise ScenarioError(file, "no such posterior file (write one with calibration/posterior.py)")
+    # a regular file of bounded size, so that a device (/dev/zero) or a FIFO is refused instead of read forever
+    text = read_text(path, "a posterior CSV file", MAX_POSTERIOR_BYTES)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(file, "no such posterior file (write one with calibration/posterior.py)") from None
-    except OSError as e:
-        raise ScenarioError(file, f"cannot be read ({e.strerror})") from None
-    try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(io.StringIO(text))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise ScenarioError(file, f"is not a CSV table ({e})") from None
     cols = list(df.columns)
@@ -74,7 +75,9 @@ def load_posterior(path: str | Path = DEFAULT_FILE) -> Posterior:
         values = pd.to_numeric(df[col], errors="coerce")
         bad = np.flatnonzero(values.isna().to_numpy() | ~np.isfinite(values.to_numpy(dtype=float)))
         if len(bad):
-            raise ScenarioError(file, f"expected a number, got {df[col].iloc[bad[0]]!r}", line=int(bad[0]) + 2,
+            got = df[col].iloc[bad[0]]
+            got = "an empty cell or nan" if pd.isna(got) else repr(got if isinstance(got, str) else float(got))
+            raise ScenarioError(file, f"expected a number, got {got}", line=int(bad[0]) + 2,
                                 field=col)
         df[col] = values.astype(float)
     w = df["weight"].to_numpy(float)
@@ -90,7 +93,7 @@ def load_posterior(path: str | Path = DEFAULT_FILE) -> Posterior:
         if len(out):
             raise ScenarioError(file, f"{x[out[0]]} is outside the range [{p.low}, {p.high}] of {n}",
                                 line=int(out[0]) + 2, field=n)
-    return Posterior(path, hashlib.sha256(raw).hexdigest(), names, df[names].to_numpy(float), w / w.sum())
+    return Posterior(path, hashlib.sha256(text.encode('utf-8')).hexdigest(), names, df[names].to_numpy(float), w / w.sum())
 
 
 def run_parameters(base: dict[str, float], posterior: Posterior, seeds: list[int],

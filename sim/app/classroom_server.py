@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import sys
 import threading
@@ -47,6 +48,9 @@ def configure(parser) -> None:
 
 def open_session(args) -> Session:
     folder = Path(args.session)
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise UsageError(f"--session {folder}: is a file, not a folder; a session is a folder of its own "
+                         "(e.g. results/class/monday), where session.json is kept")
     if (folder / "session.json").exists():
         try:
             return Session.load(folder)

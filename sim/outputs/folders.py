@@ -58,14 +58,8 @@ def is_own(folder: str | Path) -> bool:
     """True when ``folder`` holds results the project wrote: a manifest.json of ours, and nothing but the
     files that manifest lists (plus hidden temporary names)."""
     folder = Path(folder)
-    m = folder / "manifest.json"
-    try:
-        if not m.is_file() or m.stat().st_size > 50_000_000:
-            return False
-        manifest = json.loads(m.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(manifest, dict):
+    manifest = _manifest(folder)
+    if manifest is None or manifest.get("kind") == "sweep":  # a sweep's store: continued, never replaced
         return False
     ours = manifest.get("producer") == PRODUCER or {"command", "versions", "started"} <= set(manifest)
     if not ours:
@@ -81,6 +75,22 @@ def is_own(folder: str | Path) -> bool:
     except OSError:
         return False
     return all(n in allowed or n.startswith(".") for n in names)
+
+
+def _manifest(folder: Path) -> dict | None:
+    """The folder's manifest.json as a mapping, or None (none, not a regular file, too big, not JSON)."""
+    m = folder / "manifest.json"
+    try:
+        if not m.is_file() or m.stat().st_size > 50_000_000:
+            return None
+        manifest = json.loads(m.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _sweep_store(folder: str | Path) -> bool:
+    return (_manifest(Path(folder)) or {}).get("kind") == "sweep"
 
 
 def _say(path: Path) -> str:
@@ -119,6 +129,9 @@ def check_destination(dest: str | Path, replace_own: bool = True, option: str = 
             empty = not any(True for _ in os.scandir(dest))
         except OSError as e:
             raise OutputFolderError(f"{shown}: cannot be read ({e.strerror})") from None
+        if not empty and replace_own and not is_own(dest) and _sweep_store(dest):
+            raise OutputFolderError(f"{shown}: is a sweep's result store, never replaced (only its sweep continues "
+                                    "it): choose another folder (nothing was written)")
         if not empty and replace_own and not is_own(dest):
             raise OutputFolderError(f"{shown}: already holds files this project did not write (it has no "
                                     "manifest.json of ours, or files its manifest does not list); it is never "

@@ -48,6 +48,13 @@ def move_threshold(changes) -> float:
     return float(max(MIN_MOVE, min(BIG_MOVE, round(float(np.quantile(x, 0.99)), 3))))
 
 
+def move_size(change: float, threshold: float) -> str:
+    """A move's size with two decimals, or three when two would show it below the threshold the report states
+    (a move of 0.024 above a threshold of 0.023 is not written 'by 0.02')."""
+    size = abs(float(change))
+    return f"{size:.2f}" if round(size, 2) >= threshold else f"{size:.3f}"
+
+
 def _columns(table) -> dict[str, np.ndarray]:
     """A table (DataFrame, or dict of columns: numpy arrays, lists or coded text columns) as a dict of numpy
     arrays, text as Python strings."""
@@ -376,7 +383,7 @@ def build_report(title: str, description: str, ts, drivers, decisions, events, p
                 why = _explain(list(d_driver[top]), list(d_contribution[top]), [date] * n, [state] * n,
                                [power] * n, ev_list)
                 verb = "rose" if dv > 0 else "fell"
-                items.append(f"- {_name(state)}'s alignment with {_name(power)} {verb} by {abs(dv):.2f} "
+                items.append(f"- {_name(state)}'s alignment with {_name(power)} {verb} by {move_size(dv, big)} "
                              f"to {values[i, j]:.2f}" + (f", of which {why}." if why else "."))
         if items:
             lines += [f"### {date}", *items, ""]

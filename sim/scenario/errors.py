@@ -32,7 +32,8 @@ def describe_validation_error(err, tags: dict, tag_field: str, noun: str, model=
     extra = [x for x in errors if x["type"] == "extra_forbidden"]
     e = extra[0] if extra else errors[0]
     loc = list(e["loc"])
-    path = tuple(x for x in loc if not (isinstance(x, str) and x in tags and len(loc) > 2))
+    tag = next((k for k, x in enumerate(loc) if k >= 2 and isinstance(x, str) and x in tags), None)
+    path = tuple(loc[:tag] + loc[tag + 1:]) if tag is not None else tuple(loc)  # only the first: a field may share its name
     msg, kind = e["msg"], e["type"]
     if kind == "union_tag_invalid":
         msg = f"unknown {noun} {tag_field}; expected one of: {', '.join(sorted(tags))}"
@@ -52,9 +53,21 @@ def describe_validation_error(err, tags: dict, tag_field: str, noun: str, model=
         msg = msg.removeprefix("Value error, ")
     else:
         got = e.get("input")
-        if not isinstance(got, (dict, list)):
+        if isinstance(got, bool):  # YAML reads yes, no, on, off, true and false as booleans
+            msg = f"{msg}, got {'true' if got else 'false'} (YAML reads yes, no, on, off, true and false as a boolean)"
+        elif isinstance(got, str) and _is_number(got):
+            msg = f"{msg}, got the text {got!r} (write the number without quotes)"
+        elif not isinstance(got, (dict, list)):
             msg = f"{msg}, got {got!r}"
     return path, msg
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def suggest(word, choices) -> str:

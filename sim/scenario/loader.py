@@ -232,6 +232,13 @@ def _merge(parent: _Doc, child: _Doc, file: str) -> _Doc:
 
 def _pydantic_error(err: ValidationError, doc: _Doc, file: str) -> ScenarioError:
     path, msg = describe_validation_error(err, EVENT_TYPES, "type", "event", Scenario)
+    if len(path) == 3 and path[0] in ("states", "powers", "organisations", "series") and \
+            msg.endswith("required but missing"):
+        # a field is missing only from a new entry: the others merge into the parent's; a misspelt code is new
+        others = sorted(k for k in doc.data.get(path[0]) or {} if k != path[1])
+        kind = {"series": "series"}.get(path[0], path[0].removesuffix("s"))
+        msg += (f"; {path[1]!r} is a new {kind}{_suggest(path[1], others)} (the {path[0]} of the scenario: "
+                f"{', '.join(others) or 'none'}), and a new {kind} needs all its required fields")
     return _fail(doc.where, path, msg, file)
 
 
@@ -348,6 +355,7 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
         sc.continues_path = target
 
     ids = {e.id for e in spec.events}
+    dates = {e.id: e.date for e in spec.events}
     keep = []
     own_file = str(sc.files[0].resolve() if sc.files[0].exists() else sc.files[0])
     for i, ev in enumerate(spec.events):
@@ -363,6 +371,9 @@ def _check(sc: LoadedScenario, doc: _Doc, file: str) -> None:
         for j, r in enumerate(ev.requires):
             if r not in ids:
                 raise fail(path + ("requires", j), f"requires unknown event {r!r}")
+            if month_index(dates[r]) > m:  # it happens only after what it requires
+                raise fail(path + ("requires", j), f"requires {r!r}, which comes later ({dates[r]}) than this event "
+                                                   f"({ev.date}); an event happens only after what it requires")
         _check_event(ev, path, powers, orgs, series, power, state, org, fail)
         keep.append(ev)
     spec.events = sorted(keep, key=lambda e: month_index(e.date))  # stable: file order within a month

@@ -56,7 +56,7 @@ class Month(str):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False, strict=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -363,7 +363,8 @@ class PowerSpec(Strict):
 
 
 class OrgSpec(Strict):
-    name: str | None = None
+    name: str = Field(min_length=1, description="The organisation's name in reports (a new one must give it, so that "
+                                                "a misspelt code is not taken for a new organisation).")
     weights: dict[CODE, WEIGHT] = Field(default_factory=dict, description="Patron weights: appeal per unit of alignment.")
     bias: float = Field(0.0, ge=-2, le=2, description="Appeal of membership when alignments are zero.")
     security: float = Field(0.0, ge=0, le=1, description="Security help the patron gives members (0-1).")

@@ -111,12 +111,19 @@ def _dotted(path: tuple) -> str:
     return out
 
 
-def read_text(path: str | Path) -> str:
-    """The text of a regular file of at most MAX_FILE_BYTES, or a ScenarioError saying why not.
+def read_text(path: str | Path, expected: str = "a YAML file", limit: int | None = None) -> str:
+    """The text of a regular file of at most ``limit`` bytes (MAX_FILE_BYTES), or a ScenarioError saying why not.
 
     The file is opened without blocking and checked to be a regular file before a byte is read, so that a
-    FIFO, a device (/dev/zero) or a socket is refused instead of read forever."""
-    from sim.limits import MAX_FILE_BYTES, check_file_size
+    FIFO, a device (/dev/zero) or a socket is refused instead of read forever. ``expected`` names what the
+    file should be, in the messages."""
+    from sim.limits import MAX_FILE_BYTES
+    from sim.limits import check_file_size as check_size
+
+    limit = MAX_FILE_BYTES if limit is None else limit
+
+    def check_file_size(file, size):
+        check_size(file, size, limit)
 
     file = str(path)
     try:
@@ -124,15 +131,15 @@ def read_text(path: str | Path) -> str:
     except FileNotFoundError:
         raise ScenarioError(file, "no such file") from None
     except IsADirectoryError:
-        raise ScenarioError(file, "is a folder, expected a YAML file") from None
+        raise ScenarioError(file, f"is a folder, expected {expected}") from None
     except OSError as e:
         raise ScenarioError(file, f"cannot be read ({e.strerror})") from None
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            raise ScenarioError(file, "is a folder, expected a YAML file")
+            raise ScenarioError(file, f"is a folder, expected {expected}")
         if not stat.S_ISREG(st.st_mode):
-            raise ScenarioError(file, "is not a regular file (a device, FIFO or socket); expected a YAML file")
+            raise ScenarioError(file, f"is not a regular file (a device, FIFO or socket); expected {expected}")
         check_file_size(file, st.st_size)
         chunks, size = [], 0
         while True:
@@ -142,7 +149,7 @@ def read_text(path: str | Path) -> str:
             chunks.append(b)
             size += len(b)
             check_file_size(file, size)  # a file that grows while it is read
-            if size > MAX_FILE_BYTES:
+            if size > limit:
                 break
     except OSError as e:
         raise ScenarioError(file, f"cannot be read ({e.strerror})") from None

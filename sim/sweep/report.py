@@ -75,6 +75,10 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:.2f}"
 
 
+def _hardly(weak: list) -> str:
+    return "Hardly matters" if len(weak) == 1 else "Hardly matter"
+
+
 def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) -> str:
     """A few sentences: which parameters drive the outcome, which hardly matter."""
     s = sens[sens.outcome == outcome]
@@ -95,7 +99,7 @@ def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) ->
                        + ", ".join(f"`{p}`" for p in inter) + ".")
         weak = [p for p in order.index if order[p] < MATTER]
         if weak:
-            out.append("Hardly matter (total index below 0.05): " + ", ".join(f"`{p}`" for p in weak) + ".")
+            out.append(f"{_hardly(weak)} (total index below 0.05): " + ", ".join(f"`{p}`" for p in weak) + ".")
         s2 = get("S2")
         if len(s2) and s2.value.max() >= MATTER:
             pair = s2.value.idxmax()
@@ -132,7 +136,7 @@ def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) ->
             out.append("Driven by " + ", then ".join(f"`{p}` ({label} {d.value[p]:.2f}{conf(p)})" for p in top[:4]) + ".")
         weak = [p for p in order.index if order[p] < MATTER]
         if weak:
-            out.append(f"Hardly matter ({label} below 0.05): " + ", ".join(f"`{p}`" for p in weak) + ".")
+            out.append(f"{_hardly(weak)} ({label} below 0.05): " + ", ".join(f"`{p}`" for p in weak) + ".")
     if np.isfinite(noise):
         out.append(f"Chance (differences between replications of the same point) accounts for {noise:.0%} of the "
                    "spread across runs" + (" — more than the parameters: read the indices with care." if noise > 0.5

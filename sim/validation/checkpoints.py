@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.codes import STANCES
 from sim.core.world import CLOSED, OPEN
+from sim.scenario.schema import month_index
 from sim.validation.outcomes import Outcomes
 from sim.validation.spec import LoadedValidation, Score
 
@@ -51,9 +52,9 @@ class Checker:
     def org(self, where, code) -> int:
         return self._code(where, code, self.setup.orgs, "organisation")
 
-    def slots(self, where, state: str, power: str, kind: str, event: str | None) -> list[int]:
+    def slots(self, where, state: str, power: str, kind: str, event: str | None, power_field: str = "power") -> list[int]:
         s = self.states(where + ("state",), state)[0]
-        p = self.power(where + ("power",), power)
+        p = self.power(where + (power_field,), power)
         ks = [k for k, sl in enumerate(self.setup.slots) if sl.state == s and sl.power == p and sl.kind == kind
               and (event is None or sl.event_id == event)]
         if not ks and self.absent and (event is None or event in self.absent):
@@ -69,8 +70,16 @@ class Checker:
         ks = []
         for s in (check.state if isinstance(check.state, list) else [check.state]):
             for c in counterparts:
-                ks += self.slots(where, s, c, kind, check.event)
+                ks += self.slots(where, s, c, kind, check.event, "counterpart")
         return ks
+
+    def months(self, where, window) -> None:
+        """Refuse a window outside the scenario's period (the arrays would clip it to the first or last month)."""
+        start, end = self.setup.start, self.setup.start + self.setup.months - 1
+        for m in (window.start, window.end):
+            if not start <= month_index(m) <= end:
+                raise self.v.error(where, f"month {m} is outside the scenario's period {self.setup.date(0)} to "
+                                          f"{self.setup.date(self.setup.months - 1)}")
 
     # --- scores --------------------------------------------------------------------------------------
     def score(self, where, score: Score, out: Outcomes, window: slice) -> np.ndarray:
@@ -96,6 +105,9 @@ class Checker:
     def _claim(self, i: int, check, out: Outcomes) -> np.ndarray:
         """The claim alone, without its premises (N,)."""
         where = ("checkpoints", i)
+        self.months(where + ("window",), check.window)
+        if check.kind == "change":
+            self.months(where + ("before",), check.before)
         w = out.window(check.window.start, check.window.end)
         kind = check.kind
         if kind == "stance":
@@ -203,6 +215,22 @@ def evaluate_all(validation: LoadedValidation, out: Outcomes, absent: frozenset 
     """Pass/fail per run (N,) of every checkpoint, keyed by id, in file order (``absent``: see Checker)."""
     checker = Checker(validation, out.setup, absent)
     return {c.id: checker.evaluate(i, c, out) for i, c in enumerate(validation.spec.checkpoints)}
+
+
+def check_against(validation: LoadedValidation, scenario, absent: frozenset = frozenset()) -> None:
+    """Check every checkpoint's codes, bases, deals and months against the scenario before any run, so that a
+    mistake in the file stops the command at once (a ScenarioError naming the file's line), not after the runs:
+    the evaluation itself, on the scenario's world before its first month held for the whole period."""
+    from sim.core.start import fresh_world
+    from sim.validation.outcomes import OutcomeRecorder
+
+    world = fresh_world(scenario, [0])
+    rec = OutcomeRecorder()
+    rec.snapshot(world)
+    moments = world.setup.months + 1
+    arrays = [np.repeat(getattr(rec, k)[0][:, None], moments, axis=1) for k in
+              ("alignment", "member", "slot_status", "slot_asked", "stance", "economy", "trade_share")]
+    evaluate_all(validation, Outcomes(world.setup, [0], *arrays), absent)
 
 
 def summary(validation: LoadedValidation, results: dict[str, np.ndarray], holdout=None) -> dict[str, float]:

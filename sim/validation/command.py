@@ -71,7 +71,7 @@ def run(args) -> int:
     from sim.outputs.folders import check_destination
     from sim.posterior import posterior_rows
     from sim.validation import construction, margins, report, scores, trade, undata
-    from sim.validation.checkpoints import evaluate_all, summary
+    from sim.validation.checkpoints import check_against, evaluate_all, summary
     from sim.validation.counterfactuals import compare
     from sim.validation.figure import write_figure
     from sim.validation.outcomes import simulate
@@ -80,9 +80,8 @@ def run(args) -> int:
     check_runs(args.runs, args.seed)
     if args.fail_under is not None and not 0 <= args.fail_under <= 1:
         raise UsageError(f"--fail-under {args.fail_under}: expected a share from 0 to 1")
-    for name in ("null_runs", "robustness_runs"):
-        if getattr(args, name) < 1:
-            raise UsageError(f"--{name.replace('_', '-')} {getattr(args, name)}: expected a whole number, 1 or more")
+    for name in ("null_runs", "robustness_runs"):  # bounded like --runs: each is a batch of runs kept in memory
+        check_runs(getattr(args, name), args.seed, f"--{name.replace('_', '-')}")
     overrides = parse_overrides(args.set)
     scenario = load_scenario(args.scenario)
     check_run_months(args.runs, scenario.months)
@@ -98,6 +97,11 @@ def run(args) -> int:
               "scenario only, so they are skipped here")
     whatifs = [(cf, load_scenario(validation.resolve(cf.scenario))) for cf in validation.spec.counterfactuals] \
         if own and not args.no_counterfactuals else []
+    absent = frozenset()
+    if not own:  # a what-if judged by the replay's record: requests it dropped are decisions never taken
+        judged = load_scenario(validation.resolve(validation.spec.scenario))
+        absent = frozenset(e.id for e in judged.spec.events) - frozenset(e.id for e in scenario.spec.events)
+    check_against(validation, scenario, absent)  # the file's codes and months, before any run
     seeds = list(range(args.seed, args.seed + args.runs))
     out_dir = check_destination(Path(args.out) if args.out else Path("results") / f"{scenario.spec.name}-validation")
     started = now()
@@ -107,10 +111,6 @@ def run(args) -> int:
     rows, drawn = posterior_rows(args.posterior, scenario, seeds, overrides)
     rows = rows or [base] * len(seeds)
     outcomes, utilities = margins.simulate_utilities(scenario, seeds, rows)
-    absent = frozenset()
-    if not own:  # a what-if judged by the replay's record: requests it dropped are decisions never taken
-        judged = load_scenario(validation.resolve(validation.spec.scenario))
-        absent = frozenset(e.id for e in judged.spec.events) - frozenset(e.id for e in scenario.spec.events)
     passed = evaluate_all(validation, outcomes, absent)
     summ = summary(validation, passed)
     checks = report.checkpoint_table(validation, passed)

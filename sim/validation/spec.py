@@ -23,12 +23,13 @@ calibration never sees.
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, describe_validation_error
 from sim.scenario.schema import Month, month_index
 from sim.scenario.yamlfile import dotted, read_yaml
 
@@ -39,7 +40,7 @@ DECISIONS = ("joined", "left", "base_opened", "base_closed", "deal_signed", "dea
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class Window(Strict):
@@ -59,6 +60,8 @@ def _window(v):
         if len(v) != 2:
             raise ValueError("expected a window written [start, end], e.g. [\"2001-10\", \"2002-03\"]")
         return {"start": v[0], "end": v[1]}
+    if not isinstance(v, dict):
+        raise ValueError(f"expected a window written [start, end], e.g. [\"2001-10\", \"2002-03\"], got {v!r}")
     return v
 
 
@@ -288,20 +291,7 @@ def load_validation(path: str | Path) -> LoadedValidation:
     try:
         spec = ValidationSpec.model_validate(data)
     except ValidationError as err:
-        e = err.errors()[0]
-        loc = list(e["loc"])
-        if len(loc) >= 3 and loc[0] == "checkpoints" and loc[2] in _KINDS:
-            del loc[2]  # the discriminated union puts the kind into the location
-        loc = tuple(loc)
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "missing":
-            msg = "this field is required but missing"
-        elif e["type"] == "extra_forbidden":
-            msg = f"unknown field {loc[-1]!r}"
-        elif e["type"] == "union_tag_invalid":
-            msg = f"unknown checkpoint kind; expected one of: {', '.join(sorted(_KINDS))}"
-        elif e["type"] not in ("value_error",) and not isinstance(e.get("input"), (dict, list)):
-            msg = f"{msg}, got {e.get('input')!r}"
+        loc, msg = describe_validation_error(err, _KINDS, "kind", "checkpoint", ValidationSpec)
         loaded = LoadedValidation(None, path, lines)  # type: ignore[arg-type]
         raise loaded.error(loc, msg) from None
     loaded = LoadedValidation(spec, path, lines)
@@ -347,4 +337,4 @@ def _no_premise_cycle(loaded: LoadedValidation, spec: ValidationSpec, index: dic
         visit(c.id, [])
 
 
-_KINDS = ("stance", "membership", "base_open", "decision", "order", "top", "change", "level", "bounds")
+_KINDS = {cls.model_fields["kind"].annotation.__args__[0]: cls for cls in typing.get_args(typing.get_args(Checkpoint)[0])}
