@@ -86,12 +86,14 @@ def rule_asks(world, params) -> tuple[dict, np.ndarray]:
     slots, so computing them for all powers' slots together gives each power's own numbers; the choice is one
     ``pick_best`` per power and kind (``pick_best_each``). Within a phase that reads month t (sim.core.step
     .read_only) it is computed once, whichever power asks first."""
+    from sim.core.step import _memo
+
+    return _memo(world, "rule_asks", params, None, lambda: _rule_asks(world, params))
+
+
+def _rule_asks(world, params) -> tuple[dict, np.ndarray]:
     from sim.core.step import askable, export_route_share, rival_bases, slot_utility
 
-    phase = world.extra.get("_read_only")
-    hit = world.extra.get("_rule_asks")
-    if phase is not None and hit is not None and hit[0] is phase and hit[1] is params and hit[2] is world.setup:
-        return hit[3]
     st, sch, r = world.setup, world.schedule, world.runs
     layout = _rule_layout(world)
     cols, nb = layout["slots"], layout["bases"]
@@ -120,10 +122,7 @@ def rule_asks(world, params) -> tuple[dict, np.ndarray]:
         score = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
         chosen = pl.pick_best_each(score, askable(world, params, cols), layout["starts"],
                                    [per_run(params[name], 0) for name in layout["bars"]])
-    value = (layout, chosen)
-    if phase is not None:
-        world.extra["_rule_asks"] = (phase, params, world.setup, value)
-    return value
+    return layout, chosen
 
 
 def _rule_layout(world) -> dict:
@@ -137,7 +136,7 @@ def _rule_layout(world) -> dict:
     table = slot_table(world)
     layout = table.get("rule_layout")
     if layout is None:
-        groups = [(p, kind, table["asks_of"][p, kind][0]) for kind in ("base", "deal") for p in range(world.setup.P)]
+        groups = [(p, kind, table["asks_of"][p, kind]) for kind in ("base", "deal") for p in range(world.setup.P)]
         groups = [g for g in groups if g[2]]
         slots = [k for _, _, ks in groups for k in ks]
         starts = np.cumsum([0] + [len(ks) for _, _, ks in groups]).astype(np.int64)

@@ -419,19 +419,25 @@ def _state_slots(world: World, slots: list[int], s: int) -> tuple[list[int], obj
     return cached[2][s]
 
 
-def _memo(world: World, name: str, params, inputs: tuple, compute):
+def _memo(world: World, name: str, params, inputs: tuple | None, compute):
     """The value ``compute()`` gave last time for these very inputs (compared exactly) and parameters, else a
     fresh one: what every state reads from the same month (the trade shares, the blocs' vetoes) is computed
     once, not once per agent or per call. Inputs count as the same when their bits are (so -0.0 is not 0.0). The value is shared: callers must not change it in place.
 
     Within a phase that only reads the world (``read_only``), a value computed or checked in that phase is
-    reused without comparing its inputs again: nothing can have changed them."""
+    reused without comparing its inputs again: nothing can have changed them. ``inputs=None`` (a value that
+    reads too much of the world to compare) is reused only there, and computed afresh outside such a phase."""
     cache = world.extra.setdefault("_memo", {})
     hit = cache.get(name)
     phase = world.extra.get("_read_only")
     if (phase is not None and hit is not None and hit[4] is phase and hit[0] is params
             and hit[1] is world.setup):
         return hit[3]
+    if inputs is None:
+        value = compute()
+        if phase is not None:
+            cache[name] = (params, world.setup, None, value, phase)
+        return value
     key = tuple((a.shape, a.dtype.str, a.tobytes()) for a in map(np.asarray, inputs))  # the inputs' bits
     if hit is not None and hit[0] is params and hit[1] is world.setup and hit[2] == key:
         if phase is not None:
@@ -633,10 +639,9 @@ def _kernels():
 def slot_table(world: World) -> dict:
     """The slots' fixed attributes as arrays (state, power, kind, value, footprint, window), and the lists read
     every month, kept for the setup's slots: ``base_slots`` (the bases' indices; ``bases``: them with their
-    states, powers and footprints), ``askable`` (the slots a rule
-    controller may ask for, in order) and ``asks_of`` ((power, kind) -> (the slot indices, as a list and an
-    array, and their positions in ``askable``)), ``all`` (every slot's index) and ``of_state`` (state -> the
-    indices of its slots): lists the callers must not change."""
+    states, powers and footprints), ``asks_of`` ((power, kind) -> the indices of the slots a rule controller
+    may ask for), ``all`` (every slot's index) and ``of_state`` (state -> the indices of its slots): lists the
+    callers must not change."""
     st = world.setup
     cached = world.extra.get("_slot_table")
     if cached is None or cached[0] is not st.slots or cached[1] != len(st.slots):
@@ -653,14 +658,9 @@ def slot_table(world: World) -> dict:
         table["bases"] = (b, table["state"][b], table["power"][b], table["footprint"][b])  # bases_present's
         table["all"] = list(range(len(st.slots)))
         table["of_state"] = {s: [k for k, sl in enumerate(st.slots) if sl.state == s] for s in range(st.S)}
-        askable_ks = [k for k, sl in enumerate(st.slots) if sl.askable]
-        table["askable"] = np.array(askable_ks, dtype=np.int64)
-        table["asks_of"] = {}
-        for p in range(st.P):
-            for kind in ("base", "deal"):
-                ks = [k for k in askable_ks if st.slots[k].power == p and st.slots[k].kind == kind]
-                table["asks_of"][p, kind] = (ks, np.array(ks, dtype=np.int64),
-                                             np.array([askable_ks.index(k) for k in ks], dtype=np.int64))
+        table["asks_of"] = {(p, kind): [k for k, sl in enumerate(st.slots)
+                                        if sl.askable and sl.power == p and sl.kind == kind]
+                            for p in range(st.P) for kind in ("base", "deal")}
         cached = (st.slots, len(st.slots), table)
         world.extra["_slot_table"] = cached
     return cached[2]
