@@ -117,13 +117,9 @@ def read_text(path: str | Path, expected: str = "a YAML file", limit: int | None
     The file is opened without blocking and checked to be a regular file before a byte is read, so that a
     FIFO, a device (/dev/zero) or a socket is refused instead of read forever. ``expected`` names what the
     file should be, in the messages."""
-    from sim.limits import MAX_FILE_BYTES
-    from sim.limits import check_file_size as check_size
+    from sim.limits import MAX_FILE_BYTES, check_file_size
 
     limit = MAX_FILE_BYTES if limit is None else limit
-
-    def check_file_size(file, size):
-        check_size(file, size, limit)
 
     file = str(path)
     try:
@@ -140,7 +136,7 @@ def read_text(path: str | Path, expected: str = "a YAML file", limit: int | None
             raise ScenarioError(file, f"is a folder, expected {expected}")
         if not stat.S_ISREG(st.st_mode):
             raise ScenarioError(file, f"is not a regular file (a device, FIFO or socket); expected {expected}")
-        check_file_size(file, st.st_size)
+        check_file_size(file, st.st_size, limit)
         chunks, size = [], 0
         while True:
             b = os.read(fd, 1 << 20)
@@ -148,7 +144,7 @@ def read_text(path: str | Path, expected: str = "a YAML file", limit: int | None
                 break
             chunks.append(b)
             size += len(b)
-            check_file_size(file, size)  # a file that grows while it is read
+            check_file_size(file, size, limit)  # a file that grows while it is read
             if size > limit:
                 break
     except OSError as e:
