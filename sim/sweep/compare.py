@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.cli import UsageError
-from sim.sweep.report import _fmt  # as analysis.md writes them: a year as 2005.17, not 2.01e+03
+from sim.sweep.report import format_value  # as analysis.md writes them
 
 
 def _labels(results) -> list[str]:
@@ -115,8 +115,8 @@ def compare_results(folders: list[Path], out: Path | None = None) -> Path:
                 sh = shift[(shift.outcome == o) & (shift.sweep == row.sweep)]
                 mshift = f"{sh.mean_shift.iloc[0]:+.3g}" if len(sh) else "ref."
                 ph = f"{sh.p_higher.iloc[0]:.2f}" if len(sh) else "-"
-                lines.append(f"| {row.sweep} | {row.runs - row.no_value:,} | {_fmt(row['mean'])} | {_fmt(row.q05)} | "
-                             f"{_fmt(row['median'])} | {_fmt(row.q95)} | {mshift} | {ph} |")
+                lines.append(f"| {row.sweep} | {row.runs - row.no_value:,} | {format_value(row['mean'])} | {format_value(row.q05)} | "
+                             f"{format_value(row['median'])} | {format_value(row.q95)} | {mshift} | {ph} |")
             lines += ["", f"![{o}](figures/{o}.png)", ""]
         only = {lab: [o for o in r.outcomes if o not in shared] for lab, r in zip(labels, results)}
         if any(only.values()):

@@ -69,7 +69,9 @@ def summary_table(ok: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _fmt(x: float) -> str:
+def format_value(x: float) -> str:
+    """A number as the sweep reports write it: three significant digits, two decimals from 1,000 on (a year as
+    2005.17, not 2.01e+03), and "-" for a missing value."""
     if not np.isfinite(x):
         return "-"
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:.2f}"
@@ -117,7 +119,7 @@ def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) ->
         top = [p for p in order.index if biggest > 0 and order[p] >= 0.1 * biggest]
         if not biggest > 0:
             out.append("No parameter moves it along the trajectories (mu* is 0 for all of them).")
-        parts = [f"`{p}` (mu* {_fmt(mu.value[p])} ± {_fmt(mu.conf[p])}, sigma {_fmt(sg.value[p])})" for p in top[:5]]
+        parts = [f"`{p}` (mu* {format_value(mu.value[p])} ± {format_value(mu.conf[p])}, sigma {format_value(sg.value[p])})" for p in top[:5]]
         if parts:
             out.append("Moving a parameter across its range changes the outcome most for " + ", ".join(parts) + ".")
         nonlin = [p for p in top if mu.value[p] > 0 and sg.value[p] > mu.value[p]]
@@ -166,8 +168,8 @@ def build(res, sens: pd.DataFrame, notes: dict, noise: dict, summary: pd.DataFra
     lines += ["", "## Outcomes", "", "| outcome | what it measures | mean | sd | 5% | median | 95% | no value |",
               "|---|---|---|---|---|---|---|---|"]
     for _, r in summary.iterrows():
-        lines.append(f"| `{r.outcome}` | {describe_outcome(spec.outcomes[r.outcome])} | {_fmt(r['mean'])} | "
-                     f"{_fmt(r.sd)} | {_fmt(r.q05)} | {_fmt(r['median'])} | {_fmt(r.q95)} | {r.no_value} |")
+        lines.append(f"| `{r.outcome}` | {describe_outcome(spec.outcomes[r.outcome])} | {format_value(r['mean'])} | "
+                     f"{format_value(r.sd)} | {format_value(r.q05)} | {format_value(r['median'])} | {format_value(r.q95)} | {r.no_value} |")
     lines += ["", "## Which assumptions drive which outcome", ""]
     idx_words = {"sobol": "Sobol indices (S1 first-order, ST total, 95% bootstrap intervals)",
                  "morris": "Morris elementary effects (mu*: mean absolute effect of moving a parameter across its "
