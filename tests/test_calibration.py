@@ -112,6 +112,22 @@ def test_point_calibration_keeps_or_improves_and_its_objective_is_reproducible(t
     assert again["objective"] == pytest.approx(rec["objective"]["best"], abs=1e-6)
 
 
+def test_restarts_keep_the_best_of_their_searches_and_the_first_search_is_the_single_one(tmp_path):
+    common = ("--until", "2004", "--budget", "13", "--seeds", "2", "--popsize", "6", "--from-centre", "--quiet")
+    one, three = tmp_path / "one.yaml", tmp_path / "three.yaml"
+    assert script("point.py", *common, "--out", str(one)).returncode == 0
+    proc = script("point.py", *common, "--restarts", "3", "--out", str(three))
+    assert proc.returncode == 0, proc.stderr
+    single, multi = yaml.safe_load(one.read_text()), yaml.safe_load(three.read_text())
+    assert multi["candidates_scored"] == 1 + 3 * 12
+    assert [s["cma_seed"] for s in multi["searches"]] == [1, 2, 3]
+    assert multi["searches"][0] == single["searches"][0]  # the first search is the search alone
+    kept = min(s["best_minimised"] for s in multi["searches"])
+    assert multi["objective"]["best_minimised"] == kept <= single["objective"]["best_minimised"]
+    bad = script("point.py", *common, "--restarts", "0", "--out", str(tmp_path / "bad.yaml"))
+    assert bad.returncode == 2 and "--restarts 0" in bad.stderr and not (tmp_path / "bad.yaml").exists()
+
+
 def test_the_objective_counts_failed_checkpoints():
     from sim.scenario import load_scenario
     from sim.validation.scoring import calibration_checkpoints, objective, run_checkpoints
