@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPLAY, ROOT, run_cli
+from conftest import REPLAY, ROOT, run_cli, write_whatif
 
 from sim.core.parameters import BY_NAME, DEFAULTS
 from sim.free_parameters import DEFAULT_FILE, MAX_FREE, load_free_parameters
@@ -301,13 +301,24 @@ def test_run_with_a_bad_posterior_exits_2_and_writes_nothing(tmp_path):
 
 # --- the scores of validate ---------------------------------------------------------------------------------
 
-def test_the_margins_use_the_utilities_the_engine_decides_with(replay):
+def test_the_margins_use_the_utilities_the_engine_decides_with(tmp_path):
     from sim.core.world import OPEN, PENDING
+    from sim.scenario import load_scenario
     from sim.validation.margins import simulate_utilities
 
-    # the defaults, and a pickier grant line, so that some asks are granted and some wait
-    picky = {**DEFAULTS, "base_grant": DEFAULTS["base_grant"] + 0.1, "deal_accept": DEFAULTS["deal_accept"] + 0.3}
-    out, u = simulate_utilities(replay, [1, 2, 3, 4], [dict(DEFAULTS)] * 2 + [picky] * 2)
+    # the replay's own asks, which are granted, and one forced on neutral Turkmenistan, which waits
+    forced = write_whatif(tmp_path, "forced_ask", """events:
+  - id: us_asks_turkmenistan
+    title: The US asks Turkmenistan for a base
+    date: "1999-03"
+    type: base_request
+    actor: USA
+    state: TKM
+    name: test base
+    window: 12
+    source: test
+""", extends=REPLAY)
+    out, u = simulate_utilities(load_scenario(forced), [1, 2, 3, 4], [dict(DEFAULTS)] * 4)
     now, before = out.slot_status[:, 1:], out.slot_status[:, :-1]
     opened = (now == OPEN) & (before != OPEN)  # granted this month (a request is decided the month it arrives)
     waited = now == PENDING  # still open to a decision after this month's: not granted
