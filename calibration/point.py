@@ -14,6 +14,9 @@ far the failing runs fall short of the checkpoints' bounds. The calibration chec
 seed documents (the UN orderings are held out); ``--until YYYY`` keeps only those dated up to that year
 (the early calibration, 1999-2004), which writes point_early.yaml instead of point.yaml.
 ``--budget`` bounds the number of candidates scored (the defaults' own score counts as one).
+``--restarts K`` runs the search K times from the same start with CMA-ES seeds ``--cma-seed`` to
+``--cma-seed`` + K - 1, each scoring ``--budget`` - 1 candidates after the start, and keeps the best candidate of all (what CMA-ES
+minimises decides): on a noisy objective one search can settle early on a poorer point.
 ``--prior-weight`` (default 0.02) adds that weight times the mean squared distance of a candidate from the
 centre of the priors (in the scaled box: 0 at the centre, 1 at a corner) to what CMA-ES minimises: a
 parameter the checkpoints do not constrain (the regime pull before the revolutions of 2003-2005, in the
@@ -62,12 +65,15 @@ def parse(argv):
                          "priors (0 at the centre, 1 at a corner of the box) to the objective, so that what the "
                          "checkpoints do not constrain stays at the priors' centre; default 0.02")
     ap.add_argument("--cma-seed", type=int, default=1, help="seed of CMA-ES's own sampling; default 1")
+    ap.add_argument("--restarts", type=int, default=1,
+                    help="searches from the same start, with CMA-ES seeds --cma-seed, --cma-seed + 1, ...; the best "
+                         "candidate of all is kept; default 1")
     ap.add_argument("--out", help="result file (default calibration/point.yaml, or point_early.yaml with --until)")
     ap.add_argument("--counterfactuals", action="store_true",
                     help="score the counterfactuals' expected effects too (each as one more checkpoint)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
-    for name in ("budget", "seeds", "popsize"):
+    for name in ("budget", "seeds", "popsize", "restarts"):
         if getattr(args, name) < (2 if name == "popsize" else 1):
             ap.error(f"--{name} {getattr(args, name)}: expected a larger whole number")
     if not 0 < args.sigma <= 1:
@@ -102,28 +108,36 @@ def calibrate(args) -> dict:
     x0 = np.clip((np.array([base[k] for k in names]) - lo) / (hi - lo), 0.0, 1.0)
     if args.from_centre:
         x0 = np.full(len(names), 0.5)
-    es = cma.CMAEvolutionStrategy(x0, args.sigma, {"bounds": [0, 1], "popsize": args.popsize,
-                                                    "seed": args.cma_seed, "verbose": -9})
     t0 = time.perf_counter()
     cfs = bool(args.counterfactuals) and args.until is None
     start = objective(validation, scenario, [full(x0)], seeds, checks, cfs)[0]  # the start point, in the priors
     evaluated, best_u, best = 1, x0, start
-    history = []
-    while evaluated < args.budget and not es.stop():
-        xs = es.ask()
-        xs = xs[: args.budget - evaluated] if args.budget - evaluated < len(xs) else xs
-        scores = objective(validation, scenario, [full(x) for x in xs], seeds, checks, cfs)
-        values = [penalised(s, x) for s, x in zip(scores, xs)]
-        if len(xs) == es.popsize:
-            es.tell(xs, values)
-        evaluated += len(xs)
-        i = int(np.argmin(values))
-        if values[i] < penalised(best, best_u):
-            best_u, best = np.array(xs[i]), scores[i]
-        history.append(round(float(best["objective"]), 4))
-        if not args.quiet:
-            print(f"{evaluated}/{args.budget} candidates: best objective {best['objective']:.4f} "
-                  f"(failed {best['failed_share']:.3f}; {time.perf_counter() - t0:.0f} s)")
+    history, searches = [], []
+    for cma_seed in range(args.cma_seed, args.cma_seed + args.restarts):
+        # each search scores budget - 1 candidates after the start point's own score
+        es = cma.CMAEvolutionStrategy(x0, args.sigma, {"bounds": [0, 1], "popsize": args.popsize,
+                                                        "seed": cma_seed, "verbose": -9})
+        spent, own_u, own = 1, x0, start
+        while spent < args.budget and not es.stop():
+            xs = es.ask()
+            xs = xs[: args.budget - spent] if args.budget - spent < len(xs) else xs
+            scores = objective(validation, scenario, [full(x) for x in xs], seeds, checks, cfs)
+            values = [penalised(s, x) for s, x in zip(scores, xs)]
+            if len(xs) == es.popsize:
+                es.tell(xs, values)
+            spent += len(xs)
+            evaluated += len(xs)
+            i = int(np.argmin(values))
+            if values[i] < penalised(own, own_u):
+                own_u, own = np.array(xs[i]), scores[i]
+            if values[i] < penalised(best, best_u):
+                best_u, best = np.array(xs[i]), scores[i]
+            history.append(round(float(best["objective"]), 4))
+            if not args.quiet:
+                print(f"{evaluated}/{1 + args.restarts * (args.budget - 1)} candidates: best objective "
+                      f"{best['objective']:.4f} (failed {best['failed_share']:.3f}; {time.perf_counter() - t0:.0f} s)")
+        searches.append({"cma_seed": cma_seed, "best": round(float(own["objective"]), 6),
+                         "best_minimised": round(penalised(own, own_u), 6)})
     elapsed = time.perf_counter() - t0
     params = full(best_u)
     cps = validation.spec.checkpoints
@@ -147,6 +161,7 @@ def calibrate(args) -> dict:
                       "start_minimised": round(penalised(start, x0), 6),
                       "best_minimised": round(penalised(best, best_u), 6),
                       "best_after_each_population": history},
+        "searches": searches,
         "parameters": {k: float(params[k]) for k in names},
         "pass_rates": {cps[i].id: round(float(r), 4) for i, r in zip(checks, best["pass_rates"])},
     }

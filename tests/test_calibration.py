@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPLAY, ROOT, run_cli
+from conftest import REPLAY, ROOT, run_cli, write_whatif
 
 from sim.core.parameters import BY_NAME, DEFAULTS
 from sim.free_parameters import DEFAULT_FILE, MAX_FREE, load_free_parameters
@@ -110,6 +110,22 @@ def test_point_calibration_keeps_or_improves_and_its_objective_is_reproducible(t
     assert set(rec["pass_rates"]) == {v.spec.checkpoints[i].id for i in checks}
     again = objective(v, load_scenario(REPLAY), [free.full(rec["parameters"])], rec["seeds"], checks)[0]
     assert again["objective"] == pytest.approx(rec["objective"]["best"], abs=1e-6)
+
+
+def test_restarts_keep_the_best_of_their_searches_and_the_first_search_is_the_single_one(tmp_path):
+    common = ("--until", "2004", "--budget", "13", "--seeds", "2", "--popsize", "6", "--from-centre", "--quiet")
+    one, three = tmp_path / "one.yaml", tmp_path / "three.yaml"
+    assert script("point.py", *common, "--out", str(one)).returncode == 0
+    proc = script("point.py", *common, "--restarts", "3", "--out", str(three))
+    assert proc.returncode == 0, proc.stderr
+    single, multi = yaml.safe_load(one.read_text()), yaml.safe_load(three.read_text())
+    assert multi["candidates_scored"] == 1 + 3 * 12
+    assert [s["cma_seed"] for s in multi["searches"]] == [1, 2, 3]
+    assert multi["searches"][0] == single["searches"][0]  # the first search is the search alone
+    kept = min(s["best_minimised"] for s in multi["searches"])
+    assert multi["objective"]["best_minimised"] == kept <= single["objective"]["best_minimised"]
+    bad = script("point.py", *common, "--restarts", "0", "--out", str(tmp_path / "bad.yaml"))
+    assert bad.returncode == 2 and "--restarts 0" in bad.stderr and not (tmp_path / "bad.yaml").exists()
 
 
 def test_the_objective_counts_failed_checkpoints():
@@ -285,13 +301,24 @@ def test_run_with_a_bad_posterior_exits_2_and_writes_nothing(tmp_path):
 
 # --- the scores of validate ---------------------------------------------------------------------------------
 
-def test_the_margins_use_the_utilities_the_engine_decides_with(replay):
+def test_the_margins_use_the_utilities_the_engine_decides_with(tmp_path):
     from sim.core.world import OPEN, PENDING
+    from sim.scenario import load_scenario
     from sim.validation.margins import simulate_utilities
 
-    # the defaults, and a pickier grant line, so that some asks are granted and some wait
-    picky = {**DEFAULTS, "base_grant": DEFAULTS["base_grant"] + 0.1, "deal_accept": DEFAULTS["deal_accept"] + 0.3}
-    out, u = simulate_utilities(replay, [1, 2, 3, 4], [dict(DEFAULTS)] * 2 + [picky] * 2)
+    # the replay's own asks, which are granted, and one forced on neutral Turkmenistan, which waits
+    forced = write_whatif(tmp_path, "forced_ask", """events:
+  - id: us_asks_turkmenistan
+    title: The US asks Turkmenistan for a base
+    date: "1999-03"
+    type: base_request
+    actor: USA
+    state: TKM
+    name: test base
+    window: 12
+    source: test
+""", extends=REPLAY)
+    out, u = simulate_utilities(load_scenario(forced), [1, 2, 3, 4], [dict(DEFAULTS)] * 4)
     now, before = out.slot_status[:, 1:], out.slot_status[:, :-1]
     opened = (now == OPEN) & (before != OPEN)  # granted this month (a request is decided the month it arrives)
     waited = now == PENDING  # still open to a decision after this month's: not granted
