@@ -2,7 +2,7 @@
 # Mutation run over the model's core (sim/core/rules, sim/core/step.py, sim/core/events.py, sim/core/controllers.py) with mutmut,
 # against the fast rule tests only; configuration in pyproject.toml [tool.mutmut], results in docs/mutation.md.
 # Usage: bash scripts/mutation.sh [--fresh]   (--fresh forgets earlier results; JOBS=n sets the workers, default 2)
-# Not part of .ci/run: a full run takes a quarter of an hour or more.
+# Not part of .ci/run: a full run takes about 45 minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/mutmut ] || { echo "mutation: .venv/bin/mutmut is missing; run: bash scripts/setup.sh dev" >&2; exit 2; }
