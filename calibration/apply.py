@@ -39,6 +39,8 @@ def rewrite(text: str, values: dict[str, float], ranges: dict[str, list[float]],
         old = entry[src[0]:src[1]]
         body = old.strip()
         body = re.sub(r'^"calibrated \([^,()]+, over \[[^\]]*\]\); "\s*', '', body)
+        # a parameter that was fixed and is free now: its note that it is held fixed no longer holds
+        body = re.sub(r'^"held at [^"]*\(fixed: [^)"]*\); "\s*', '', body)
         lo, hi = ranges[name]
         new_body = '"' + PREFIX.format(file=file, lo=lo, hi=hi) + '"\n       ' + body
         text = text[:start] + entry[:src[0]] + new_body + entry[src[1]:] + text[end:]

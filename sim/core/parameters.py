@@ -269,7 +269,6 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("veto_weight", 0.252207, 0.0, 1.0, "alignment units",
        "How much the hostility of a security-bloc patron subtracts from hosting that patron's rivals.",
        "calibrated (calibration/point.yaml, over [0.0, 1.0]); "
-       "held at an earlier calibration of the replay (fixed: calibration/free_parameters.yaml); "
        "seed 000 §Impact of 9/11: Russian permission required under the Collective Security Treaty",
        "decisions"),
     _P("join_threshold", 0.513759, 0.3, 0.9, "utility units",
