@@ -15,8 +15,9 @@ seed documents (the UN orderings are held out); ``--until YYYY`` keeps only thos
 (the early calibration, 1999-2004), which writes point_early.yaml instead of point.yaml.
 ``--budget`` bounds the number of candidates scored (the defaults' own score counts as one).
 ``--restarts K`` runs the search K times from the same start with CMA-ES seeds ``--cma-seed`` to
-``--cma-seed`` + K - 1, each scoring ``--budget`` - 1 candidates after the start, and keeps the best candidate of all (what CMA-ES
-minimises decides): on a noisy objective one search can settle early on a poorer point.
+``--cma-seed`` + K - 1, each scoring ``--budget`` - 1 candidates after the start, and keeps the best
+candidate of all (what CMA-ES minimises decides): on a noisy objective one search can settle early on a
+poorer point.
 ``--prior-weight`` (default 0.02) adds that weight times the mean squared distance of a candidate from the
 centre of the priors (in the scaled box: 0 at the centre, 1 at a corner) to what CMA-ES minimises: a
 parameter the checkpoints do not constrain (the regime pull before the revolutions of 2003-2005, in the

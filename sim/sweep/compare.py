@@ -115,8 +115,9 @@ def compare_results(folders: list[Path], out: Path | None = None) -> Path:
                 sh = shift[(shift.outcome == o) & (shift.sweep == row.sweep)]
                 mshift = f"{sh.mean_shift.iloc[0]:+.3g}" if len(sh) else "ref."
                 ph = f"{sh.p_higher.iloc[0]:.2f}" if len(sh) else "-"
-                lines.append(f"| {row.sweep} | {row.runs - row.no_value:,} | {format_value(row['mean'])} | {format_value(row.q05)} | "
-                             f"{format_value(row['median'])} | {format_value(row.q95)} | {mshift} | {ph} |")
+                lines.append(f"| {row.sweep} | {row.runs - row.no_value:,} | {format_value(row['mean'])} | "
+                             f"{format_value(row.q05)} | {format_value(row['median'])} | {format_value(row.q95)} | "
+                             f"{mshift} | {ph} |")
             lines += ["", f"![{o}](figures/{o}.png)", ""]
         only = {lab: [o for o in r.outcomes if o not in shared] for lab, r in zip(labels, results)}
         if any(only.values()):

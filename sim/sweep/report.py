@@ -119,7 +119,8 @@ def drivers_text(outcome: str, sens: pd.DataFrame, method: str, noise: float) ->
         top = [p for p in order.index if biggest > 0 and order[p] >= 0.1 * biggest]
         if not biggest > 0:
             out.append("No parameter moves it along the trajectories (mu* is 0 for all of them).")
-        parts = [f"`{p}` (mu* {format_value(mu.value[p])} ± {format_value(mu.conf[p])}, sigma {format_value(sg.value[p])})" for p in top[:5]]
+        parts = [f"`{p}` (mu* {format_value(mu.value[p])} ± {format_value(mu.conf[p])}, "
+                 f"sigma {format_value(sg.value[p])})" for p in top[:5]]
         if parts:
             out.append("Moving a parameter across its range changes the outcome most for " + ", ".join(parts) + ".")
         nonlin = [p for p in top if mu.value[p] > 0 and sg.value[p] > mu.value[p]]
@@ -169,7 +170,8 @@ def build(res, sens: pd.DataFrame, notes: dict, noise: dict, summary: pd.DataFra
               "|---|---|---|---|---|---|---|---|"]
     for _, r in summary.iterrows():
         lines.append(f"| `{r.outcome}` | {describe_outcome(spec.outcomes[r.outcome])} | {format_value(r['mean'])} | "
-                     f"{format_value(r.sd)} | {format_value(r.q05)} | {format_value(r['median'])} | {format_value(r.q95)} | {r.no_value} |")
+                     f"{format_value(r.sd)} | {format_value(r.q05)} | {format_value(r['median'])} | "
+                     f"{format_value(r.q95)} | {r.no_value} |")
     lines += ["", "## Which assumptions drive which outcome", ""]
     idx_words = {"sobol": "Sobol indices (S1 first-order, ST total, 95% bootstrap intervals)",
                  "morris": "Morris elementary effects (mu*: mean absolute effect of moving a parameter across its "
